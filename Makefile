@@ -1,0 +1,55 @@
+# LOS: `make up` runs the whole system, `make test` runs the tests. Every target installs
+# what it needs on first use (virtual environment, Kafka jars, PostgreSQL, Chromium).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
+
+.PHONY: help up down status test test-unit lint bench venv demo clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create the virtual environment with pinned dependencies
+
+up: $(STAMP) ## Start Kafka, PostgreSQL and every service (docker compose if a Docker engine answers)
+ifeq ($(DOCKER_OK),yes)
+	@test -f .env || for v in LOS_POSTGRES_PASSWORD LOS_APP_DB_PASSWORD LOS_OWNER_DB_PASSWORD; do \
+		echo "$$v=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(18))')"; done > .env
+	docker compose up -d --build
+else
+	$(PY) -m deploy.local up
+endif
+
+down: ## Stop everything that `make up` started
+ifeq ($(DOCKER_OK),yes)
+	docker compose down
+else
+	@if [ -x $(PY) ]; then $(PY) -m deploy.local down; fi
+endif
+
+status: $(STAMP) ## Show what runs locally
+	$(PY) -m deploy.local status
+
+test: $(STAMP) ## Run every test tier (starts a private Kafka + PostgreSQL under .state/test)
+	$(PY) -m pytest
+
+test-unit: $(STAMP) ## Run the unit tests only (no network)
+	$(PY) -m pytest tests/unit
+
+lint: $(STAMP) ## ruff and mypy
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+clean: down ## Stop everything and delete local data and caches
+	rm -rf .state .cache

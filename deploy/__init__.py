@@ -1,0 +1,1 @@
+"""Deployment tooling: the local runner, topic list, policy files and compose support."""

@@ -1,0 +1,1 @@
+"""Run Apache Kafka, PostgreSQL and the services on this machine without Docker."""

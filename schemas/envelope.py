@@ -1,0 +1,75 @@
+"""The CloudEvents 1.0 envelope of every LOS event, and its Kafka binding.
+
+Kafka binding: *structured content mode*. The record value is the whole event as JSON
+(`content-type: application/cloudevents+json; charset=utf-8` header); the record key is
+`partition_key` (the operation, else the business or premises), so one operation's events
+stay in order on one partition. The W3C `traceparent` travels both as a CloudEvents
+extension (signed, end to end) and as a Kafka header (for tracing middleware).
+
+Extensions (lower-case, as CloudEvents requires): `losagency` the publishing agency,
+`loskeyid` the signing key, `lossignature` the Ed25519 signature over the canonical form of
+the event without `lossignature` (see `schemas.signing`), `traceparent`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from schemas.agencies import AgencyCode
+from schemas.base import Contract
+
+CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+EVENT_ID_NAMESPACE = uuid.UUID("6f1f3c3e-2b7a-5d5e-9a51-4c4f53000001")
+
+KeyId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+Signature = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{86}$")]
+TraceParent = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")]
+
+
+def event_id_for(agency: str, record_kind: str, record_ref: str, version: str = "1") -> uuid.UUID:
+    """A deterministic event id for an agency record: the same record exported twice gets
+    the same id, so a re-run or replay can never publish it twice under different ids."""
+    return uuid.uuid5(EVENT_ID_NAMESPACE, f"{agency}\x1f{record_kind}\x1f{record_ref}\x1f{version}")
+
+
+class Envelope(Contract):
+    """Fields every event has. Concrete events fix `type` and `data` (see `schemas.events`)."""
+
+    TYPE: ClassVar[str]
+    specversion: Literal["1.0"] = "1.0"
+    id: uuid.UUID
+    source: Annotated[str, StringConstraints(pattern=r"^urn:los:agency:[A-Z][A-Z0-9_]{1,31}(/[A-Za-z0-9_.-]{1,64})?$")]
+    type: str
+    time: AwareDatetime
+    subject: Annotated[str, StringConstraints(max_length=120)] | None = None
+    dataschema: str
+    datacontenttype: Literal["application/json"] = "application/json"
+    losagency: AgencyCode
+    loskeyid: KeyId | None = None
+    lossignature: Signature | None = None
+    traceparent: TraceParent | None = None
+    data: Any = Field(description="The event's payload; its model depends on `type`.")
+
+    @property
+    def partition_key(self) -> bytes:
+        data = self.data
+        for attr in ("operation_id",):
+            value = getattr(data, attr, None)
+            if value:
+                return f"op:{value}".encode()
+        business = getattr(data, "business", None)
+        if business is not None:
+            return f"biz:{business.orgnr or business.sole_trader}".encode()
+        return f"ev:{self.id}".encode()
+
+
+def source_for(agency: str, system: str | None = None) -> str:
+    return f"urn:los:agency:{agency}" + (f"/{system}" if system else "")
+
+
+def dataschema_for(event_type: str) -> str:
+    family, _, version = event_type.removeprefix("se.los.").rpartition(".")
+    return f"urn:los:schema:{family}:{version}"

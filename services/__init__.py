@@ -1,0 +1,1 @@
+"""The LOS services; each sub-package runs as its own process."""

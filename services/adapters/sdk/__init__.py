@@ -1,0 +1,1 @@
+"""The adapter SDK: mapping contract, durable outbox, signing publisher and CLI."""

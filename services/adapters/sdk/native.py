@@ -1,0 +1,178 @@
+"""Building blocks for agency formats: reading native files with line numbers, turning
+native identifiers into canonical ones, and collecting errors per record.
+
+A mapping function raises `FieldError` (or lets pydantic raise) for a bad record;
+`map_records` turns that into a `RecordError` naming file, line and field, and goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+from xml.parsers import expat
+
+from pydantic import ValidationError
+
+from schemas.events import AnyEvent
+from schemas.identifiers import (
+    IdentifierError,
+    parse_organisationsnummer,
+    parse_personnummer,
+    pseudonymise,
+)
+from schemas.subjects import Business, Person, PersonRole
+from services.adapters.sdk.mapping import (
+    Mapped,
+    MappingContext,
+    MappingResult,
+    RecordError,
+    clip,
+    errors_from_validation,
+)
+
+
+class FieldError(ValueError):
+    """A native field that cannot be mapped; `field` is its native name."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+Row = Mapping[str, str]
+
+
+def read_csv(path: Path, *, delimiter: str = ";") -> Iterator[tuple[int, dict[str, str], str]]:
+    """Rows of a semicolon-separated UTF-8 export (as Swedish systems write them) with their
+    1-based line number (the header is line 1) and raw text."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle, delimiter=delimiter)
+        for row in reader:
+            raw = delimiter.join("" if v is None else str(v) for v in row.values())
+            yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}, raw
+
+
+def read_json_records(path: Path, key: str) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """Records of a JSON export `{"<key>": [...]}`; the 'line' is the record's 1-based index."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    records = doc.get(key) if isinstance(doc, dict) else None
+    if not isinstance(records, list):
+        raise FieldError(key, f"the file must be a JSON object with a list {key!r}")
+    for index, record in enumerate(records, start=1):
+        yield index, record, json.dumps(record, ensure_ascii=False)
+
+
+def read_xml_records(path: Path, tag: str) -> Iterator[tuple[int, ElementTree.Element, str]]:
+    """Elements `<tag>` of an XML export, in document order, with their source line numbers."""
+    data = path.read_bytes()
+    lines: list[int] = []
+    expat_parser = expat.ParserCreate()
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name == tag:
+            lines.append(expat_parser.CurrentLineNumber)
+
+    expat_parser.StartElementHandler = start
+    try:
+        expat_parser.Parse(data, True)
+    except expat.ExpatError as error:
+        raise FieldError("-", f"the file is not well-formed XML: {error}") from error
+    root = ElementTree.fromstring(data)
+    for line, element in zip(lines, root.iter(tag), strict=True):
+        yield line, element, ElementTree.tostring(element, encoding="unicode")
+
+
+def required(row: Row, field: str) -> str:
+    value = row.get(field, "")
+    if not value:
+        raise FieldError(field, "is required but empty")
+    return value
+
+
+def optional(row: Row, field: str) -> str | None:
+    return row.get(field) or None
+
+
+def parse_int(row: Row, field: str, *, required_: bool = True) -> int | None:
+    value = row.get(field, "").replace(" ", "").replace("\u00a0", "")
+    if not value:
+        if required_:
+            raise FieldError(field, "is required but empty")
+        return None
+    try:
+        return int(value)
+    except ValueError as error:
+        raise FieldError(field, f"{value!r} is not a whole number") from error
+
+
+def parse_date(row: Row, field: str) -> datetime.date:
+    value = required(row, field)
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as error:
+        raise FieldError(field, f"{value!r} is not a date like 2026-03-14") from error
+
+
+def parse_datetime(row: Row, field: str) -> datetime.datetime:
+    """A local Swedish timestamp ('2026-03-14 09:30' or ISO with offset) made timezone-aware."""
+    value = required(row, field)
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError as error:
+        raise FieldError(field, f"{value!r} is not a time like 2026-03-14T09:30:00+01:00") from error
+    if parsed.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        parsed = parsed.replace(tzinfo=ZoneInfo("Europe/Stockholm"))
+    return parsed
+
+
+def person(field: str, personnummer: str, role: PersonRole, ctx: MappingContext,
+           *, protected: bool = False) -> Person:
+    """A person from a clear personnummer: pseudonymised here, the number goes no further."""
+    try:
+        pnr = parse_personnummer(personnummer, today=ctx.today)
+    except IdentifierError as error:
+        raise FieldError(field, str(error)) from error
+    return Person(pseudonym=pseudonymise(pnr, ctx.pseudonym_key), role=role,
+                  protected_identity=protected)
+
+
+def business(field: str, identity: str, name: str, ctx: MappingContext) -> Business:
+    """A business by organisationsnummer, or a sole trader by the owner's personnummer."""
+    try:
+        return Business(orgnr=parse_organisationsnummer(identity), name=name)
+    except IdentifierError as org_error:
+        try:
+            pnr = parse_personnummer(identity, today=ctx.today)
+        except IdentifierError:
+            raise FieldError(field, str(org_error)) from org_error
+        return Business(sole_trader=pseudonymise(pnr, ctx.pseudonym_key), name=name)
+
+
+def map_records(
+    path: Path,
+    records: Iterable[tuple[int, Any, str]],
+    build: Callable[[Any], AnyEvent],
+    field_names: dict[str, str] | None = None,
+) -> Iterator[MappingResult]:
+    """Apply `build` to each record; a failure becomes a RecordError and the loop goes on."""
+    name = str(path)
+    try:
+        for line, record, raw in records:
+            try:
+                yield Mapped(line, build(record))
+            except FieldError as error:
+                yield RecordError(name, line, error.field, error.message, clip(raw))
+            except ValidationError as error:
+                yield from errors_from_validation(name, line, clip(raw), error, field_names)
+    except FieldError as error:  # the file as a whole is unreadable
+        yield RecordError(name, 0, error.field, error.message, "")
+    except (ValueError, ElementTree.ParseError, UnicodeDecodeError, csv.Error) as error:
+        yield RecordError(name, 0, "-", f"the file cannot be read: {error}", "")

@@ -1,0 +1,3 @@
+from services.adapters.cli import app
+
+app()

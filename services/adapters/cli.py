@@ -1,0 +1,198 @@
+"""`python -m services.adapters`: run an agency's system adapter on export files.
+
+    ingest FILES...   map, sign, store and publish files, then exit
+    run --watch DIR   keep publishing files dropped into DIR (the usual way to run an adapter)
+    replay            send already-published events again (same ids; the coordinator de-duplicates)
+    status            outbox and quarantine counts
+    quarantine        records that could not be mapped, with the reason
+    formats           the native formats this adapter understands
+    keygen            create the agency's signing key and register its public half
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from services.adapters.agencies import all_formats
+from services.adapters.sdk.mapping import AgencyFormat, MappingContext
+from services.adapters.sdk.outbox import Outbox
+from services.adapters.sdk.pipeline import FileResult, Signer, ingest_file
+from services.adapters.sdk.publisher import Publisher
+from services.adapters.settings import AdapterSettings
+from services.common.keys import create_key, ensure_agency_key, ensure_pseudonym_key
+from services.common.telemetry import setup_tracing
+
+app = typer.Typer(help="Run an agency's system adapter: export files in, signed events to Kafka out.",
+                  no_args_is_help=True, add_completion=False)
+console = Console(stderr=True)
+
+FormatName = Annotated[str, typer.Option("--format", "-f", help="Native format (see `formats`).")]
+
+
+def _format(name: str) -> AgencyFormat:
+    formats = all_formats()
+    if name not in formats:
+        known = ", ".join(sorted(formats)) or "none installed"
+        console.print(f"[red]error:[/] unknown format {name!r}; known formats: {known}")
+        raise typer.Exit(2)
+    return formats[name]
+
+
+def _outbox(settings: AdapterSettings, agency: str) -> Outbox:
+    return Outbox(settings.adapter_spool_dir / agency.lower() / "outbox.db")
+
+
+def _context(settings: AdapterSettings) -> MappingContext:
+    return MappingContext(pseudonym_key=ensure_pseudonym_key(settings.pseudonym_key_file),
+                          today=datetime.date.today(), system=settings.adapter_system)
+
+
+def _signer(settings: AdapterSettings, agency: str) -> Signer:
+    key_id, key = ensure_agency_key(settings.keys_dir, agency, now=datetime.datetime.now(datetime.UTC))
+    return Signer(agency, key_id, key)
+
+
+def _report(results: list[FileResult]) -> None:
+    table = Table("file", "records", "new", "quarantined")
+    for r in results:
+        table.add_row(r.file, "done before" if r.skipped else str(r.events), str(r.new), str(r.errors))
+    console.print(table)
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Export files.")],
+    fmt: FormatName,
+    publish: Annotated[bool, typer.Option(help="Publish to Kafka before exiting.")] = True,
+    force: Annotated[bool, typer.Option(help="Map files again even if done before.")] = False,
+) -> None:
+    """Map, sign and store export files in the outbox, then publish them."""
+    settings = AdapterSettings()
+    fmt_ = _format(fmt)
+    outbox = _outbox(settings, fmt_.agency)
+    ctx, signer = _context(settings), _signer(settings, fmt_.agency)
+    results = []
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("mapping", total=len(files))
+        for path in files:
+            results.append(ingest_file(path, fmt_, ctx, signer, outbox, force=force))
+            progress.advance(task)
+    _report(results)
+    if publish:
+        sent = asyncio.run(_drain(outbox, fmt_.agency, settings))
+        console.print(f"published {sent} events to Kafka")
+    if any(r.errors for r in results):
+        console.print("some records were quarantined: see `python -m services.adapters quarantine`")
+
+
+async def _drain(outbox: Outbox, agency: str, settings: AdapterSettings) -> int:
+    publisher = Publisher(outbox, agency, settings.kafka_bootstrap_servers)
+    try:
+        return await publisher.drain()
+    finally:
+        await publisher.close()
+
+
+@app.command()
+def run(
+    fmt: FormatName,
+    watch: Annotated[Path, typer.Option(help="Folder the agency system drops exports into.")],
+    poll: Annotated[float, typer.Option(help="Seconds between looks at the folder.")] = 1.0,
+) -> None:
+    """Watch a folder: every file dropped there is mapped, stored and published; files
+    done are moved to `<watch>/done/`. Runs until SIGTERM or Ctrl-C."""
+    settings = AdapterSettings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    setup_tracing(f"los-adapter-{_format(fmt).agency.lower()}", settings.otel_exporter)
+    asyncio.run(_run(_format(fmt), watch, poll, settings))
+
+
+async def _run(fmt: AgencyFormat, watch: Path, poll: float, settings: AdapterSettings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    outbox = _outbox(settings, fmt.agency)
+    ctx, signer = _context(settings), _signer(settings, fmt.agency)
+    publisher = Publisher(outbox, fmt.agency, settings.kafka_bootstrap_servers)
+    sender = asyncio.create_task(publisher.drain(stop=stop, forever=True, poll=poll))
+    done = watch / "done"
+    done.mkdir(parents=True, exist_ok=True)
+    try:
+        while not stop.is_set():
+            for path in sorted(watch.glob(f"*{fmt.suffix}")):
+                result = ingest_file(path, fmt, ctx, signer, outbox)
+                path.rename(done / path.name)
+                logging.info("%s: %d records, %d new, %d quarantined", path.name, result.events,
+                             result.new, result.errors)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=poll)
+            except TimeoutError:
+                pass
+    finally:
+        stop.set()
+        await sender
+        await publisher.close()
+        outbox.close()
+
+
+@app.command()
+def replay(
+    agency: Annotated[str, typer.Option(help="Agency code, e.g. TAX.")],
+    from_seq: Annotated[int, typer.Option(help="First outbox sequence number to send again.")] = 0,
+) -> None:
+    """Send already-published events again, in their original order and with their own ids."""
+    settings = AdapterSettings()
+    outbox = _outbox(settings, agency)
+    queued = outbox.mark_unsent(from_seq)
+    console.print(f"queued {queued} events again")
+    sent = asyncio.run(_drain(outbox, agency, settings))
+    console.print(f"published {sent} events")
+
+
+@app.command()
+def status(agency: Annotated[str, typer.Option(help="Agency code, e.g. TAX.")]) -> None:
+    """Outbox and quarantine counts of one agency's adapter."""
+    counts = _outbox(AdapterSettings(), agency).counts()
+    table = Table(*counts.keys())
+    table.add_row(*(str(v) for v in counts.values()))
+    console.print(table)
+
+
+@app.command()
+def quarantine(
+    agency: Annotated[str, typer.Option(help="Agency code, e.g. TAX.")],
+    limit: Annotated[int, typer.Option(help="How many records to show.")] = 50,
+) -> None:
+    """Records that could not be mapped: file, line, field and what is wrong."""
+    table = Table("file", "line", "field", "reason")
+    for q in _outbox(AdapterSettings(), agency).quarantined(limit):
+        table.add_row(q.file, str(q.line), q.field, q.message)
+    console.print(table)
+
+
+@app.command()
+def formats() -> None:
+    """The native export formats adapters understand."""
+    table = Table("format", "agency", "file", "description")
+    for fmt in all_formats().values():
+        table.add_row(fmt.name, fmt.agency, fmt.suffix, fmt.description)
+    console.print(table)
+
+
+@app.command()
+def keygen(agency: Annotated[str, typer.Option(help="Agency code, e.g. TAX.")]) -> None:
+    """Create a new signing key for the agency (rotation) and register its public half."""
+    settings = AdapterSettings()
+    key_id, _ = create_key(settings.keys_dir, agency, now=datetime.datetime.now(datetime.UTC))
+    console.print(f"created key {key_id} in {settings.keys_dir}")

@@ -1,0 +1,129 @@
+"""Sends the outbox to Kafka, in order, with an idempotent producer (acks=all).
+
+Kafka being down is normal weather: the publisher keeps the events on disk and retries
+with exponential backoff; nothing is dropped. A row is marked sent only after its
+acknowledgement, so the worst a crash can do is send an event again under its own id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from services.adapters.sdk.metrics import OUTBOX_DEPTH, PUBLISHED, SEND_FAILURES
+from services.adapters.sdk.outbox import Outbox
+from schemas.topics import events_topic
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    initial: float = 0.2
+    maximum: float = 15.0
+    factor: float = 2.0
+
+    def delays(self) -> "_Delays":
+        return _Delays(self)
+
+
+class _Delays:
+    def __init__(self, policy: Backoff) -> None:
+        self.policy, self.current = policy, policy.initial
+
+    def next(self) -> float:
+        delay = self.current
+        self.current = min(self.policy.maximum, self.current * self.policy.factor)
+        return delay
+
+    def reset(self) -> None:
+        self.current = self.policy.initial
+
+
+class Publisher:
+    def __init__(self, outbox: Outbox, agency: str, bootstrap_servers: str, *,
+                 batch: int = 500, backoff: Backoff = Backoff()) -> None:
+        self.outbox, self.agency, self.bootstrap = outbox, agency, bootstrap_servers
+        self.topic = events_topic(agency)
+        self.batch, self.backoff = batch, backoff
+        self._producer: AIOKafkaProducer | None = None
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self.bootstrap, enable_idempotence=True, acks="all",
+                linger_ms=5, max_batch_size=256 * 1024, request_timeout_ms=15_000,
+                client_id=f"los-adapter-{self.agency.lower()}")
+            try:
+                await producer.start()
+            except BaseException:
+                await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def close(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def send_pending(self) -> int:
+        """Send what is waiting, batch by batch; return how many were acknowledged.
+
+        Raises KafkaError (or OSError) when Kafka cannot take them now; what was
+        acknowledged before that is already marked sent."""
+        sent = 0
+        while batch := self.outbox.unsent(self.batch):
+            producer = await self._ensure_producer()
+            for event in batch:
+                if event.topic != self.topic:
+                    raise ValueError(f"outbox row {event.seq} targets {event.topic}, not {self.topic}")
+            futures = [await producer.send(self.topic, event.value, key=event.key,
+                                           headers=event.headers) for event in batch]
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            acks = []
+            failure: BaseException | None = None
+            for event, result in zip(batch, results, strict=True):
+                if isinstance(result, BaseException):
+                    failure = failure or result
+                else:
+                    acks.append((event.seq, result.partition, result.offset))
+            self.outbox.mark_sent(acks)
+            sent += len(acks)
+            PUBLISHED.labels(self.agency).inc(len(acks))
+            if failure is not None:
+                raise failure
+        OUTBOX_DEPTH.labels(self.agency).set(0)
+        return sent
+
+    async def drain(self, *, stop: asyncio.Event | None = None, forever: bool = False,
+                    poll: float = 0.5) -> int:
+        """Send until the outbox is empty (or, with `forever`, until `stop` is set)."""
+        delays, total = self.backoff.delays(), 0
+        while True:
+            try:
+                total += await self.send_pending()
+                delays.reset()
+                if not forever:
+                    return total
+                wait = poll
+            except (KafkaError, OSError) as error:
+                SEND_FAILURES.labels(self.agency).inc()
+                OUTBOX_DEPTH.labels(self.agency).set(self.outbox.counts()["unsent"])
+                wait = delays.next()
+                log.warning("Kafka unavailable (%s); %d events wait in the outbox; retry in %.1fs",
+                            error, self.outbox.counts()["unsent"], wait)
+                await self.close()
+            if stop is not None:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
+                    if not forever or stop.is_set():
+                        return total
+                except TimeoutError:
+                    pass
+            else:
+                await asyncio.sleep(wait)

@@ -1,0 +1,15 @@
+"""Settings of an adapter process (environment `LOS_*`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from services.common.settings import LosSettings
+
+
+class AdapterSettings(LosSettings):
+    adapter_spool_dir: Path = Field(default=Path(".state/local/adapters"),
+                                    description="Outbox and quarantine per agency live here.")
+    adapter_system: str | None = Field(default=None, description="Native system name in the event source.")

@@ -1,0 +1,1 @@
+"""The coordination service: correlates agency events into shared operation records."""

@@ -1,0 +1,114 @@
+"""The composition root: builds the coordinator from settings, with real adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+from faststream import FastStream
+from faststream.kafka import KafkaBroker
+
+from schemas.agencies import load_agencies
+from schemas.signing import KeyRegistry
+from schemas.topics import events_topic
+from services.common.keys import load_registry
+from services.common.migrate import migrate
+from services.common.telemetry import setup_tracing
+from services.coordinator.consumer import register
+from services.coordinator.ports import Clock, SystemClock
+from services.coordinator.relay import relay_forever
+from services.coordinator.review import flag_parked_forever
+from services.coordinator.service import Settings
+from services.coordinator.settings import CoordinatorSettings
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Mutable things the handlers reach through small getters, set on start-up."""
+
+    settings: CoordinatorSettings
+    pool: asyncpg.Pool | None = None
+    registry: KeyRegistry = field(default_factory=KeyRegistry)
+    registry_mtime: float = -1.0
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def get_pool(self) -> asyncpg.Pool:
+        assert self.pool is not None, "the pool is created on start-up"
+        return self.pool
+
+    def get_registry(self) -> KeyRegistry:
+        return self.registry
+
+    def reload_registry(self) -> None:
+        path = self.settings.keys_dir / "registry.json"
+        mtime = path.stat().st_mtime if path.exists() else 0.0
+        if mtime != self.registry_mtime:
+            self.registry = load_registry(self.settings.keys_dir)
+            self.registry_mtime = mtime
+
+
+async def _watch_registry(runtime: Runtime) -> None:
+    while not runtime.stop.is_set():
+        try:
+            runtime.reload_registry()
+        except Exception:
+            log.exception("reloading the key registry failed; keeping the previous one")
+        try:
+            await asyncio.wait_for(runtime.stop.wait(), timeout=2.0)
+        except TimeoutError:
+            pass
+
+
+def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tuple[FastStream, Runtime]:
+    clock = clock or SystemClock()
+    setup_tracing("los-coordinator", settings.otel_exporter)
+    broker = KafkaBroker(settings.kafka_bootstrap_servers, enable_idempotence=True,
+                         client_id="los-coordinator")
+    runtime = Runtime(settings)
+    service_settings = Settings(
+        group_id=settings.coordinator_group_id, max_event_bytes=settings.coordinator_max_event_bytes,
+        inference_window_days=settings.coordinator_inference_window_days,
+        signal_min_agencies=settings.coordinator_signal_min_agencies,
+        signal_window_days=settings.coordinator_signal_window_days)
+    topics = settings.coordinator_topics or [events_topic(code) for code in load_agencies()]
+    register(broker, topics=topics, settings=service_settings,
+             batch_size=settings.coordinator_batch_size, pool_ref=runtime.get_pool,
+             registry_ref=runtime.get_registry, clock=clock, stop=runtime.stop)
+    app = FastStream(broker)
+
+    @app.on_startup
+    async def start() -> None:
+        applied = await migrate(settings.database_owner_url, MIGRATIONS, component="coordinator")
+        if applied:
+            log.info("applied migrations %s", ", ".join(applied))
+        runtime.pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
+        runtime.reload_registry()
+
+    @app.after_startup
+    async def background() -> None:
+        pool = runtime.get_pool()
+        runtime.tasks = [
+            asyncio.create_task(relay_forever(pool, broker, runtime.stop)),
+            asyncio.create_task(flag_parked_forever(pool, settings.coordinator_parked_review_seconds,
+                                                    runtime.stop, clock)),
+            asyncio.create_task(_watch_registry(runtime)),
+        ]
+
+    @app.on_shutdown
+    async def shutdown() -> None:
+        runtime.stop.set()
+        await asyncio.gather(*runtime.tasks, return_exceptions=True)
+
+    @app.after_shutdown
+    async def close() -> None:
+        if runtime.pool is not None:
+            await runtime.pool.close()
+
+    return app, runtime

@@ -1,0 +1,1 @@
+"""The pure correlation core: standard library and `schemas` only, no I/O."""

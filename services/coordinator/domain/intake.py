@@ -1,0 +1,76 @@
+"""The checks every incoming record passes before it may change a record.
+
+`check` never raises for bad input: it returns a `Rejection` whose `reason` is one of the
+codes below, and the service sends the raw bytes to the dead-letter topic and the
+rejections table. The order matters: cheap checks first, the signature before trusting
+any claim in the event, the topic owner last.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from schemas.events import TYPES_BY_NAME, AnyEvent, parse_event_obj
+from schemas.signing import KeyRegistry, SignatureRejected, verify
+from schemas.topics import agency_of_events_topic
+
+REASONS = (
+    "oversized",  # larger than the configured limit
+    "empty",  # a record with no value (tombstone)
+    "malformed_json",  # not JSON, or not UTF-8
+    "not_an_event",  # JSON, but not an object with a string `type`
+    "unknown_type",  # a type or type version this coordinator does not know
+    "invalid_schema",  # the type is known but fields are missing, wrong or extra
+    "unsigned", "unknown_key", "wrong_agency", "revoked_key", "key_not_valid_then", "bad_signature",
+    "wrong_topic",  # the signing agency does not own the topic the event came from
+)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    reason: str
+    detail: str
+    agency: str | None = None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    event: AnyEvent
+    key_id: str
+
+
+def check(raw: bytes | None, topic: str, registry: KeyRegistry, *, max_bytes: int) -> Accepted | Rejection:
+    if raw is None or len(raw) == 0:
+        return Rejection("empty", "the record has no value")
+    if len(raw) > max_bytes:
+        return Rejection("oversized", f"{len(raw)} bytes, the limit is {max_bytes}")
+    try:
+        obj: Any = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as error:
+        return Rejection("malformed_json", f"not valid UTF-8 JSON: {error}")
+    if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
+        return Rejection("not_an_event", "expected a JSON object with a string `type`")
+    claimed = obj.get("losagency") if isinstance(obj.get("losagency"), str) else None
+    if obj["type"] not in TYPES_BY_NAME:
+        known = ", ".join(sorted(TYPES_BY_NAME))
+        return Rejection("unknown_type", f"type {obj['type'][:100]!r} is not one of: {known}", claimed)
+    try:
+        event = parse_event_obj(obj)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in error.errors(include_input=False, include_url=False)[:10])
+        return Rejection("invalid_schema", problems, claimed)
+    try:
+        key = verify(obj, registry)
+    except SignatureRejected as error:
+        return Rejection(error.reason, error.detail, claimed)
+    owner = agency_of_events_topic(topic)
+    if owner != event.losagency:
+        return Rejection("wrong_topic", f"{event.losagency} signed an event on {topic}, owned by {owner}",
+                         event.losagency)
+    return Accepted(event, key.key_id)

@@ -1,0 +1,30 @@
+"""Subject keys: the one string per business, premises or person that correlation joins on."""
+
+from __future__ import annotations
+
+from schemas.identifiers import IdentifierError, parse_address, parse_fastighetsbeteckning
+from schemas.subjects import Business, Premises
+
+
+def business_key(business: Business) -> str:
+    if business.orgnr is not None:
+        return f"org:{business.orgnr}"
+    return f"st:{business.sole_trader}"
+
+
+def premises_aliases(premises: Premises) -> list[str]:
+    """Every key this premises is known by: its property unit and its street address."""
+    keys = []
+    if premises.fastighetsbeteckning is not None:
+        keys.append("fb:" + parse_fastighetsbeteckning(premises.fastighetsbeteckning).key)
+    if premises.address is not None:
+        try:
+            keys.append("ad:" + parse_address(premises.address).key)
+        except IdentifierError:
+            pass
+    return keys
+
+
+def premises_key(premises: Premises) -> str:
+    """The primary key: the property unit when known, else the normalised address."""
+    return premises_aliases(premises)[0]

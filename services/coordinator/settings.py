@@ -1,0 +1,25 @@
+"""Settings of the coordinator process (environment `LOS_*`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.common.settings import LosSettings
+
+
+class CoordinatorSettings(LosSettings):
+    database_url: str = Field(default="postgresql://los_app@127.0.0.1:5432/los",
+                              description="PostgreSQL as the application role.")
+    database_owner_url: str = Field(default="postgresql://los_owner@127.0.0.1:5432/los",
+                                    description="PostgreSQL as the schema owner, for migrations.")
+    coordinator_group_id: str = Field(default="los-coordinator", description="Kafka consumer group.")
+    coordinator_batch_size: int = Field(default=500, ge=1, le=10_000)
+    coordinator_max_event_bytes: int = Field(default=256 * 1024, description="Larger events are rejected.")
+    coordinator_inference_window_days: int = Field(
+        default=1, ge=0, description="An event naming no operation joins one at the same premises within this.")
+    coordinator_parked_review_seconds: int = Field(
+        default=24 * 3600, description="Events parked longer than this are flagged for review.")
+    coordinator_signal_min_agencies: int = Field(default=3, ge=2)
+    coordinator_signal_window_days: int = Field(default=365, ge=1)
+    coordinator_topics: list[str] | None = Field(
+        default=None, description="Topics to consume [default: every agency's events topic].")

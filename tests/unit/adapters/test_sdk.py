@@ -1,0 +1,117 @@
+"""The adapter SDK: an accepted event is on disk once, in order, and bad records wait in
+quarantine with their reason while the good ones go on."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from schemas.envelope import event_id_for
+from schemas.events import AnyEvent, EventRetractedV1, new_event
+from schemas.notification import EventRetracted
+from schemas.signing import KeyRegistry, PublicKey, verify
+from services.adapters.sdk.mapping import Mapped, MappingContext, MappingResult, RecordError
+from services.adapters.sdk.native import FieldError, map_records, read_csv
+from services.adapters.sdk.outbox import Outbox
+from services.adapters.sdk.pipeline import Signer, WrongAgency, ingest_file
+
+T = datetime.datetime(2026, 5, 2, 10, 0, tzinfo=datetime.UTC)
+CTX = MappingContext(pseudonym_key=b"k" * 32, today=datetime.date(2026, 6, 1))
+KEY = Ed25519PrivateKey.generate()
+
+
+class Withdrawals:
+    """A tiny native format for these tests: `ref;retracts;reason` rows."""
+
+    name, agency, suffix, description = "test-withdrawals", "FIRE", ".csv", "test format"
+
+    def read(self, path: Path, ctx: MappingContext) -> Iterator[MappingResult]:
+        def build(row: dict[str, str]) -> AnyEvent:
+            try:
+                target = uuid.UUID(row["retracts"])
+            except ValueError as error:
+                raise FieldError("retracts", f"{row['retracts']!r} is not an event id") from error
+            return new_event(EventRetractedV1, EventRetracted(retracts=target, reason=row["reason"]),
+                             agency="FIRE", event_id=event_id_for("FIRE", "withdrawal", row["ref"]), time=T)
+
+        return map_records(path, read_csv(path), build)
+
+    def write(self, events: Sequence[AnyEvent], path: Path, ctx: MappingContext,
+              clear_ids: Mapping[str, str]) -> None:
+        raise NotImplementedError
+
+
+def export(tmp_path: Path, rows: list[str], name: str = "export.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("ref;retracts;reason\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_bad_record_is_quarantined_with_file_line_and_field_and_the_rest_flow(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.db")
+    path = export(tmp_path, [f"A1;{uuid.uuid4()};Fel", "A2;inte-ett-id;Fel", f"A3;{uuid.uuid4()};Fel"])
+    result = ingest_file(path, Withdrawals(), CTX, Signer("FIRE", "FIRE-1", KEY), outbox)
+    assert (result.events, result.new, result.errors) == (2, 2, 1)
+    [bad] = outbox.quarantined()
+    assert (bad.file, bad.line, bad.field) == ("export.csv", 3, "retracts")
+    assert "is not an event id" in bad.message and "inte-ett-id" in bad.raw
+
+
+def test_reading_the_same_export_twice_queues_nothing_twice(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.db")
+    path = export(tmp_path, [f"A{i};{uuid.uuid4()};Fel" for i in range(5)])
+    signer = Signer("FIRE", "FIRE-1", KEY)
+    assert ingest_file(path, Withdrawals(), CTX, signer, outbox).new == 5
+    assert ingest_file(path, Withdrawals(), CTX, signer, outbox).skipped
+    assert ingest_file(path, Withdrawals(), CTX, signer, outbox, force=True).new == 0
+    assert outbox.counts()["accepted"] == 5
+
+
+def test_events_leave_in_the_order_they_were_accepted_and_only_acks_mark_them_sent(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.db")
+    outbox.accept([(f"id{i}", "los.events.fire", b"k", b"v%d" % i, []) for i in range(10)])
+    first = outbox.unsent(limit=4)
+    assert [e.event_id for e in first] == ["id0", "id1", "id2", "id3"]
+    outbox.mark_sent([(first[0].seq, 0, 10), (first[1].seq, 0, 11)])
+    assert [e.event_id for e in outbox.unsent(limit=3)] == ["id2", "id3", "id4"]
+    outbox.close()
+    reopened = Outbox(tmp_path / "outbox.db")  # after a crash: nothing lost, nothing resent twice
+    assert reopened.counts() == {"accepted": 10, "unsent": 8, "sent": 2, "quarantined": 0, "files": 0}
+    assert reopened.mark_unsent() == 2  # replay
+
+
+def test_signed_rows_verify_against_the_registry(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    raw = KEY.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    registry = KeyRegistry([PublicKey("FIRE-1", "FIRE", raw, T - datetime.timedelta(days=1))])
+    event = new_event(EventRetractedV1, EventRetracted(retracts=uuid.uuid4(), reason="x"), agency="FIRE",
+                      event_id=uuid.uuid4(), time=T)
+    event_id, topic, key, value, headers = Signer("FIRE", "FIRE-1", KEY).wire(event)
+    assert topic == "los.events.fire" and event_id == str(event.id)
+    assert verify(json.loads(value), registry).key_id == "FIRE-1"
+    assert ("content-type", b"application/cloudevents+json; charset=utf-8") in headers
+
+
+def test_an_adapter_cannot_publish_for_another_agency(tmp_path: Path) -> None:
+    event = new_event(EventRetractedV1, EventRetracted(retracts=uuid.uuid4(), reason="x"), agency="TAX",
+                      event_id=uuid.uuid4(), time=T)
+    with pytest.raises(WrongAgency):
+        Signer("FIRE", "FIRE-1", KEY).wire(event)
+    with pytest.raises(WrongAgency):
+        ingest_file(export(tmp_path, []), Withdrawals(), CTX, Signer("TAX", "TAX-1", KEY),
+                    Outbox(tmp_path / "o.db"))
+
+
+def test_an_unreadable_file_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.csv"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    results = list(Withdrawals().read(path, CTX))
+    assert len(results) == 1 and isinstance(results[0], RecordError)
+    assert not any(isinstance(r, Mapped) for r in results)

@@ -113,7 +113,8 @@ class PostgresServer:
         if os.geteuid() == 0:
             _ensure_system_user()
         meta = self._meta()
-        if not (self.data / "PG_VERSION").exists() or not meta:
+        if not (self.data / "PG_VERSION").exists() or not meta.get("ready"):
+            # first use, or an earlier initialisation that did not finish: start afresh
             self._init(bin_dir)
             meta = self._meta()
         if self.running_pid() is None:
@@ -174,6 +175,7 @@ class PostgresServer:
         self.meta_file.write_text(json.dumps({"port": free_port(), "passwords": passwords}))
         os.chmod(self.meta_file, 0o600)
         self._create_roles(bin_dir, passwords)
+        self.meta_file.write_text(json.dumps({**self._meta(), "ready": True}))
 
     def _create_roles(self, bin_dir: Path, passwords: dict[str, str]) -> None:
         """Start once to create the database and roles, then stop again."""

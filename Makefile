@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help up down status test test-unit lint bench venv demo clean
+.PHONY: help up down status test test-unit lint bench venv demo clean schemas
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ test-unit: $(STAMP) ## Run the unit tests only (no network)
 lint: $(STAMP) ## ruff and mypy
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+
+schemas: $(STAMP) ## Regenerate JSON Schemas, AsyncAPI and the event catalogue
+	$(PY) -m schemas.generate
 
 clean: down ## Stop everything and delete local data and caches
 	rm -rf .state .cache

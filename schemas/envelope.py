@@ -2,8 +2,9 @@
 
 Kafka binding: *structured content mode*. The record value is the whole event as JSON
 (`content-type: application/cloudevents+json; charset=utf-8` header); the record key is
-`partition_key` (the operation, else the business or premises), so one operation's events
-stay in order on one partition. The W3C `traceparent` travels both as a CloudEvents
+`partition_key` (the operation, else a digest of the business), so one operation's events
+usually share a partition. Consumers must not rely on order across partitions: the
+coordinator's records do not depend on arrival order. The W3C `traceparent` travels both as a CloudEvents
 extension (signed, end to end) and as a Kafka header (for tracing middleware).
 
 Extensions (lower-case, as CloudEvents requires): `losagency` the publishing agency,
@@ -13,6 +14,7 @@ the event without `lossignature` (see `schemas.signing`), `traceparent`.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -44,7 +46,8 @@ class Envelope(Contract):
     source: Annotated[str, StringConstraints(pattern=r"^urn:los:agency:[A-Z][A-Z0-9_]{1,31}(/[A-Za-z0-9_.-]{1,64})?$")]
     type: str
     time: AwareDatetime
-    subject: Annotated[str, StringConstraints(max_length=120)] | None = None
+    subject: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")] | None = Field(
+        default=None, description="The operation id the event concerns, if any; never personal data.")
     dataschema: str
     datacontenttype: Literal["application/json"] = "application/json"
     losagency: AgencyCode
@@ -61,8 +64,9 @@ class Envelope(Contract):
             if value:
                 return f"op:{value}".encode()
         business = getattr(data, "business", None)
-        if business is not None:
-            return f"biz:{business.orgnr or business.sole_trader}".encode()
+        if business is not None:  # digested: a sole trader's pseudonym stays out of the key
+            identity = str(business.orgnr or business.sole_trader)
+            return b"biz:" + hashlib.sha256(identity.encode()).hexdigest()[:16].encode()
         return f"ev:{self.id}".encode()
 
 

@@ -33,11 +33,11 @@ from deploy.topics import TopicSpec, load_topics
 from schemas import envelope as envelope_module
 from schemas import signing as signing_module
 from schemas import topics
-from schemas.agencies import load_agencies
+from schemas.agencies import AgencyCode, load_agencies
 from schemas.categories import CATEGORY_KEY, Category
 from schemas.envelope import CONTENT_TYPE, Envelope, TraceParent, dataschema_for
 from schemas.events import EVENT_TYPES
-from schemas.operation import OperationId
+from schemas.operation import OperationId, OperationStatus
 from schemas.subjects import Pseudonym
 
 SCHEMAS_DIR = Path(__file__).resolve().parent
@@ -764,46 +764,74 @@ def _event_headers_schema() -> JsonObject:
 
 def _other_messages() -> dict[str, JsonObject]:
     trace = {"type": "string", "description": "W3C trace context, when the producer traced the work."}
-    provisional = ("Not yet a published contract: its pydantic model does not exist yet; until it does,"
-                   " consumers must treat the shape as provisional.")
-    signing_reasons = ["unsigned", "unknown_key", "wrong_agency", "revoked_key", "key_not_valid_then",
-                       "bad_signature"]
+    provisional = ("Not yet a published contract (no pydantic model in `schemas/` yet); consumers must"
+                   " treat the shape as provisional.")
+    from_code = ("Not yet a published contract (no pydantic model in `schemas/` yet): described here as"
+                 " `services.coordinator` writes it today.")
+    agency_pattern = TypeAdapter(AgencyCode).json_schema()["pattern"]
+    operation_pattern = TypeAdapter(OperationId).json_schema()["pattern"]
     return {
         "los.dead-letter": {
             "name": "los.dead-letter",
             "title": "Rejected record",
             "summary": "A record the coordinator rejected, kept byte for byte for review.",
+            "description": "The record key is the rejected record's key, unchanged (it may be absent).",
             "contentType": "application/octet-stream",
             "headers": {
                 "type": "object",
                 "required": ["los-reason", "los-detail", "los-source-topic", "los-source-partition",
                              "los-source-offset"],
                 "properties": {
-                    "los-reason": {"type": "string", "examples": signing_reasons,
-                                   "description": "Short machine-readable reason, e.g. a signature"
-                                                  " rejection code of `schemas.signing.verify`."},
-                    "los-detail": {"type": "string", "description": "Human-readable explanation."},
+                    "los-reason": {"type": "string",
+                                   "examples": ["invalid_schema", "bad_signature", "wrong_topic"],
+                                   "description": "Short machine-readable reason, one of"
+                                                  " `services.coordinator.domain.intake.REASONS`."},
+                    "los-detail": {"type": "string", "maxLength": 1000,
+                                   "description": "Human-readable explanation."},
                     "los-source-topic": {"type": "string", "description": "Topic the record was read from."},
                     "los-source-partition": {"type": "string", "pattern": "^[0-9]+$",
                                              "description": "Its partition (decimal)."},
                     "los-source-offset": {"type": "string", "pattern": "^[0-9]+$",
                                           "description": "Its offset (decimal)."},
+                    "los-agency": {"type": "string", "pattern": f"^$|{agency_pattern}",
+                                   "description": "The agency the event claims (`losagency`), when it"
+                                                  " could be read; empty otherwise."},
                 },
             },
             "payload": {"type": "string", "format": "binary",
-                        "description": "The rejected record's value: raw bytes exactly as received"
-                                       " (it may be no valid JSON at all)."},
+                        "description": "The rejected record's value: raw bytes exactly as received (empty"
+                                       " for a tombstone; it may be no valid JSON at all)."},
         },
         "los.record-change": {
             "name": "los.record-change",
             "title": "Record change",
-            "summary": "A change to an operation record or subject dossier, written by the coordinator.",
-            "description": "Input of the disclosure egress, which decides what each agency's feed gets. "
-                           + provisional,
+            "summary": "An operation record changed; written by the coordinator (transactional outbox).",
+            "description": "Input of the disclosure egress, which decides what each agency's feed gets."
+                           " The record key is the operation id (without the `op:` prefix). " + from_code,
             "contentType": "application/json",
-            "headers": {"type": "object", "properties": {"traceparent": trace}},
-            "payload": {"type": "object", "x-los-status": "provisional",
-                        "description": "One changed operation record or subject dossier. " + provisional},
+            "headers": {"type": "object", "properties": {
+                "content-type": {"type": "string", "const": "application/json"}, "traceparent": trace}},
+            "payload": {
+                "type": "object",
+                "x-los-status": "provisional",
+                "description": "One changed operation record. " + from_code,
+                "required": ["type", "operation_id", "revision", "status", "at", "agencies_reporting", "seq"],
+                "properties": {
+                    "type": {"type": "string", "const": "operation.record.changed"},
+                    "operation_id": {"type": "string", "pattern": operation_pattern},
+                    "revision": {"type": "integer", "minimum": 1,
+                                 "description": "The plan revision the record reflects."},
+                    "status": {"type": "string", "enum": [s.value for s in OperationStatus]},
+                    "at": {"type": "string", "format": "date-time",
+                           "description": "When the record changed."},
+                    "agencies_reporting": {"type": "array",
+                                           "items": {"type": "string", "pattern": agency_pattern},
+                                           "description": "Agencies whose events the record holds."},
+                    "seq": {"type": "integer", "minimum": 1,
+                            "description": "Position in the coordinator's outbox; increases with every"
+                                           " change."},
+                },
+            },
         },
         "los.feed-item": {
             "name": "los.feed-item",

@@ -28,6 +28,7 @@ from schemas.events import event_json
 from schemas.signing import KeyRegistry
 from services.coordinator.domain.facts import Fact, fact_from_json, fact_of, fact_to_json
 from services.coordinator.domain.intake import Accepted, check
+from services.coordinator.domain.noisy import DEFAULT_CAP
 from services.coordinator.domain.plans import PlanView, infer_operation, latest_plan
 from services.coordinator.domain.records import summarise
 from services.coordinator.domain.signals import cross_agency_signal
@@ -43,6 +44,7 @@ class Settings:
     inference_window_days: int = 1
     signal_min_agencies: int = 3
     signal_window_days: int = 365
+    noisy_cap: int = DEFAULT_CAP
 
 
 @dataclass
@@ -91,7 +93,7 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
     new = await _insert_events(conn, checked)
     outcome.accepted = len(new)
     outcome.duplicates = len(checked) - len(new)
-    touched: set[str] = set()
+    touched: set[str] = await _track_noisy_keys(conn, new, settings)
     plan_ops = sorted({f.operation_id for f in new if f.kind == "plan" and f.operation_id})
     for op in plan_ops:
         touched |= await _refresh_plan(conn, op, settings)
@@ -179,11 +181,15 @@ async def _refresh_plan(conn: asyncpg.Connection, op: str, settings: Settings) -
                participants = EXCLUDED.participants, target_keys = EXCLUDED.target_keys, updated_at = now()""",
         op, plan.revision, plan.municipality, plan.planned_date, plan.status.value, plan.lead_agency,
         sorted(plan.participants), sorted(view.target_keys))
-    touched = {op}
-    keys = sorted(set(old_keys) | view.target_keys)
+    return {op} | await _reinfer(conn, set(old_keys) | view.target_keys, settings)
+
+
+async def _reinfer(conn: asyncpg.Connection, keys: set[str], settings: Settings) -> set[str]:
+    """Infer again every event naming no operation at these premises; return changed operations."""
+    touched: set[str] = set()
     rows = await conn.fetch(
         "SELECT event_id::text, operation_id, fact FROM events WHERE explicit_operation IS NULL"
-        " AND kind IN ('inspection', 'decision', 'notification') AND premises && $1::text[]", keys)
+        " AND kind IN ('inspection', 'decision', 'notification') AND premises && $1::text[]", sorted(keys))
     for row in rows:
         fact = fact_from_json(json.loads(row["fact"]))
         inferred = await _infer(conn, fact, settings)
@@ -197,10 +203,37 @@ async def _refresh_plan(conn: asyncpg.Connection, op: str, settings: Settings) -
 async def _infer(conn: asyncpg.Connection, fact: Fact, settings: Settings) -> str | None:
     if not fact.premises:
         return None
+    noisy = frozenset(r["key"] for r in await conn.fetch(
+        "SELECT key FROM noisy_keys WHERE key = ANY($1::text[])", list(fact.premises)))
     ops = await conn.fetch("SELECT operation_id FROM operations WHERE target_keys && $1::text[]",
                            list(fact.premises))
     views = [v for r in ops if (v := await _plan_view(conn, r["operation_id"])) is not None]
-    return infer_operation(fact, views, settings.inference_window_days)
+    return infer_operation(fact, views, settings.inference_window_days, noisy)
+
+
+async def _track_noisy_keys(conn: asyncpg.Connection, new: list[Fact], settings: Settings) -> set[str]:
+    """Record which businesses appear at which premises; a key that passes the cap becomes
+    noisy, is listed for review, and what was inferred through it is inferred again."""
+    pairs = sorted({(p, f.business) for f in new if f.business for p in f.premises})
+    if not pairs:
+        return set()
+    await conn.executemany("INSERT INTO premises_businesses VALUES ($1, $2) ON CONFLICT DO NOTHING", pairs)
+    rows = await conn.fetch(
+        """SELECT pb.premises_key, count(*) AS n FROM premises_businesses pb
+           WHERE pb.premises_key = ANY($1::text[])
+             AND NOT EXISTS (SELECT 1 FROM noisy_keys k WHERE k.key = pb.premises_key)
+           GROUP BY pb.premises_key HAVING count(*) > $2""",
+        sorted({p for p, _ in pairs}), settings.noisy_cap)
+    if not rows:
+        return set()
+    for row in rows:
+        await conn.execute("INSERT INTO noisy_keys (key, businesses) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                           row["premises_key"], row["n"])
+        await conn.execute(
+            "INSERT INTO review_items (kind, key, detail) VALUES ('noisy_key', $1, $2) ON CONFLICT DO NOTHING",
+            row["premises_key"], f"seen with {row['n']} businesses (cap {settings.noisy_cap}); "
+                                 "no longer used to correlate")
+    return await _reinfer(conn, {r["premises_key"] for r in rows}, settings)
 
 
 async def _rebuild(conn: asyncpg.Connection, op: str, clock: Clock) -> bool:

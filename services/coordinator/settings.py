@@ -21,5 +21,7 @@ class CoordinatorSettings(LosSettings):
         default=24 * 3600, description="Events parked longer than this are flagged for review.")
     coordinator_signal_min_agencies: int = Field(default=3, ge=2)
     coordinator_signal_window_days: int = Field(default=365, ge=1)
+    coordinator_noisy_cap: int = Field(
+        default=20, ge=1, description="A premises seen with more businesses than this no longer correlates.")
     coordinator_topics: list[str] | None = Field(
         default=None, description="Topics to consume [default: every agency's events topic].")

@@ -41,13 +41,15 @@ def latest_plan(plan_facts: Iterable[Fact]) -> PlanView | None:
     return PlanView(best.plan.operation_id, best.plan.revision, best.event_id, best.plan, keys)
 
 
-def infer_operation(fact: Fact, plans: Iterable[PlanView], window_days: int) -> str | None:
+def infer_operation(fact: Fact, plans: Iterable[PlanView], window_days: int,
+                    noisy: frozenset[str] = frozenset()) -> str | None:
     """The operation an event without an explicit reference belongs to: a plan that targets
     the same premises within `window_days` of the event's date; the nearest date wins,
-    then the smallest operation id, so the answer does not depend on arrival order."""
-    if not fact.premises:
+    then the smallest operation id, so the answer does not depend on arrival order.
+    Noisy keys (see `noisy.py`) never join anything."""
+    aliases = set(fact.premises) - noisy
+    if not aliases:
         return None
-    aliases = set(fact.premises)
     candidates = [
         (abs((p.planned_date - fact.local_date).days), p.operation_id)
         for p in plans

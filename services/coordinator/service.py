@@ -253,6 +253,12 @@ async def _rebuild(conn: asyncpg.Connection, op: str, clock: Clock) -> bool:
         return False
     await conn.execute("UPDATE operations SET record = $2::jsonb, updated_at = now() WHERE operation_id = $1",
                        op, encoded)
+    await conn.execute("DELETE FROM subject_operations WHERE operation_id = $1", op)
+    subjects = ([("business", b) for b in record["businesses"]]
+                + [("premises", p) for p in record["premises_visited"]]
+                + [("person", p) for p in record["persons"]])
+    await conn.executemany("INSERT INTO subject_operations VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                           [(kind, subject, op) for kind, subject in subjects])
     change = {"type": "operation.record.changed", "operation_id": op, "revision": view.revision,
               "status": record["status"], "at": clock.now().isoformat(),
               "agencies_reporting": record["agencies_reporting"]}

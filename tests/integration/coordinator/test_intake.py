@@ -20,7 +20,7 @@ from schemas.categories import Category
 from schemas.operation import OperationPlan, Target
 from schemas.signing import sign
 from schemas.subjects import Business, Premises
-from schemas.topics import DEAD_LETTER, events_topic
+from schemas.topics import DEAD_LETTER, RECORD_CHANGES, events_topic
 from schemas.canonical import canonical_json
 from services.common.keys import ensure_agency_key
 from tests.conftest import Database, Infra
@@ -66,6 +66,7 @@ async def test_events_become_a_record_and_bad_input_is_kept_with_its_reason(
     topics = all_event_topics()
     await start_from_now(database.owner_url, database.app_url, group, infra.bootstrap_servers, topics)
     dlq_start = await end_offsets(infra.bootstrap_servers, [DEAD_LETTER])
+    changes_start = await end_offsets(infra.bootstrap_servers, [RECORD_CHANGES])
     op = f"NKPG-{unique[:6].upper()}"
     tax, police = events_topic("TAX"), events_topic("POLICE")
     good_inspection, inferred, decision = inspection(op), inspection(None), fee(op)
@@ -125,6 +126,10 @@ async def test_events_become_a_record_and_bad_input_is_kept_with_its_reason(
         dead = await read_from(infra.bootstrap_servers, dlq_start, expect=len(bad))
         reasons = sorted(dict(d.headers)["los-reason"].decode() for d in dead)
         assert reasons == sorted(expected_reasons)
+        changes = await read_from(infra.bootstrap_servers, changes_start, expect=1)
+        mine = [json.loads(c.value) for c in changes if c.key == op.encode()]
+        assert mine and mine[-1]["type"] == "operation.record.changed"
+        assert mine[-1]["agencies_reporting"] == ["TAX"]
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

@@ -91,6 +91,8 @@ class LocalStack:
             "LOS_POSTGRES_SUPERUSER_URL": self.postgres.superuser_url,
             "LOS_KEYS_DIR": str(self.state_dir / "keys"),
             "LOS_PSEUDONYM_KEY_FILE": str(self.state_dir / "keys" / "pseudonym.key"),
+            "LOS_ADAPTER_SPOOL_DIR": str(self.state_dir / "adapters"),
+            "LOS_ADAPTER_DROP_DIR": str(self.state_dir / "drop"),
         }
         self.env_file.write_text("".join(f"export {k}='{v}'\n" for k, v in env.items()))
         os.chmod(self.env_file, 0o600)

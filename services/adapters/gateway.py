@@ -1,0 +1,92 @@
+"""`python -m services.adapters.gateway`: every agency's adapter in one process.
+
+For local runs and demonstrations: each native format gets a drop folder
+`<LOS_ADAPTER_DROP_DIR>/<format>/`, and each agency its own outbox, signing key and
+publisher, exactly as separate adapter processes would have. (In production each agency
+runs `python -m services.adapters run` next to its own system.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import signal
+from pathlib import Path
+
+from pydantic import Field
+
+from services.adapters.agencies import all_formats
+from services.adapters.sdk.mapping import AgencyFormat, MappingContext
+from services.adapters.sdk.outbox import Outbox
+from services.adapters.sdk.pipeline import Signer, ingest_file
+from services.adapters.sdk.publisher import Publisher
+from services.adapters.settings import AdapterSettings
+from services.common.keys import ensure_agency_key, ensure_pseudonym_key
+from services.common.telemetry import setup_tracing
+
+log = logging.getLogger(__name__)
+
+
+class GatewaySettings(AdapterSettings):
+    adapter_drop_dir: Path = Field(default=Path(".state/local/drop"),
+                                   description="One sub-folder per native format receives export files.")
+    adapter_poll_seconds: float = Field(default=1.0, gt=0)
+
+
+async def watch(fmt: AgencyFormat, folder: Path, ctx: MappingContext, signer: Signer, outbox: Outbox,
+                stop: asyncio.Event, poll: float) -> None:
+    done = folder / "done"
+    done.mkdir(parents=True, exist_ok=True)
+    while not stop.is_set():
+        for path in sorted(folder.glob(f"*{fmt.suffix}")):
+            result = await asyncio.to_thread(ingest_file, path, fmt, ctx, signer, outbox)
+            path.rename(done / path.name)
+            log.info("%s %s: %d records, %d new, %d quarantined", fmt.name, path.name, result.events,
+                     result.new, result.errors)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=poll)
+        except TimeoutError:
+            pass
+
+
+async def serve(settings: GatewaySettings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    ctx = MappingContext(pseudonym_key=ensure_pseudonym_key(settings.pseudonym_key_file),
+                         today=datetime.date.today(), system=settings.adapter_system)
+    now = datetime.datetime.now(datetime.UTC)
+    formats = all_formats()
+    agencies = sorted({f.agency for f in formats.values()})
+    outboxes = {a: Outbox(settings.adapter_spool_dir / a.lower() / "outbox.db") for a in agencies}
+    signers = {a: Signer(a, *ensure_agency_key(settings.keys_dir, a, now=now)) for a in agencies}
+    publishers = [Publisher(outboxes[a], a, settings.kafka_bootstrap_servers) for a in agencies]
+    tasks: list[asyncio.Task[object]] = [
+        asyncio.create_task(p.drain(stop=stop, forever=True, poll=settings.adapter_poll_seconds))
+        for p in publishers]
+    for fmt in formats.values():
+        folder = settings.adapter_drop_dir / fmt.name
+        folder.mkdir(parents=True, exist_ok=True)
+        tasks.append(asyncio.create_task(watch(fmt, folder, ctx, signers[fmt.agency], outboxes[fmt.agency],
+                                               stop, settings.adapter_poll_seconds)))
+    log.info("watching %d formats under %s", len(formats), settings.adapter_drop_dir)
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for publisher in publishers:
+            await publisher.close()
+        for outbox in outboxes.values():
+            outbox.close()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = GatewaySettings()
+    setup_tracing("los-adapters", settings.otel_exporter)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

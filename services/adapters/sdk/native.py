@@ -89,6 +89,8 @@ def read_xml_records(path: Path, tag: str) -> Iterator[tuple[int, ElementTree.El
 
 
 def required(row: Row, field: str) -> str:
+    if field not in row:
+        raise FieldError(field, "is required but missing from the export (no such column or element)")
     value = row.get(field, "")
     if not value:
         raise FieldError(field, "is required but empty")
@@ -149,10 +151,13 @@ def business(field: str, identity: str, name: str, ctx: MappingContext) -> Busin
     try:
         return Business(orgnr=parse_organisationsnummer(identity), name=name)
     except IdentifierError as org_error:
+        digits = "".join(ch for ch in identity if ch.isdigit())
+        looks_personal = len(digits) in (10, 12) and int(digits[-8:-6]) < 20
         try:
             pnr = parse_personnummer(identity, today=ctx.today)
-        except IdentifierError:
-            raise FieldError(field, str(org_error)) from org_error
+        except IdentifierError as pnr_error:
+            # a mistyped personnummer must not reach logs: only its parser's message, which omits it
+            raise FieldError(field, str(pnr_error) if looks_personal else str(org_error)) from pnr_error
         return Business(sole_trader=pseudonymise(pnr, ctx.pseudonym_key), name=name)
 
 

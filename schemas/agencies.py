@@ -25,6 +25,7 @@ class Agency:
     code: str
     name: str
     kind: Literal["state", "municipal"]
+    category: str  # a schemas.categories.Category value
 
 
 @cache
@@ -35,5 +36,6 @@ def load_agencies(path: Path = REGISTRY_FILE) -> dict[str, Agency]:
         kind = entry.get("kind")
         if kind not in ("state", "municipal"):
             raise ValueError(f"{path}: agency {code}: kind must be 'state' or 'municipal'")
-        agencies[code] = Agency(code=code, name=str(entry["name"]), kind=kind)
+        agencies[code] = Agency(code=code, name=str(entry["name"]), kind=kind,
+                                category=str(entry.get("category", "record_metadata")))
     return agencies

@@ -67,12 +67,14 @@ def fact_of(event: AnyEvent) -> Fact:
     if isinstance(data, OperationPlan):
         return Fact(eid, agency, kind="plan", at=event.time, operation_id=data.operation_id, plan=data)
     if isinstance(data, InspectionConducted):
+        # a person with protected identity (sekretessmarkering) never enters shared records
+        protected = {p.pseudonym for p in data.persons_present if p.protected_identity}
         return Fact(
             eid, agency, kind="inspection", at=data.conducted_at, operation_id=data.operation_id,
             premises=tuple(premises_aliases(data.premises)),
             business=business_key(data.business) if data.business else None,
-            persons=tuple(sorted({p.pseudonym for p in data.persons_present}
-                                 | {p for f in data.findings for p in f.persons})),
+            persons=tuple(sorted(({p.pseudonym for p in data.persons_present}
+                                  | {p for f in data.findings for p in f.persons}) - protected)),
             supersedes=str(data.supersedes) if data.supersedes else None,
             ref=data.inspection_ref, municipality=data.municipality,
             findings=tuple(FindingFact(f.code, f.category.value, f.count) for f in data.findings))
@@ -81,7 +83,7 @@ def fact_of(event: AnyEvent) -> Fact:
             eid, agency, kind="decision", at=data.decided_at, operation_id=data.operation_id,
             premises=tuple(premises_aliases(data.premises)) if data.premises else (),
             business=business_key(data.business) if data.business else None,
-            persons=tuple(sorted(p.pseudonym for p in data.persons)),
+            persons=tuple(sorted(p.pseudonym for p in data.persons if not p.protected_identity)),
             supersedes=str(data.supersedes) if data.supersedes else None,
             ref=data.decision_ref, decision_kind=data.kind.value, category=data.category.value,
             legal_reference=data.legal_reference, amount_sek=data.amount_sek,
@@ -92,7 +94,7 @@ def fact_of(event: AnyEvent) -> Fact:
             eid, agency, kind="notification", at=event.time, operation_id=data.operation_id,
             premises=tuple(premises_aliases(data.premises)) if data.premises else (),
             business=business_key(data.business) if data.business else None,
-            persons=tuple(sorted(p.pseudonym for p in data.persons)),
+            persons=tuple(sorted(p.pseudonym for p in data.persons if not p.protected_identity)),
             supersedes=str(data.supersedes) if data.supersedes else None,
             ref=data.notification_ref, category=data.category.value, to_agency=data.to_agency)
     if isinstance(data, EventRetracted):

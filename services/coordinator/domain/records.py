@@ -31,12 +31,13 @@ class TimelineEntry:
     ref: str | None
     premises: str | None
     business: str | None
+    persons: tuple[str, ...] = ()
     detail: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"at": self.at.isoformat(), "agency": self.agency, "kind": self.kind,
                 "event_id": self.event_id, "ref": self.ref, "premises": self.premises,
-                "business": self.business, "detail": self.detail}
+                "business": self.business, "persons": list(self.persons), "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def summarise(plan: PlanView, facts: Iterable[Fact]) -> OperationRecord:
     visited = {p for f in inspections if (p := place(f)) is not None}
     visits = {(place(f), f.local_date) for f in inspections if place(f) is not None}
     timeline = tuple(TimelineEntry(f.at, f.agency, f.kind, f.event_id, f.ref, place(f), f.business,
-                                   _detail(f)) for f in kept)
+                                   f.persons, _detail(f)) for f in kept)
     return OperationRecord(
         operation_id=plan.operation_id, revision=plan.revision, title=plan.plan.title,
         municipality=plan.plan.municipality, planned_date=plan.planned_date,

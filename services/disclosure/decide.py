@@ -1,0 +1,108 @@
+"""The one disclosure decision: may this information reach this recipient for this purpose?
+
+Default deny. A recipient's own agency's information is not a disclosure. Otherwise the
+first rule (in file order) that matches every condition decides; `explain` lists every
+rule with the reason it did or did not match, so a lawyer can see why.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from schemas.categories import Category
+from services.disclosure.policy import ANY, Policy, Purpose, Role, Rule
+
+OWN = "own-information"
+
+
+@dataclass(frozen=True)
+class OperationContext:
+    operation_id: str
+    participants: frozenset[str]
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class Request:
+    category: Category
+    owner: str  # the agency the information belongs to
+    recipient: str
+    role: Role
+    purpose: Purpose
+    operation: OperationContext | None = None
+    approved: bool = False  # an approved disclosure request covers exactly this
+    addressee: bool = False  # the recipient is the agency a notice (underrättelse) is addressed to
+    on: datetime.date = field(default_factory=datetime.date.today)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool  # the content may be shown
+    existence: bool  # a marker saying something is withheld may be shown
+    rule: str | None  # the rule that decided, or OWN, or None for default deny
+    basis: str | None  # the citation of the legal basis
+    basis_verified: bool | None
+    requires_assessment: bool
+    provision: str  # the secrecy provision for a withheld marker
+    policy: str  # the policy label (id@version+digest)
+    reason: str
+
+
+def _mismatch(rule: Rule, request: Request) -> str | None:
+    """Why `rule` does not apply, or None when it does."""
+    if request.category not in rule.categories:
+        return "another category"
+    if ANY not in rule.owners and request.owner not in rule.owners:
+        return f"not information of {', '.join(rule.owners)}"
+    if ANY not in rule.recipients and request.recipient not in rule.recipients:
+        return f"{request.recipient} is not among the recipients"
+    if request.role not in rule.roles:
+        return f"role {request.role.value} is not allowed"
+    if request.purpose not in rule.purposes:
+        return f"purpose {request.purpose.value} is not one of {', '.join(p.value for p in rule.purposes)}"
+    if rule.valid_until is not None and request.on > rule.valid_until:
+        return f"the rule ended on {rule.valid_until}"
+    if rule.same_operation:
+        op = request.operation
+        if op is None:
+            return "no shared operation"
+        if request.recipient not in op.participants or request.owner not in op.participants:
+            return f"{request.recipient} and {request.owner} do not both take part in {op.operation_id}"
+        if rule.while_open and op.closed:
+            return f"{op.operation_id} is closed: sharing ended, re-review needed"
+    if rule.addressee_only and not request.addressee:
+        return "only for the agency a notice is addressed to"
+    if rule.requires_approval and not request.approved:
+        return "needs an approved disclosure request (case-by-case)"
+    return None
+
+
+def decide(policy: Policy, request: Request) -> Decision:
+    provision = policy.categories[request.category].secrecy
+    if request.owner == request.recipient and request.role != Role.AUDITOR:
+        return Decision(True, True, OWN, None, None, False, provision, policy.label,
+                        "the recipient's own information")
+    matching = [rule for rule in policy.rules if _mismatch(rule, request) is None]
+    # a rule that opens the content wins over one that only lets a marker through
+    for rule in sorted(matching, key=lambda r: r.level != "content"):
+        basis = policy.basis(rule.basis)
+        return Decision(rule.level == "content", True, rule.id, basis.citation, basis.verified,
+                        basis.requires_assessment, provision, policy.label, rule.description)
+    existence = not policy.categories[request.category].existence_secret
+    return Decision(False, existence, None, None, None, False, provision, policy.label,
+                    "no rule allows it (default deny)")
+
+
+def explain(policy: Policy, request: Request) -> list[str]:
+    """Every rule in order, with why it matched or not, then the decision."""
+    lines = []
+    for rule in policy.rules:
+        why = _mismatch(rule, request)
+        lines.append(f"{rule.id}: {'matches' if why is None else 'no: ' + why}")
+    decision = decide(policy, request)
+    verdict = "allowed" if decision.allowed else ("withheld (marker shown)" if decision.existence
+                                                  else "withheld (not even its existence shown)")
+    lines.append(f"decision: {verdict} by {decision.rule or 'default deny'} "
+                 f"({decision.basis or decision.provision}); policy {decision.policy}")
+    return lines

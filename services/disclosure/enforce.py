@@ -1,0 +1,180 @@
+"""The enforcement point: what one viewer may see of one operation record.
+
+Every egress (console pages and API, per-agency feeds, exports) builds what it shows with
+`view_operation`. Each item of the record is decided separately by `decide`; an item that
+may not be shown is replaced by a marker naming its provision when the policy lets its
+existence be known, and is left out without a trace otherwise. Totals are recomputed from
+what is visible, so a sum never reveals a withheld amount. Every item shown to another
+agency, and every item withheld from it, comes back as an `Access` for the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.agencies import Agency
+from schemas.canonical import canonical_json
+from schemas.categories import Category
+from services.disclosure.decide import OWN, Decision, OperationContext, Request, decide
+from services.disclosure.policy import Policy, Purpose, Role
+
+AMOUNT_KINDS = ("imposed", "recovered", "stopped")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    agency: str
+    role: Role
+    user: str  # the person, for the audit log
+
+
+@dataclass(frozen=True)
+class Approval:
+    """An approved disclosure request: exactly these categories of this owner's items."""
+
+    request_id: str
+    owner: str
+    recipient: str
+    operation_id: str | None
+    categories: frozenset[Category]
+
+
+@dataclass(frozen=True)
+class Access:
+    """One decision about one item for the audit log (a disclosure or a denial)."""
+
+    operation_id: str
+    event_id: str | None
+    owner: str
+    recipient: str
+    category: Category
+    fields: tuple[str, ...]
+    digest: str  # sha256 of the canonical item: proves what was shown without keeping it
+    decision: Decision
+    approval: str | None
+
+
+@dataclass
+class OperationView:
+    visible: bool  # False: the viewer may not even know the operation exists
+    record: dict[str, Any] = field(default_factory=dict)
+    accesses: list[Access] = field(default_factory=list)
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+class _Decider:
+    def __init__(self, policy: Policy, viewer: Viewer, purpose: Purpose, context: OperationContext,
+                 approvals: list[Approval], on: datetime.date) -> None:
+        self.policy, self.viewer, self.purpose, self.context = policy, viewer, purpose, context
+        self.approvals, self.on = approvals, on
+        self.accesses: list[Access] = []
+
+    def __call__(self, category: Category, owner: str, item: Any, fields: tuple[str, ...],
+                 event_id: str | None, *, addressee: bool = False) -> Decision:
+        approval = next((a for a in self.approvals if a.owner == owner and a.recipient == self.viewer.agency
+                         and category in a.categories
+                         and a.operation_id in (None, self.context.operation_id)), None)
+        decision = decide(self.policy, Request(
+            category=category, owner=owner, recipient=self.viewer.agency, role=self.viewer.role,
+            purpose=self.purpose, operation=self.context, approved=approval is not None,
+            addressee=addressee, on=self.on))
+        if decision.rule != OWN:
+            self.accesses.append(Access(self.context.operation_id, event_id, owner, self.viewer.agency,
+                                        category, fields, digest(item), decision,
+                                        approval.request_id if approval and decision.allowed else None))
+        return decision
+
+
+def _marker(decision: Decision, category: Category) -> dict[str, Any]:
+    return {"withheld": True, "category": category.value, "provision": decision.provision}
+
+
+def view_operation(policy: Policy, record: dict[str, Any], viewer: Viewer, purpose: Purpose,
+                   agencies: dict[str, Agency], *, approvals: list[Approval] | None = None,
+                   on: datetime.date | None = None) -> OperationView:
+    on = on or datetime.date.today()
+    context = OperationContext(record["operation_id"], frozenset(record["participants"]),
+                               closed=record["status"] in ("closed", "cancelled"))
+    decide_item = _Decider(policy, viewer, purpose, context, approvals or [], on)
+    plan_fields = ("title", "municipality", "planned_date", "status", "lead_agency", "participants", "targets")
+    plan = {k: record[k] for k in plan_fields}
+    if not decide_item(Category.PLANNED_OPERATION, record["lead_agency"], plan, plan_fields, None).allowed:
+        return OperationView(False, accesses=decide_item.accesses)
+    entries = [e for entry in record["timeline"]
+               if (e := _entry(entry, decide_item, agencies)) is not None]
+    view = {"operation_id": record["operation_id"], "revision": record["revision"], **plan,
+            "timeline": entries, **_totals(entries)}
+    return OperationView(True, view, decide_item.accesses)
+
+
+def _entry(entry: dict[str, Any], decide_item: _Decider, agencies: dict[str, Agency]) -> dict[str, Any] | None:
+    owner, event_id, detail = entry["agency"], entry["event_id"], entry["detail"]
+    home = Category(agencies[owner].category) if owner in agencies else Category.POLICE_INTELLIGENCE
+    shown: dict[str, Any] = {"at": entry["at"], "agency": owner, "kind": entry["kind"], "event_id": event_id}
+    anything = False
+    identity = {"ref": entry["ref"], "premises": entry["premises"], "business": entry["business"]}
+    if entry["kind"] == "inspection":
+        findings = []
+        for finding in detail.get("findings", []):
+            category = Category(finding["category"])
+            decision = decide_item(category, owner, finding, ("code", "count"), event_id)
+            if decision.allowed:
+                findings.append(finding)
+            elif decision.existence:
+                findings.append(_marker(decision, category))
+        if not detail.get("findings"):  # an inspection with nothing found: the agency's own matter
+            decision = decide_item(home, owner, identity, ("inspection",), event_id)
+            if not (decision.allowed or decision.existence):
+                return None
+            anything = decision.allowed
+        elif not findings:
+            return None
+        shown["findings"] = findings
+        anything = anything or any(not f.get("withheld") for f in findings)
+    else:
+        category = Category(detail["category"])
+        addressee = entry["kind"] == "notification" and detail.get("to_agency") == decide_item.viewer.agency
+        decision = decide_item(category, owner, detail, tuple(sorted(detail)), event_id, addressee=addressee)
+        if decision.allowed:
+            shown["detail"] = detail
+            anything = True
+        elif decision.existence:
+            shown["detail"] = _marker(decision, category)
+        else:
+            return None
+    if anything:
+        for name, category in (("ref", Category.RECORD_METADATA), ("premises", Category.PREMISES),
+                               ("business", Category.BUSINESS_IDENTITY)):
+            if identity[name] is not None and decide_item(category, owner, identity[name], (name,),
+                                                          event_id).allowed:
+                shown[name] = identity[name]
+        if entry.get("persons") and decide_item(Category.PERSONAL_IDENTITY, owner, entry["persons"],
+                                                ("persons",), event_id).allowed:
+            shown["persons"] = entry["persons"]
+    return shown
+
+
+def _totals(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the viewer may know in sum: only visible items count."""
+    decisions = [e for e in entries if e["kind"] == "decision" and "decision_kind" in e.get("detail", {})]
+    amounts = dict.fromkeys(AMOUNT_KINDS, 0)
+    for d in decisions:
+        kind, amount = d["detail"].get("amount_kind"), d["detail"].get("amount_sek")
+        if kind in amounts and amount is not None:
+            amounts[kind] += amount
+    inspections = [e for e in entries if e["kind"] == "inspection"]
+    return {
+        "inspections_by_agency": dict(sorted(Counter(e["agency"] for e in inspections).items())),
+        "decisions_by_kind": dict(sorted(Counter(d["detail"]["decision_kind"] for d in decisions).items())),
+        "amounts_sek": amounts,
+        "premises_visited": sorted({e["premises"] for e in inspections if e.get("premises")}),
+        "withheld_items": sum(1 for e in entries if e.get("detail", {}).get("withheld"))
+        + sum(1 for e in inspections for f in e.get("findings", []) if f.get("withheld")),
+    }

@@ -1,0 +1,145 @@
+"""What each agency sees of one shared operation, under the default policy."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deploy.local.stack import REPO
+from schemas.agencies import load_agencies
+from schemas.categories import Category
+from services.disclosure.decide import OperationContext, Request, decide, explain
+from services.disclosure.enforce import Approval, Viewer, view_operation
+from services.disclosure.policy import Policy, PolicyError, Purpose, Role, load_policy
+
+POLICY = load_policy(REPO / "deploy" / "policy" / "los-default.yaml")
+AGENCIES = load_agencies()
+PLANTED = "PLANTED_SOCIAL_SECRET_4711"
+ON = datetime.date(2026, 4, 20)
+
+
+def entry(agency: str, kind: str, event_id: str, detail: dict[str, Any], persons: list[str] | None = None) -> dict:
+    return {"at": "2026-04-14T08:00:00+00:00", "agency": agency, "kind": kind, "event_id": event_id,
+            "ref": f"{agency}-1", "premises": "fb:LINKÖPING TANNEFORS 1:4", "business": "org:556036-0793",
+            "persons": persons or [], "detail": detail}
+
+
+def record(status: str = "executed") -> dict[str, Any]:
+    return {
+        "operation_id": "LKPG-2026-04", "revision": 2, "title": "Vårens tillslag", "municipality": "Linköping",
+        "planned_date": "2026-04-14", "status": status, "lead_agency": "POLICE",
+        "participants": ["FIRE", "MUNI_SOCIAL", "POLICE", "SOCIAL_INSURANCE", "TAX"],
+        "targets": ["fb:LINKÖPING TANNEFORS 1:4"],
+        "timeline": [
+            entry("TAX", "inspection", "e1", {"findings": [{"code": "PERSONALLIGGARE_SAKNAS", "category": "tax",
+                                                            "count": 3}]}),
+            entry("TAX", "decision", "e2", {"decision_kind": "kontrollavgift", "category": "tax",
+                                            "legal_reference": "SFL 50 kap. 3 §", "amount_sek": 20_000,
+                                            "amount_kind": "imposed", "appeal_status": "not_appealed"}),
+            entry("FIRE", "decision", "e3", {"decision_kind": "förbud", "category": "municipal_decision",
+                                             "legal_reference": "LSO 5 kap. 2 §", "amount_sek": None,
+                                             "amount_kind": None, "appeal_status": "not_appealed"}),
+            entry("MUNI_SOCIAL", "inspection", "e4", {"findings": [{"code": PLANTED, "category": "social_services",
+                                                                    "count": 1}]}, persons=["psn:k1:" + "a" * 64]),
+            entry("MUNI_SOCIAL", "notification", "e5", {"to_agency": "SOCIAL_INSURANCE",
+                                                        "category": "social_services"}),
+        ],
+    }
+
+
+def view(agency: str, purpose: Purpose = Purpose.JOINT_OPERATION, role: Role = Role.OFFICER,
+         rec: dict | None = None, approvals: list[Approval] | None = None):
+    return view_operation(POLICY, rec or record(), Viewer(agency, role, "handläggare"), purpose, AGENCIES,
+                          approvals=approvals, on=ON)
+
+
+@pytest.mark.parametrize("agency", sorted(AGENCIES))
+@pytest.mark.parametrize("purpose", list(Purpose))
+@pytest.mark.parametrize("role", list(Role))
+def test_social_services_data_no_rule_opens_reaches_no_other_agency(agency: str, purpose: Purpose, role: Role) -> None:
+    if agency == "MUNI_SOCIAL" and role != Role.AUDITOR:
+        return  # its own information
+    shown = json.dumps(view(agency, purpose, role).record, ensure_ascii=False)
+    assert PLANTED not in shown
+    assert "psn:k1:" not in shown
+
+
+def test_fire_sees_the_plan_and_public_decisions_but_only_markers_for_tax() -> None:
+    seen = view("FIRE")
+    assert seen.visible
+    kinds = {(e["agency"], e["kind"]) for e in seen.record["timeline"]}
+    assert ("MUNI_SOCIAL", "inspection") not in kinds  # not even its existence
+    tax_fee = next(e for e in seen.record["timeline"] if e["event_id"] == "e2")
+    assert tax_fee["detail"] == {"withheld": True, "category": "tax", "provision": "OSL 27 kap. 1 §"}
+    assert seen.record["amounts_sek"]["imposed"] == 0  # the withheld fee is not in the sum
+    assert seen.record["decisions_by_kind"] == {"förbud": 1}
+
+
+def test_the_police_see_tax_data_inside_the_organised_crime_collaboration() -> None:
+    seen = view("POLICE", Purpose.ORGANISED_CRIME)
+    fee = next(e for e in seen.record["timeline"] if e["event_id"] == "e2")
+    assert fee["detail"]["amount_sek"] == 20_000
+    disclosed = [a for a in seen.accesses if a.event_id == "e2" and a.decision.allowed]
+    assert disclosed and disclosed[0].decision.basis.startswith("Lag (2016:774)")  # type: ignore[union-attr]
+
+
+def test_a_fut_notice_reaches_only_its_addressee() -> None:
+    to_fk = view("SOCIAL_INSURANCE", Purpose.WRONGFUL_PAYMENTS)
+    assert any(e["event_id"] == "e5" and "to_agency" in e.get("detail", {}) for e in to_fk.record["timeline"])
+    to_tax = view("TAX", Purpose.WRONGFUL_PAYMENTS)
+    assert not any(e["event_id"] == "e5" for e in to_tax.record.get("timeline", []))
+
+
+def test_an_agency_outside_the_operation_does_not_learn_it_exists() -> None:
+    seen = view("EMPLOYMENT")
+    assert not seen.visible and seen.record == {}
+    assert seen.accesses and not seen.accesses[0].decision.allowed  # the denial is recorded
+
+
+def test_an_approved_request_opens_exactly_the_approved_category() -> None:
+    approval = Approval("req-1", "TAX", "FIRE", "LKPG-2026-04", frozenset({Category.TAX}))
+    seen = view("FIRE", approvals=[approval])
+    fee = next(e for e in seen.record["timeline"] if e["event_id"] == "e2")
+    assert fee["detail"]["amount_sek"] == 20_000
+    assert any(a.approval == "req-1" for a in seen.accesses)
+    assert PLANTED not in json.dumps(seen.record, ensure_ascii=False)
+
+
+def test_sharing_ends_when_the_operation_closes() -> None:
+    closed = view("FIRE", rec=record(status="closed"))
+    assert not closed.visible
+
+
+def test_every_disclosure_and_denial_is_returned_for_the_audit_log() -> None:
+    seen = view("FIRE")
+    assert {a.event_id for a in seen.accesses} >= {"e1", "e2", "e4", "e5"}  # e3 is FIRE's own
+    for access in seen.accesses:
+        assert access.decision.policy == POLICY.label
+        assert len(access.digest) == 64
+
+
+def test_explain_says_which_rule_decided_and_why_the_others_did_not() -> None:
+    request = Request(Category.TAX, "TAX", "FIRE", Role.OFFICER, Purpose.JOINT_OPERATION,
+                      OperationContext("X", frozenset({"TAX", "FIRE"})), on=ON)
+    lines = explain(POLICY, request)
+    assert "organised-crime-collaboration: no: FIRE is not among the recipients" in lines
+    assert lines[-1].startswith("decision: withheld (marker shown) by secret-items-exist-for-participants")
+    assert decide(POLICY, request).policy == POLICY.label
+
+
+def test_every_unverified_basis_is_marked_in_the_shipped_policy() -> None:
+    unverified = {b.id for b in POLICY.bases if not b.verified}
+    assert {"prop-2023-24-85", "prop-2024-25-65", "osl-10-15a"} <= unverified
+
+
+def test_a_broken_policy_file_says_what_is_wrong(tmp_path: Path) -> None:
+    doc = (REPO / "deploy" / "policy" / "los-default.yaml").read_text().replace("basis: osl-10-27", "basis: nope")
+    path = tmp_path / "policy.yaml"
+    path.write_text(doc)
+    with pytest.raises(PolicyError, match="cites unknown basis 'nope'"):
+        load_policy(path)
+    assert isinstance(POLICY, Policy)

@@ -8,7 +8,8 @@ coordinator's records do not depend on arrival order. The W3C `traceparent` trav
 extension (signed, end to end) and as a Kafka header (for tracing middleware).
 
 Extensions (lower-case, as CloudEvents requires): `losagency` the publishing agency,
-`loskeyid` the signing key, `lossignature` the Ed25519 signature over the canonical form of
+`loskeyid` the signing key, `lossignedat` when it signed (the key must be valid
+then), `lossignature` the Ed25519 signature over the canonical form of
 the event without `lossignature` (see `schemas.signing`), `traceparent`.
 """
 
@@ -52,6 +53,7 @@ class Envelope(Contract):
     datacontenttype: Literal["application/json"] = "application/json"
     losagency: AgencyCode
     loskeyid: KeyId | None = None
+    lossignedat: AwareDatetime | None = Field(default=None, description="When the adapter signed the event.")
     lossignature: Signature | None = None
     traceparent: TraceParent | None = None
     data: Any = Field(description="The event's payload; its model depends on `type`.")

@@ -45,9 +45,13 @@ def signing_payload(event: Mapping[str, Any]) -> bytes:
     return canonical_json({k: v for k, v in event.items() if k != "lossignature"})
 
 
-def sign(event: Mapping[str, Any], key: Ed25519PrivateKey, key_id: str) -> dict[str, Any]:
-    """Return a copy of the JSON event with `loskeyid` and `lossignature` set."""
-    unsigned = {**event, "loskeyid": key_id}
+def sign(event: Mapping[str, Any], key: Ed25519PrivateKey, key_id: str,
+         signed_at: datetime.datetime) -> dict[str, Any]:
+    """Return a copy of the JSON event with `loskeyid`, `lossignedat` and `lossignature` set.
+
+    The key's validity is judged at `signed_at`, not at the event's `time`: an agency may
+    export records of last year with this year's key."""
+    unsigned = {**event, "loskeyid": key_id, "lossignedat": signed_at.isoformat()}
     unsigned.pop("lossignature", None)
     return {**unsigned, "lossignature": b64(key.sign(signing_payload(unsigned)))}
 
@@ -128,11 +132,12 @@ def verify(event: Mapping[str, Any], registry: KeyRegistry) -> PublicKey:
     if key.revoked_at is not None:
         raise SignatureRejected("revoked_key", f"key {key_id!r} was revoked at {key.revoked_at.isoformat()}")
     try:
-        time = datetime.datetime.fromisoformat(str(event.get("time")).replace("Z", "+00:00"))
+        signed_at = datetime.datetime.fromisoformat(str(event.get("lossignedat")).replace("Z", "+00:00"))
     except ValueError as error:
-        raise SignatureRejected("bad_signature", "the event time is not a timestamp") from error
-    if time.tzinfo is None or time < key.not_before or (key.not_after and time > key.not_after):
-        raise SignatureRejected("key_not_valid_then", f"key {key_id!r} was not valid at {time.isoformat()}")
+        raise SignatureRejected("unsigned", "the event has no valid lossignedat timestamp") from error
+    if signed_at.tzinfo is None or signed_at < key.not_before or (key.not_after and signed_at > key.not_after):
+        raise SignatureRejected("key_not_valid_then",
+                                f"key {key_id!r} was not valid at signing time {signed_at.isoformat()}")
     try:
         Ed25519PublicKey.from_public_bytes(key.public_key).verify(unb64(signature), signing_payload(event))
     except (InvalidSignature, ValueError) as error:

@@ -28,7 +28,7 @@ NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
 
 def signed_bytes(event: AnyEvent, keys_dir: Path) -> bytes:
     key_id, key = ensure_agency_key(keys_dir, event.losagency, now=NOW)
-    return to_bytes(sign(event_json(event), key, key_id))
+    return to_bytes(sign(event_json(event), key, key_id, NOW))
 
 
 async def produce(bootstrap: str, messages: Iterable[tuple[str, bytes | None, bytes | None]]) -> None:

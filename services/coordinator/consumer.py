@@ -14,38 +14,18 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
-from aiokafka import ConsumerRebalanceListener, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from schemas.signing import KeyRegistry
+from services.common.offsets import SeekToStoredOffsets
+from services.common.retry import Halted, in_transaction_until_stored
 from services.coordinator.dead_letters import KafkaDeadLetters
 from services.coordinator.metrics import ACCEPTED, DUPLICATES, REJECTED
 from services.coordinator.ports import Clock, IncomingRecord
-from services.coordinator.service import Settings, check_records, store_batch, stored_offsets
+from services.coordinator.service import Settings, check_records, store_batch
 
 log = logging.getLogger(__name__)
-
-
-class SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, pool_ref: Callable[[], asyncpg.Pool], group_id: str) -> None:
-        self.pool_ref, self.group_id = pool_ref, group_id
-        self.subscriber: Any = None
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        return None
-
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        consumer = self.subscriber.consumer
-        async with self.pool_ref().acquire() as conn:
-            stored = await stored_offsets(conn, self.group_id)
-        for tp in assigned:
-            offset = stored.get((tp.topic, tp.partition))
-            if offset is None:
-                await consumer.seek_to_beginning(tp)
-            else:
-                consumer.seek(tp, offset)
-        log.info("assigned %d partitions; positions from Postgres", len(assigned))
 
 
 async def _raw(msg: Any) -> None:
@@ -78,24 +58,13 @@ def register(broker: KafkaBroker, *, topics: list[str], settings: Settings, batc
         checked, rejected = check_records(records, registry_ref(), settings)
         if rejected:
             await dead_letters.send(rejected)  # at least once; the table row is exactly once
-        delay = 0.2
-        while True:
-            try:
-                async with pool_ref().acquire() as conn, conn.transaction():
-                    outcome = await store_batch(conn, records, checked, rejected, settings, clock)
-                break
-            except Exception as error:
-                # Postgres away, or a fault of ours. Bad input never gets here (it is a
-                # rejection), so retry the same batch: skipping it would lose events, and
-                # FastStream would go on to the next batch if this handler raised.
-                if stop.is_set():
-                    halted = True
-                    log.warning("shutting down with an unstored batch; it is read again on restart")
-                    return
-                log.error("storing a batch failed (%s: %s); retrying in %.1fs",
-                          type(error).__name__, error, delay, exc_info=delay >= 5)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+        try:
+            outcome = await in_transaction_until_stored(
+                pool_ref, lambda conn: store_batch(conn, records, checked, rejected, settings, clock), stop)
+        except Halted:
+            halted = True
+            log.warning("shutting down with an unstored batch; it is read again on restart")
+            return
         ACCEPTED.inc(outcome.accepted)
         DUPLICATES.inc(outcome.duplicates)
         for r in rejected:

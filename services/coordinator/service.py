@@ -18,7 +18,6 @@ miss each other).
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +25,7 @@ import asyncpg
 
 from schemas.events import event_json
 from schemas.signing import KeyRegistry
+from services.common.offsets import store_offsets
 from services.coordinator.domain.facts import Fact, fact_from_json, fact_of, fact_to_json
 from services.coordinator.domain.intake import Accepted, check
 from services.coordinator.domain.noisy import DEFAULT_CAP
@@ -120,7 +120,7 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
         if await _rebuild(conn, op, clock):
             outcome.operations_changed.add(op)
     await _refresh_signals(conn, {f.business for f in new if f.business}, settings)
-    await _store_offsets(conn, settings.group_id, records)
+    await store_offsets(conn, settings.group_id, ((r.topic, r.partition, r.offset) for r in records))
     return outcome
 
 
@@ -261,7 +261,7 @@ async def _rebuild(conn: asyncpg.Connection, op: str, clock: Clock) -> bool:
                            [(kind, subject, op) for kind, subject in subjects])
     change = {"type": "operation.record.changed", "operation_id": op, "revision": view.revision,
               "status": record["status"], "at": clock.now().isoformat(),
-              "agencies_reporting": record["agencies_reporting"]}
+              "agencies_reporting": record["agencies_reporting"], "record": record}
     await conn.execute("INSERT INTO record_changes (operation_id, change) VALUES ($1, $2::jsonb)",
                        op, json.dumps(change))
     return True
@@ -284,22 +284,4 @@ async def _refresh_signals(conn: asyncpg.Connection, businesses: set[str], setti
                 business, list(signal.agencies), signal.first, signal.last)
 
 
-async def _store_offsets(conn: asyncpg.Connection, group_id: str, records: list[IncomingRecord]) -> None:
-    highest: dict[tuple[str, int], int] = defaultdict(lambda: -1)
-    for r in records:
-        highest[(r.topic, r.partition)] = max(highest[(r.topic, r.partition)], r.offset)
-    await conn.executemany(
-        """INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (group_id, topic, partition) DO UPDATE
-           SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset), updated_at = now()""",
-        [(group_id, t, p, o + 1) for (t, p), o in sorted(highest.items())])
-
-
-async def stored_offsets(conn: asyncpg.Connection, group_id: str) -> dict[tuple[str, int], int]:
-    rows = await conn.fetch("SELECT topic, partition, next_offset FROM consumer_offsets WHERE group_id = $1",
-                            group_id)
-    return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
-
-
-__all__ = ["BatchOutcome", "Checked", "Settings", "check_records", "event_json", "store_batch",
-           "stored_offsets"]
+__all__ = ["BatchOutcome", "Checked", "Settings", "check_records", "event_json", "store_batch"]

@@ -31,14 +31,23 @@ def messages(events: list[AnyEvent], keys: Path) -> list[tuple[str, bytes, bytes
     return [(events_topic(e.losagency), e.partition_key, signed_bytes(e, keys)) for e in events]
 
 
-async def settled(database: Database, expected_events: int) -> bool:
+class Progress(str):
+    """A readable 'not yet' for wait_for: empty (false) until settled."""
+
+
+async def settled(database: Database, expected_events: int) -> str:
     conn = await asyncpg.connect(database.app_url)
     try:
         stored = await conn.fetchval("SELECT count(*) FROM events")
         pending = await conn.fetchval("SELECT count(*) FROM record_changes WHERE published_at IS NULL")
-        return bool(stored == expected_events and pending == 0)
+        rejected = await conn.fetch("SELECT reason, detail FROM rejections LIMIT 3")
     finally:
         await conn.close()
+    assert not rejected, f"the campaign's events were rejected: {[dict(r) for r in rejected]}"
+    if stored == expected_events and pending == 0:
+        return f"{stored} events stored"
+    print(f"stored {stored} of {expected_events}, {pending} changes unpublished")
+    return ""
 
 
 async def check_truth(database: Database, truth: dict) -> None:

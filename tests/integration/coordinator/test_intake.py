@@ -73,7 +73,7 @@ async def test_events_become_a_record_and_bad_input_is_kept_with_its_reason(
 
     key_id, key = ensure_agency_key(keys, "TAX", now=NOW)
     forged = dict(event_json(inspection(op)))
-    forged_signed = sign(forged, key, key_id)
+    forged_signed = sign(forged, key, key_id, NOW)
     forged_signed["data"]["findings"] = []  # changed after signing
     wrong_topic = signed_bytes(inspection(op), keys)  # TAX's event on the police topic
     invalid = dict(event_json(inspection(op)))

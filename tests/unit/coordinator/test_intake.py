@@ -33,7 +33,7 @@ def event(agency: str = "FIRE") -> dict:
 
 
 def signed(obj: dict) -> bytes:
-    return canonical_json(sign(obj, KEY, "FIRE-1"))
+    return canonical_json(sign(obj, KEY, "FIRE-1", T))
 
 
 def run(raw: bytes | None, *, topic: str = events_topic("FIRE"), reg: KeyRegistry | None = None):

@@ -1,0 +1,3 @@
+from services.audit.cli import app
+
+app()

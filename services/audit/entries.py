@@ -1,0 +1,65 @@
+"""Audit entries: what is recorded for each disclosure, denial and read, in plain JSON.
+
+Recorded for every disclosure (FL 27 §, OSL registration duties): who disclosed (the
+owning agency, by rule or by its decision-maker), to whom, which fields with a digest of
+their values, the legal basis, the assessment where the basis asks for one, the
+decision-maker, the purpose, the time and the policy version in force. Subjects are kept
+as digests of their keys, so an access report can find them without the log holding them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from services.disclosure.enforce import Access, Viewer
+
+
+def subject_digest(subject_key: str) -> str:
+    return hashlib.sha256(subject_key.encode()).hexdigest()
+
+
+def access_entry(access: Access, *, at: datetime.datetime, channel: str, purpose: str, actor: Viewer | None,
+                 subjects: Iterable[str] = (), assessment: str | None = None,
+                 decision_maker: str | None = None) -> dict[str, Any]:
+    d = access.decision
+    return {
+        "kind": "disclosure" if d.allowed else "denial",
+        "at": at.isoformat(),
+        "channel": channel,  # feed | console | export | request
+        "owner": access.owner,
+        "recipient": access.recipient,
+        "actor": {"agency": actor.agency, "role": actor.role.value, "user": actor.user} if actor else None,
+        "operation_id": access.operation_id,
+        "event_id": access.event_id,
+        "category": access.category.value,
+        "fields": list(access.fields),
+        "digest": access.digest,
+        "rule": d.rule,
+        "basis": d.basis,
+        "basis_verified": d.basis_verified,
+        "assessment": assessment,
+        "decision_maker": decision_maker or (f"rule {d.rule}" if d.rule else "default deny"),
+        "purpose": purpose,
+        "approval": access.approval,
+        "marker_shown": (not d.allowed) and d.existence,
+        "provision": d.provision,
+        "policy": d.policy,
+        "subjects": sorted({subject_digest(s) for s in subjects}),
+    }
+
+
+def read_entry(*, at: datetime.datetime, viewer: Viewer, purpose: str, what: str, subjects: Iterable[str],
+               policy: str) -> dict[str, Any]:
+    """A read of personal data in the console, with the purpose the user stated."""
+    return {"kind": "read", "at": at.isoformat(), "channel": "console",
+            "actor": {"agency": viewer.agency, "role": viewer.role.value, "user": viewer.user},
+            "what": what, "purpose": purpose, "policy": policy,
+            "subjects": sorted({subject_digest(s) for s in subjects})}
+
+
+def policy_entry(*, at: datetime.datetime, policy: str, previous: str | None, changed_by: str) -> dict[str, Any]:
+    return {"kind": "policy_change", "at": at.isoformat(), "policy": policy, "previous": previous,
+            "actor": {"user": changed_by}}

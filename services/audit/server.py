@@ -1,0 +1,65 @@
+"""`python -m services.audit.server`: signs the audit chain's head at intervals and publishes
+the checkpoint to Kafka, where every agency keeps a copy."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import signal
+from pathlib import Path
+
+import asyncpg
+
+from services.audit.checkpoints import SIGNER, make_checkpoint, publish
+from services.audit.settings import AuditSettings
+from services.common.keys import ensure_agency_key
+from services.common.migrate import migrate
+from services.common.telemetry import setup_tracing
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+async def checkpoint_once(pool: asyncpg.Pool, settings: AuditSettings) -> int | None:
+    now = datetime.datetime.now(datetime.UTC)
+    key_id, key = ensure_agency_key(settings.keys_dir, SIGNER, now=now)
+    async with pool.acquire() as conn, conn.transaction():
+        checkpoint = await make_checkpoint(conn, key, key_id, at=now)
+        if checkpoint is None:
+            return None
+        await publish(settings.kafka_bootstrap_servers, checkpoint)  # before commit: at least once
+    log.info("checkpoint at entry %d published", checkpoint.seq)
+    return checkpoint.seq
+
+
+async def serve(settings: AuditSettings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await migrate(settings.database_owner_url, MIGRATIONS, component="audit")
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
+    try:
+        while not stop.is_set():
+            try:
+                await checkpoint_once(pool, settings)
+            except Exception:
+                log.exception("signing a checkpoint failed; retrying at the next interval")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=settings.audit_checkpoint_seconds)
+            except TimeoutError:
+                pass
+    finally:
+        await pool.close()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = AuditSettings()
+    setup_tracing("los-audit", settings.otel_exporter)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+"""Settings of the audit tools (environment `LOS_*`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.common.settings import LosSettings
+
+
+class AuditSettings(LosSettings):
+    database_url: str = Field(default="postgresql://los_app@127.0.0.1:5432/los")
+    database_owner_url: str = Field(default="postgresql://los_owner@127.0.0.1:5432/los")
+    audit_checkpoint_seconds: float = Field(default=60.0, gt=0, description="How often the chain head is signed.")

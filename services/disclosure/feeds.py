@@ -1,0 +1,88 @@
+"""Per-agency outbound feeds: each record change, as each agency may see it.
+
+For every change on `los.records.changes` the enforcement point builds each agency's view
+of the operation; a visible view goes to that agency's own topic `los.feed.<agency>`, and
+every item disclosed to or withheld from an agency becomes an audit entry. Entries and
+the consumer position are committed in one transaction, after the feed messages were
+acknowledged: a crash in between sends a view again (same `change_seq`, so a reader can
+tell) but never records a disclosure twice or one that was not made.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from schemas.agencies import Agency
+from schemas.topics import feed_topic
+from services.audit.entries import access_entry
+from services.audit.store import append
+from services.common.offsets import store_offsets
+from services.disclosure.enforce import Viewer, view_operation
+from services.disclosure.policy import Policy, Purpose, Role
+from services.disclosure.store import approvals_for
+
+
+@dataclass(frozen=True)
+class Change:
+    topic: str
+    partition: int
+    offset: int
+    body: dict[str, Any] | None  # None: not a change message (logged and skipped)
+
+
+@dataclass(frozen=True)
+class FeedMessage:
+    topic: str
+    key: bytes
+    value: bytes
+
+
+def _subjects(record: dict[str, Any]) -> dict[str, list[str]]:
+    return {e["event_id"]: [s for s in [e.get("business"), *e.get("persons", [])] if s]
+            for e in record.get("timeline", [])}
+
+
+async def views_for_changes(conn: asyncpg.Connection, changes: list[Change], policy: Policy,
+                            agencies: dict[str, Agency], *, purpose: Purpose,
+                            now: datetime.datetime) -> tuple[list[FeedMessage], list[dict[str, Any]]]:
+    """The feed messages and audit entries of a batch of changes (reads approvals only)."""
+    messages, entries = [], []
+    for change in changes:
+        body = change.body
+        if not body or "record" not in body:
+            continue
+        record = body["record"]
+        approvals = await approvals_for(conn, record["operation_id"])
+        subjects = _subjects(record)
+        for code in sorted(agencies):
+            view = view_operation(policy, record, Viewer(code, Role.OFFICER, f"feed:{code}"), purpose,
+                                  agencies, approvals=approvals, on=now.date())
+            entries += [access_entry(a, at=now, channel="feed", purpose=purpose.value, actor=None,
+                                     subjects=subjects.get(a.event_id or "", []))
+                        for a in view.accesses]
+            if view.visible:
+                payload = {"type": "operation.view", "operation_id": record["operation_id"],
+                           "change_seq": body.get("seq"), "policy": policy.label, "view": view.record}
+                messages.append(FeedMessage(feed_topic(code), record["operation_id"].encode(),
+                                            json.dumps(payload, ensure_ascii=False).encode()))
+    return messages, entries
+
+
+async def commit_batch(conn: asyncpg.Connection, group_id: str, changes: list[Change],
+                       messages: list[FeedMessage], entries: list[dict[str, Any]]) -> None:
+    """Record the batch's disclosures and position, and keep each agency's latest view."""
+    await append(conn, entries)
+    for m in messages:
+        payload = json.loads(m.value)
+        agency = m.topic.rsplit(".", 1)[1].upper()
+        await conn.execute(
+            """INSERT INTO feed_views (agency, operation_id, change_seq, view) VALUES ($1, $2, $3, $4::jsonb)
+               ON CONFLICT (agency, operation_id) DO UPDATE SET change_seq = EXCLUDED.change_seq,
+                   view = EXCLUDED.view WHERE feed_views.change_seq <= EXCLUDED.change_seq""",
+            agency, payload["operation_id"], payload["change_seq"] or 0, json.dumps(payload["view"]))
+    await store_offsets(conn, group_id, ((c.topic, c.partition, c.offset) for c in changes))

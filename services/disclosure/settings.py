@@ -1,0 +1,20 @@
+"""Settings of the disclosure feed process (environment `LOS_*`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from services.common.settings import LosSettings
+from services.disclosure.policy import Purpose
+
+
+class FeedSettings(LosSettings):
+    database_url: str = Field(default="postgresql://los_app@127.0.0.1:5432/los")
+    database_owner_url: str = Field(default="postgresql://los_owner@127.0.0.1:5432/los")
+    policy_file: Path = Field(default=Path("deploy/policy/los-default.yaml"),
+                              description="The disclosure policy in force.")
+    feeds_group_id: str = Field(default="los-disclosure-feeds")
+    feeds_purpose: Purpose = Field(default=Purpose.JOINT_OPERATION,
+                                   description="The purpose the agencies' feeds serve.")

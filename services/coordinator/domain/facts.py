@@ -67,14 +67,14 @@ def fact_of(event: AnyEvent) -> Fact:
     if isinstance(data, OperationPlan):
         return Fact(eid, agency, kind="plan", at=event.time, operation_id=data.operation_id, plan=data)
     if isinstance(data, InspectionConducted):
-        # a person with protected identity (sekretessmarkering) never enters shared records
-        protected = {p.pseudonym for p in data.persons_present if p.protected_identity}
+        # A person with protected identity (sekretessmarkering) never enters shared records.
+        # A finding's persons carry no flag, so only those present (flag known) are kept.
+        present = {p.pseudonym for p in data.persons_present if not p.protected_identity}
         return Fact(
             eid, agency, kind="inspection", at=data.conducted_at, operation_id=data.operation_id,
             premises=tuple(premises_aliases(data.premises)),
             business=business_key(data.business) if data.business else None,
-            persons=tuple(sorted(({p.pseudonym for p in data.persons_present}
-                                  | {p for f in data.findings for p in f.persons}) - protected)),
+            persons=tuple(sorted(present)),
             supersedes=str(data.supersedes) if data.supersedes else None,
             ref=data.inspection_ref, municipality=data.municipality,
             findings=tuple(FindingFact(f.code, f.category.value, f.count) for f in data.findings))

@@ -20,11 +20,13 @@ from services.common.telemetry import setup_tracing
 from services.coordinator.consumer import register
 from services.coordinator.ports import Clock, SystemClock
 from services.coordinator.relay import relay_forever
+from services.coordinator.retention import erase_forever
 from services.coordinator.review import flag_parked_forever
 from services.coordinator.service import Settings
 from services.coordinator.settings import CoordinatorSettings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+AUDIT_MIGRATIONS = Path(__file__).parents[1] / "audit" / "migrations"
 log = logging.getLogger(__name__)
 
 
@@ -87,6 +89,7 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
     @app.on_startup
     async def start() -> None:
         applied = await migrate(settings.database_owner_url, MIGRATIONS, component="coordinator")
+        applied += await migrate(settings.database_owner_url, AUDIT_MIGRATIONS, component="audit")
         if applied:
             log.info("applied migrations %s", ", ".join(applied))
         runtime.pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
@@ -100,6 +103,7 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
             asyncio.create_task(flag_parked_forever(pool, settings.coordinator_parked_review_seconds,
                                                     runtime.stop, clock)),
             asyncio.create_task(_watch_registry(runtime)),
+            asyncio.create_task(erase_forever(pool, settings.coordinator_retention_days, runtime.stop, clock)),
         ]
 
     @app.on_shutdown

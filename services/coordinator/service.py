@@ -117,7 +117,7 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
             if prior:
                 touched.add(prior)
     for op in sorted(touched):
-        if await _rebuild(conn, op, clock):
+        if await rebuild_operation(conn, op, clock):
             outcome.operations_changed.add(op)
     await _refresh_signals(conn, {f.business for f in new if f.business}, settings)
     await store_offsets(conn, settings.group_id, ((r.topic, r.partition, r.offset) for r in records))
@@ -236,7 +236,7 @@ async def _track_noisy_keys(conn: asyncpg.Connection, new: list[Fact], settings:
     return await _reinfer(conn, {r["premises_key"] for r in rows}, settings)
 
 
-async def _rebuild(conn: asyncpg.Connection, op: str, clock: Clock) -> bool:
+async def rebuild_operation(conn: asyncpg.Connection, op: str, clock: Clock) -> bool:
     """Rebuild the record of `op` from its facts; queue a change event when it changed."""
     view = await _plan_view(conn, op)
     if view is None:

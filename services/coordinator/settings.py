@@ -23,5 +23,7 @@ class CoordinatorSettings(LosSettings):
     coordinator_signal_window_days: int = Field(default=365, ge=1)
     coordinator_noisy_cap: int = Field(
         default=20, ge=1, description="A premises seen with more businesses than this no longer correlates.")
+    coordinator_retention_days: int = Field(
+        default=1095, ge=1, description="Personal data in records is erased after this many days (gallring).")
     coordinator_topics: list[str] | None = Field(
         default=None, description="Topics to consume [default: every agency's events topic].")

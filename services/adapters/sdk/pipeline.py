@@ -7,8 +7,10 @@ unique event ids keep the redo from queueing anything twice.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +43,16 @@ class FileResult:
     skipped: bool = False  # the same file (by content) was done before
 
 
+def _utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
 @dataclass(frozen=True)
 class Signer:
     agency: str
     key_id: str
     key: Ed25519PrivateKey
+    clock: Callable[[], datetime.datetime] = _utc_now
 
     def wire(self, event: AnyEvent) -> tuple[str, str, bytes, bytes, list[tuple[str, bytes]]]:
         """The outbox row of a signed event: (id, topic, key, value, headers)."""
@@ -55,7 +62,7 @@ class Signer:
         traceparent = current_traceparent()
         if traceparent and not obj.get("traceparent"):
             obj["traceparent"] = traceparent
-        signed = sign(obj, self.key, self.key_id)
+        signed = sign(obj, self.key, self.key_id, self.clock())
         headers = [("content-type", CONTENT_TYPE.encode())]
         if signed.get("traceparent"):
             headers.append(("traceparent", str(signed["traceparent"]).encode()))

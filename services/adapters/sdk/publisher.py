@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from schemas.topics import events_topic
 from services.adapters.sdk.metrics import OUTBOX_DEPTH, PUBLISHED, SEND_FAILURES
 from services.adapters.sdk.outbox import Outbox
-from schemas.topics import events_topic
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class Backoff:
     maximum: float = 15.0
     factor: float = 2.0
 
-    def delays(self) -> "_Delays":
+    def delays(self) -> _Delays:
         return _Delays(self)
 
 

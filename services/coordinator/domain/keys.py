@@ -6,6 +6,9 @@ from schemas.identifiers import IdentifierError, parse_address, parse_fastighets
 from schemas.subjects import Business, Premises
 
 
+ERASED_SOLE_TRADER = "st:erased"  # what a sole trader's identity becomes after erasure (gallring)
+
+
 def business_key(business: Business) -> str:
     if business.orgnr is not None:
         return f"org:{business.orgnr}"

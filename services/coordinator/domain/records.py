@@ -16,7 +16,7 @@ from typing import Any
 
 from services.coordinator.domain.effective import effective_facts
 from services.coordinator.domain.facts import Fact
-from services.coordinator.domain.keys import premises_aliases
+from services.coordinator.domain.keys import ERASED_SOLE_TRADER, premises_aliases
 from services.coordinator.domain.plans import PlanView
 
 AMOUNT_KINDS = ("imposed", "recovered", "stopped")
@@ -129,7 +129,7 @@ def summarise(plan: PlanView, facts: Iterable[Fact]) -> OperationRecord:
         sanctions=sum(1 for d in decisions if d.amount_kind == "imposed"),
         notifications=sum(1 for f in kept if f.kind == "notification"),
         agencies_reporting=tuple(sorted({f.agency for f in kept})),
-        businesses=tuple(sorted({f.business for f in kept if f.business})),
+        businesses=tuple(sorted({f.business for f in kept if f.business and f.business != ERASED_SOLE_TRADER})),
         persons=tuple(sorted({p for f in kept for p in f.persons})),
         timeline=timeline,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -15,15 +14,11 @@ from schemas.events import InspectionConductedV1, OperationPlannedV1, new_event
 from schemas.inspection import Finding, InspectionConducted
 from schemas.operation import OperationPlan, Target
 from schemas.subjects import Business, Premises
-from schemas.topics import events_topic
-from services.common.keys import load_registry
-from services.common.migrate import migrate
-from services.coordinator.bootstrap import MIGRATIONS
-from services.coordinator.ports import IncomingRecord, SystemClock
+from services.coordinator.ports import SystemClock
 from services.coordinator.review import flag_parked
-from services.coordinator.service import Settings, check_records, store_batch
+from services.coordinator.service import Settings
 from tests.conftest import Database
-from tests.support import signed_bytes
+from tests.integration.coordinator.conftest import Coordinator
 
 pytestmark = pytest.mark.integration
 DAY = datetime.datetime(2026, 4, 21, 9, 0, tzinfo=datetime.UTC)
@@ -54,34 +49,6 @@ def plan_for(op: str, premises: Premises) -> OperationPlannedV1:
                          planned_date=DAY.date(), lead_agency="POLICE", participants=["POLICE", "FIRE"],
                          targets=[Target(premises=premises)])
     return new_event(OperationPlannedV1, data, agency="POLICE", event_id=uuid.uuid4(), time=DAY)  # type: ignore[return-value]
-
-
-class Coordinator:
-    """The service layer on a real database, fed records directly (no Kafka needed here)."""
-
-    def __init__(self, db: Database, keys: Path) -> None:
-        self.db, self.keys, self.offset = db, keys, 0
-
-    async def feed(self, *events: object) -> None:
-        records = []
-        for event in events:
-            raw = signed_bytes(event, self.keys)  # type: ignore[arg-type]
-            records.append(IncomingRecord(events_topic(event.losagency), 0, self.offset, b"k", raw))  # type: ignore[attr-defined]
-            self.offset += 1
-        checked, rejected = check_records(records, load_registry(self.keys), SETTINGS)
-        assert not rejected, rejected
-        conn = await asyncpg.connect(self.db.app_url)
-        try:
-            async with conn.transaction():
-                await store_batch(conn, records, checked, rejected, SETTINGS, SystemClock())
-        finally:
-            await conn.close()
-
-
-@pytest.fixture
-async def coordinator(database: Database, tmp_path: Path) -> Coordinator:
-    await migrate(database.owner_url, MIGRATIONS, component="coordinator")
-    return Coordinator(database, tmp_path / "keys")
 
 
 async def operation_of(db: Database, event_id: object) -> str | None:

@@ -13,19 +13,26 @@ import uuid
 import asyncpg
 import pytest
 
+from schemas.canonical import canonical_json
+from schemas.categories import Category
 from schemas.decision import AmountKind, DecisionKind, DecisionTaken
 from schemas.events import DecisionTakenV1, InspectionConductedV1, OperationPlannedV1, event_json, new_event
 from schemas.inspection import Finding, InspectionConducted
-from schemas.categories import Category
 from schemas.operation import OperationPlan, Target
 from schemas.signing import sign
 from schemas.subjects import Business, Premises
 from schemas.topics import DEAD_LETTER, RECORD_CHANGES, events_topic
-from schemas.canonical import canonical_json
 from services.common.keys import ensure_agency_key
 from tests.conftest import Database, Infra
 from tests.support import (
-    NOW, all_event_topics, end_offsets, produce, read_from, signed_bytes, spawn_service, start_from_now,
+    NOW,
+    all_event_topics,
+    end_offsets,
+    produce,
+    read_from,
+    signed_bytes,
+    spawn_service,
+    start_from_now,
     wait_for,
 )
 

@@ -1,0 +1,72 @@
+"""Erasure (gallring): personal data in records is removed after the retention period.
+
+Events older than the cutoff lose every person pseudonym and sole-trader identity: the
+stored event is reduced to its envelope, the fact's persons are emptied, and the records
+of the operations concerned are rebuilt without them. The audit log is untouched: it
+holds digests, never the values, so the chain stays verifiable after erasure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import logging
+
+import asyncpg
+
+from services.audit.store import append
+from services.coordinator.domain.keys import ERASED_SOLE_TRADER as ERASED
+from services.coordinator.ports import Clock
+from services.coordinator.service import rebuild_operation
+
+log = logging.getLogger(__name__)
+
+
+async def erase_personal_data(conn: asyncpg.Connection, cutoff: datetime.datetime, clock: Clock) -> tuple[int, set[str]]:
+    """Erase personal data of events that happened before `cutoff`, rebuild the records
+    concerned and write the erasure to the audit log; the caller owns the transaction."""
+    rows = await conn.fetch(
+        """SELECT event_id, operation_id, fact::text FROM events
+           WHERE occurred_at < $1 AND NOT (event ? 'erased_at')
+             AND (cardinality(persons) > 0 OR business LIKE 'st:%' OR event::text LIKE '%psn:%')""", cutoff)
+    operations: set[str] = set()
+    for row in rows:
+        fact = json.loads(row["fact"])
+        fact["persons"] = []
+        if (fact.get("business") or "").startswith("st:"):
+            fact["business"] = ERASED
+        await conn.execute(
+            """UPDATE events SET persons = '{}', business = CASE WHEN business LIKE 'st:%' THEN $2 ELSE business END,
+                   fact = $3::jsonb,
+                   event = jsonb_build_object('id', event -> 'id', 'type', event -> 'type',
+                                              'losagency', event -> 'losagency', 'erased_at', $4::text)
+               WHERE event_id = $1""",
+            row["event_id"], ERASED, json.dumps(fact), clock.now().isoformat())
+        if row["operation_id"]:
+            operations.add(row["operation_id"])
+    await conn.execute("DELETE FROM subject_operations WHERE subject_kind = 'person' AND operation_id = ANY($1)",
+                       sorted(operations))
+    for op in sorted(operations):
+        await rebuild_operation(conn, op, clock)
+    if rows:
+        await append(conn, [{"kind": "erasure", "at": clock.now().isoformat(), "cutoff": cutoff.isoformat(),
+                             "events": len(rows), "operations": sorted(operations)}])
+    return len(rows), operations
+
+
+async def erase_forever(pool: asyncpg.Pool, retention_days: int, stop: asyncio.Event, clock: Clock,
+                        interval: float = 3600.0) -> None:
+    while not stop.is_set():
+        try:
+            async with pool.acquire() as conn, conn.transaction():
+                cutoff = clock.now() - datetime.timedelta(days=retention_days)
+                erased, _ = await erase_personal_data(conn, cutoff, clock)
+            if erased:
+                log.info("erased personal data of %d events older than %s", erased, cutoff.date())
+        except Exception:
+            log.exception("erasure failed; retrying at the next interval")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass

@@ -40,10 +40,17 @@ async def watch(fmt: AgencyFormat, folder: Path, ctx: MappingContext, signer: Si
     done.mkdir(parents=True, exist_ok=True)
     while not stop.is_set():
         for path in sorted(folder.glob(f"*{fmt.suffix}")):
-            result = await asyncio.to_thread(ingest_file, path, fmt, ctx, signer, outbox)
+            try:
+                # in the loop's thread: the outbox connection is shared with the publisher
+                result = ingest_file(path, fmt, ctx, signer, outbox)
+            except Exception:
+                log.exception("%s: ingesting %s failed; it stays in the drop folder and is tried again",
+                              fmt.name, path.name)
+                continue
             path.rename(done / path.name)
             log.info("%s %s: %d records, %d new, %d quarantined", fmt.name, path.name, result.events,
                      result.new, result.errors)
+            await asyncio.sleep(0)  # let the publishers run between files
         try:
             await asyncio.wait_for(stop.wait(), timeout=poll)
         except TimeoutError:

@@ -30,6 +30,7 @@ def up(
     state_dir: StateDir = None,
     kafka_nodes: Annotated[int, typer.Option(help="Kafka nodes: 1, or 3 for a replicated cluster.")] = 1,
     infra_only: Annotated[bool, typer.Option(help="Start Kafka and PostgreSQL only.")] = False,
+    demo: Annotated[bool, typer.Option(help="Load the demo campaign (once) into the adapters' drop folders.")] = True,
 ) -> None:
     """Start Kafka, PostgreSQL, create the topics and start every service (idempotent)."""
     stack = LocalStack(state_dir, kafka_nodes=kafka_nodes)
@@ -42,7 +43,13 @@ def up(
             started = stack.up_services()
             for name, pid in stack.service_status().items():
                 state = "started" if name in started else "running"
-                typer.echo(f"  {name:<11}{state} (pid {pid})")
+                typer.echo(f"  {name:<12}{state} (pid {pid})")
+            if demo:
+                from deploy.local.demo import load_demo
+
+                files = load_demo(Path(env["LOS_ADAPTER_DROP_DIR"]))
+                if files:
+                    typer.echo(f"  demo campaign: {files} export files dropped for the adapters")
     except LocalRunnerError as error:
         _fail(error)
     typer.echo(f"settings: source {stack.env_file}")

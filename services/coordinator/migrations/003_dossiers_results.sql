@@ -12,12 +12,12 @@ CREATE VIEW results_by_month AS
 SELECT municipality,
        to_char(planned_date, 'YYYY-MM')                              AS period,
        count(*)                                                      AS operations,
-       sum(jsonb_array_length(record -> 'premises_visited'))         AS premises_visited,
-       sum((record ->> 'visits')::int)                               AS visits,
-       sum((record ->> 'sanctions')::int)                            AS sanctions,
-       sum((record -> 'amounts_sek' ->> 'imposed')::bigint)          AS imposed_sek,
-       sum((record -> 'amounts_sek' ->> 'recovered')::bigint)        AS recovered_sek,
-       sum((record -> 'amounts_sek' ->> 'stopped')::bigint)          AS stopped_sek
+       sum(jsonb_array_length(record -> 'premises_visited'))::bigint AS premises_visited,
+       sum((record ->> 'visits')::int)::bigint                       AS visits,
+       sum((record ->> 'sanctions')::int)::bigint                    AS sanctions,
+       sum((record -> 'amounts_sek' ->> 'imposed')::bigint)::bigint  AS imposed_sek,
+       sum((record -> 'amounts_sek' ->> 'recovered')::bigint)::bigint AS recovered_sek,
+       sum((record -> 'amounts_sek' ->> 'stopped')::bigint)::bigint  AS stopped_sek
 FROM operations
 WHERE record IS NOT NULL
 GROUP BY municipality, to_char(planned_date, 'YYYY-MM');

@@ -42,6 +42,7 @@ status: $(STAMP) ## Show what runs locally
 	$(PY) -m deploy.local status
 
 test: $(STAMP) ## Run every test tier (starts a private Kafka + PostgreSQL under .state/test)
+	@bash deploy/local/ensure-chromium.sh
 	$(PY) -m pytest
 
 test-unit: $(STAMP) ## Run the unit tests only (no network)

@@ -30,6 +30,7 @@ from services.adapters.sdk.pipeline import FileResult, Signer, ingest_file
 from services.adapters.sdk.publisher import Publisher
 from services.adapters.settings import AdapterSettings
 from services.common.keys import create_key, ensure_agency_key, ensure_pseudonym_key
+from services.common.periodic import sleep_unless_stopped
 from services.common.telemetry import setup_tracing
 
 app = typer.Typer(help="Run an agency's system adapter: export files in, signed events to Kafka out.",
@@ -135,10 +136,7 @@ async def _run(fmt: AgencyFormat, watch: Path, poll: float, settings: AdapterSet
                 path.rename(done / path.name)
                 logging.info("%s: %d records, %d new, %d quarantined", path.name, result.events,
                              result.new, result.errors)
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=poll)
-            except TimeoutError:
-                pass
+            await sleep_unless_stopped(stop, poll)
     finally:
         stop.set()
         await sender

@@ -23,6 +23,7 @@ from services.adapters.sdk.pipeline import Signer, ingest_file
 from services.adapters.sdk.publisher import Publisher
 from services.adapters.settings import AdapterSettings
 from services.common.keys import ensure_agency_key, ensure_pseudonym_key
+from services.common.periodic import sleep_unless_stopped
 from services.common.telemetry import setup_tracing
 
 log = logging.getLogger(__name__)
@@ -51,10 +52,7 @@ async def watch(fmt: AgencyFormat, folder: Path, ctx: MappingContext, signer: Si
             log.info("%s %s: %d records, %d new, %d quarantined", fmt.name, path.name, result.events,
                      result.new, result.errors)
             await asyncio.sleep(0)  # let the publishers run between files
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=poll)
-        except TimeoutError:
-            pass
+        await sleep_unless_stopped(stop, poll)
 
 
 async def serve(settings: GatewaySettings) -> None:

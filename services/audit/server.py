@@ -15,6 +15,7 @@ from services.audit.checkpoints import SIGNER, make_checkpoint, publish
 from services.audit.settings import AuditSettings
 from services.common.keys import ensure_agency_key
 from services.common.migrate import migrate
+from services.common.periodic import every
 from services.common.telemetry import setup_tracing
 
 log = logging.getLogger(__name__)
@@ -41,15 +42,8 @@ async def serve(settings: AuditSettings) -> None:
     await migrate(settings.database_owner_url, MIGRATIONS, component="audit")
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
     try:
-        while not stop.is_set():
-            try:
-                await checkpoint_once(pool, settings)
-            except Exception:
-                log.exception("signing a checkpoint failed; retrying at the next interval")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=settings.audit_checkpoint_seconds)
-            except TimeoutError:
-                pass
+        await every(settings.audit_checkpoint_seconds, stop, lambda: checkpoint_once(pool, settings),
+                    what="signing a checkpoint")
     finally:
         await pool.close()
 

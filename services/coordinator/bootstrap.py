@@ -16,6 +16,7 @@ from schemas.signing import KeyRegistry
 from schemas.topics import events_topic
 from services.common.keys import load_registry
 from services.common.migrate import migrate
+from services.common.periodic import every
 from services.common.telemetry import setup_tracing
 from services.coordinator.consumer import register
 from services.coordinator.ports import Clock, SystemClock
@@ -57,15 +58,10 @@ class Runtime:
 
 
 async def _watch_registry(runtime: Runtime) -> None:
-    while not runtime.stop.is_set():
-        try:
-            runtime.reload_registry()
-        except Exception:
-            log.exception("reloading the key registry failed; keeping the previous one")
-        try:
-            await asyncio.wait_for(runtime.stop.wait(), timeout=2.0)
-        except TimeoutError:
-            pass
+    async def reload() -> None:  # a failure keeps the previous registry
+        runtime.reload_registry()
+
+    await every(2.0, runtime.stop, reload, what="reloading the key registry")
 
 
 def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tuple[FastStream, Runtime]:

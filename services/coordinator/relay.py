@@ -14,6 +14,7 @@ import asyncpg
 from faststream.kafka import KafkaBroker
 
 from schemas.topics import RECORD_CHANGES
+from services.common.periodic import every
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +37,8 @@ async def relay_once(pool: asyncpg.Pool, broker: KafkaBroker, *, limit: int = 50
 
 async def relay_forever(pool: asyncpg.Pool, broker: KafkaBroker, stop: asyncio.Event,
                         interval: float = 0.5) -> None:
-    while not stop.is_set():
-        try:
-            while await relay_once(pool, broker):
-                pass
-        except Exception:  # Kafka or Postgres away: the changes wait in the table
-            log.exception("relaying record changes failed; retrying")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
+    async def drain() -> None:  # Kafka or Postgres away: the changes wait in the table
+        while await relay_once(pool, broker):
             pass
+
+    await every(interval, stop, drain, what="relaying record changes")

@@ -16,6 +16,7 @@ import logging
 import asyncpg
 
 from services.audit.store import append
+from services.common.periodic import every
 from services.coordinator.domain.keys import ERASED_SOLE_TRADER as ERASED
 from services.coordinator.ports import Clock
 from services.coordinator.service import rebuild_operation
@@ -23,7 +24,8 @@ from services.coordinator.service import rebuild_operation
 log = logging.getLogger(__name__)
 
 
-async def erase_personal_data(conn: asyncpg.Connection, cutoff: datetime.datetime, clock: Clock) -> tuple[int, set[str]]:
+async def erase_personal_data(conn: asyncpg.Connection, cutoff: datetime.datetime,
+                              clock: Clock) -> tuple[int, set[str]]:
     """Erase personal data of events that happened before `cutoff`, rebuild the records
     concerned and write the erasure to the audit log; the caller owns the transaction."""
     rows = await conn.fetch(
@@ -57,16 +59,11 @@ async def erase_personal_data(conn: asyncpg.Connection, cutoff: datetime.datetim
 
 async def erase_forever(pool: asyncpg.Pool, retention_days: int, stop: asyncio.Event, clock: Clock,
                         interval: float = 3600.0) -> None:
-    while not stop.is_set():
-        try:
-            async with pool.acquire() as conn, conn.transaction():
-                cutoff = clock.now() - datetime.timedelta(days=retention_days)
-                erased, _ = await erase_personal_data(conn, cutoff, clock)
-            if erased:
-                log.info("erased personal data of %d events older than %s", erased, cutoff.date())
-        except Exception:
-            log.exception("erasure failed; retrying at the next interval")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
-            pass
+    async def erase() -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            cutoff = clock.now() - datetime.timedelta(days=retention_days)
+            erased, _ = await erase_personal_data(conn, cutoff, clock)
+        if erased:
+            log.info("erased personal data of %d events older than %s", erased, cutoff.date())
+
+    await every(interval, stop, erase, what="erasure")

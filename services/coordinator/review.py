@@ -8,6 +8,7 @@ import logging
 
 import asyncpg
 
+from services.common.periodic import every
 from services.coordinator.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -31,12 +32,4 @@ async def flag_parked(pool: asyncpg.Pool, older_than_seconds: int, clock: Clock)
 
 async def flag_parked_forever(pool: asyncpg.Pool, older_than_seconds: int, stop: asyncio.Event,
                               clock: Clock, interval: float = 30.0) -> None:
-    while not stop.is_set():
-        try:
-            await flag_parked(pool, older_than_seconds, clock)
-        except Exception:
-            log.exception("flagging parked events failed; retrying")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
-            pass
+    await every(interval, stop, lambda: flag_parked(pool, older_than_seconds, clock), what="flagging parked events")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from schemas.identifiers import IdentifierError, parse_address, parse_fastighetsbeteckning
 from schemas.subjects import Business, Premises
-
 
 ERASED_SOLE_TRADER = "st:erased"  # what a sole trader's identity becomes after erasure (gallring)
 
@@ -21,10 +22,8 @@ def premises_aliases(premises: Premises) -> list[str]:
     if premises.fastighetsbeteckning is not None:
         keys.append("fb:" + parse_fastighetsbeteckning(premises.fastighetsbeteckning).key)
     if premises.address is not None:
-        try:
+        with suppress(IdentifierError):  # the contract validated it; a key is best effort
             keys.append("ad:" + parse_address(premises.address).key)
-        except IdentifierError:
-            pass
     return keys
 
 

@@ -53,7 +53,8 @@ async def test_all_adapters_publish_exactly_the_campaign_even_when_killed_mid_ru
     bad.write_text(f"{header}\n{unknown_kind}\n", encoding="utf-8")
 
     (tmp_path / "pseudonym.key").write_bytes(KEY)
-    env = {**infra.env, "LOS_KEYS_DIR": str(tmp_path / "keys"), "LOS_PSEUDONYM_KEY_FILE": str(tmp_path / "pseudonym.key"),
+    env = {**infra.env, "LOS_KEYS_DIR": str(tmp_path / "keys"),
+           "LOS_PSEUDONYM_KEY_FILE": str(tmp_path / "pseudonym.key"),
            "LOS_ADAPTER_SPOOL_DIR": str(tmp_path / "spool"), "LOS_ADAPTER_DROP_DIR": str(tmp_path / "drop"),
            "LOS_ADAPTER_POLL_SECONDS": "0.2"}
     start = await end_offsets(infra.bootstrap_servers, all_event_topics())

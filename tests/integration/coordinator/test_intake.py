@@ -101,7 +101,7 @@ async def test_events_become_a_record_and_bad_input_is_kept_with_its_reason(
     # good events before, between and after the bad ones; the inspection that names no
     # operation and the decision arrive before the plan (out of order)
     messages = [(tax, b"a", signed_bytes(inferred, keys)), (tax, b"a", signed_bytes(decision, keys))]
-    messages += bad[:4] + [(tax, b"a", signed_bytes(good_inspection, keys))] + bad[4:]
+    messages += [*bad[:4], (tax, b"a", signed_bytes(good_inspection, keys)), *bad[4:]]
     messages += [(police, b"p", signed_bytes(plan(op), keys)), (tax, b"a", signed_bytes(decision, keys))]
     await produce(infra.bootstrap_servers, messages)
 

@@ -35,7 +35,8 @@ async def test_personal_data_is_erased_after_the_retention_period(coordinator: C
         inspection_ref="AV-77", operation_id="LKPG-MALL-3", conducted_at=DAY, municipality="Linköping",
         premises=MALL, business=Business(sole_trader=OWNER, name="Nagelstudio"),
         persons_present=[Person(pseudonym=WORKER, role=PersonRole.UNRECORDED_WORKER)],
-        findings=[Finding(code="ARBETSTID", category=Category.WORK_ENVIRONMENT, summary="Ingen vila", persons=[WORKER])])
+        findings=[Finding(code="ARBETSTID", category=Category.WORK_ENVIRONMENT, summary="Ingen vila",
+                          persons=[WORKER])])
     event = new_event(InspectionConductedV1, data, agency="WORK_ENV", event_id=uuid.uuid4(), time=DAY)
     await coordinator.feed(plan_for("LKPG-MALL-3", MALL), event)
     conn = await asyncpg.connect(coordinator.db.app_url)

@@ -9,7 +9,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.audit.chain import (
-    GENESIS, Checkpoint, check_against_checkpoints, checkpoint_signed_by, link, sign_checkpoint, verify_chain,
+    GENESIS,
+    Checkpoint,
+    check_against_checkpoints,
+    checkpoint_signed_by,
+    link,
+    sign_checkpoint,
+    verify_chain,
 )
 
 ENTRIES = [{"kind": "disclosure", "at": f"2026-04-14T08:{i:02d}:00+00:00", "owner": "TAX", "recipient": "POLICE",

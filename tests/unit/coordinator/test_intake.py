@@ -7,6 +7,8 @@ import json
 import uuid
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from schemas.canonical import canonical_json
 from schemas.events import EventRetractedV1, event_json, new_event
@@ -14,8 +16,6 @@ from schemas.notification import EventRetracted
 from schemas.signing import KeyRegistry, PublicKey, sign
 from schemas.topics import events_topic
 from services.coordinator.domain.intake import Accepted, Rejection, check
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives import serialization
 
 T = datetime.datetime(2026, 5, 2, 10, 0, tzinfo=datetime.UTC)
 KEY = Ed25519PrivateKey.generate()

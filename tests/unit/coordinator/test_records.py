@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 from schemas.categories import Category
 from schemas.decision import AmountKind, DecisionKind, DecisionTaken
 from schemas.events import (
-    DecisionTakenV1, EventRetractedV1, InspectionConductedV1, OperationPlannedV1, OperationUpdatedV1, new_event,
+    DecisionTakenV1,
+    EventRetractedV1,
+    InspectionConductedV1,
+    OperationPlannedV1,
+    OperationUpdatedV1,
+    new_event,
 )
 from schemas.inspection import Finding, InspectionConducted
 from schemas.notification import EventRetracted
@@ -34,10 +39,10 @@ def _id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-def plan_event(revision: int, *, targets: int = 3, date: datetime.date = T.date()) -> Fact:
+def plan_event(revision: int, *, targets: int = 3, date: datetime.date | None = None) -> Fact:
     kind = OperationPlannedV1 if revision == 1 else OperationUpdatedV1
     data = OperationPlan(operation_id="LKPG-2026-04", revision=revision, title="Vårens tillslag",
-                         municipality="Linköping", planned_date=date, lead_agency="POLICE",
+                         municipality="Linköping", planned_date=date or T.date(), lead_agency="POLICE",
                          participants=["POLICE", "TAX", "WORK_ENV"],
                          targets=[Target(premises=p) for p in SHOPS[:targets]])
     return fact_of(new_event(kind, data, agency="POLICE", event_id=_id(), time=T))

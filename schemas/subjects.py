@@ -8,6 +8,7 @@ A sole trader's organisationsnummer *is* a personnummer, so it travels as a pseu
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
@@ -25,10 +26,12 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
 
 
+@lru_cache(maxsize=65536)  # the same premises recur in many events; results are immutable
 def _valid_fastighet(value: str) -> str:
     return parse_fastighetsbeteckning(value).display
 
 
+@lru_cache(maxsize=65536)
 def _valid_address(value: str) -> str:
     parse_address(value)
     return " ".join(value.split())

@@ -24,12 +24,13 @@ from typing import Any
 import asyncpg
 
 from schemas.events import event_json
+from schemas.operation import OperationPlan
 from schemas.signing import KeyRegistry
 from services.common.offsets import store_offsets
 from services.coordinator.domain.facts import Fact, fact_from_json, fact_of, fact_to_json
 from services.coordinator.domain.intake import Accepted, check
 from services.coordinator.domain.noisy import DEFAULT_CAP
-from services.coordinator.domain.plans import PlanView, infer_operation, latest_plan
+from services.coordinator.domain.plans import PlanView, StoredPlan, infer_operation, latest_plan
 from services.coordinator.domain.records import summarise
 from services.coordinator.domain.signals import cross_agency_signal
 from services.coordinator.ports import Clock, IncomingRecord, RejectedRecord
@@ -97,25 +98,21 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
     plan_ops = sorted({f.operation_id for f in new if f.kind == "plan" and f.operation_id})
     for op in plan_ops:
         touched |= await _refresh_plan(conn, op, settings)
-    for fact in new:
-        if fact.kind in ("plan",):
-            continue
-        if fact.kind == "retraction":
-            target = await conn.fetchval("SELECT operation_id FROM events WHERE event_id = $1",
-                                         fact.retracts)
-            if target:
-                touched.add(target)
-            continue
-        assigned = fact.operation_id or await _infer(conn, fact, settings)
-        if assigned is not None:
-            await conn.execute("UPDATE events SET operation_id = $2 WHERE event_id = $1",
-                               fact.event_id, assigned)
-            touched.add(assigned)
-        if fact.supersedes:
-            prior = await conn.fetchval("SELECT operation_id FROM events WHERE event_id = $1",
-                                        fact.supersedes)
-            if prior:
-                touched.add(prior)
+    facts = [f for f in new if f.kind in ("inspection", "decision", "notification")]
+    touched |= {f.operation_id for f in facts if f.operation_id}  # stored with the event already
+    inferred = []
+    for fact in facts:
+        if fact.operation_id is None and (found := await _infer(conn, fact, settings)) is not None:
+            inferred.append((fact.event_id, found))
+            touched.add(found)
+    if inferred:
+        await conn.executemany("UPDATE events SET operation_id = $2 WHERE event_id = $1", inferred)
+    # corrections and retractions change the operation of the event they name
+    named = [f.supersedes or f.retracts for f in new if f.supersedes or f.retracts]
+    if named:
+        touched |= {r["operation_id"] for r in await conn.fetch(
+            "SELECT DISTINCT operation_id FROM events WHERE event_id = ANY($1::uuid[]) AND operation_id IS NOT NULL",
+            named)}
     for op in sorted(touched):
         if await rebuild_operation(conn, op, clock):
             outcome.operations_changed.add(op)
@@ -160,27 +157,39 @@ def _pg_array(values: tuple[str, ...]) -> str:
     return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
-async def _plan_view(conn: asyncpg.Connection, op: str) -> PlanView | None:
+async def _latest_plan_of(conn: asyncpg.Connection, op: str) -> PlanView | None:
+    """The latest revision among every plan event of `op` (read when a plan event arrives)."""
     rows = await conn.fetch("SELECT fact FROM events WHERE kind = 'plan' AND explicit_operation = $1", op)
     return latest_plan(fact_from_json(json.loads(r["fact"])) for r in rows)
 
 
+async def _stored_plan_view(conn: asyncpg.Connection, op: str) -> PlanView | None:
+    """The plan kept with the operation (see `_refresh_plan`)."""
+    row = await conn.fetchrow("SELECT revision, plan::text, plan_event::text, target_keys FROM operations"
+                              " WHERE operation_id = $1", op)
+    if row is None or row["plan"] is None:
+        return None
+    return PlanView(op, row["revision"], row["plan_event"], OperationPlan.model_validate_json(row["plan"]),
+                    frozenset(row["target_keys"]))
+
+
 async def _refresh_plan(conn: asyncpg.Connection, op: str, settings: Settings) -> set[str]:
     """Store the latest plan of `op`, then re-infer every event at its old or new targets."""
-    view = await _plan_view(conn, op)
+    view = await _latest_plan_of(conn, op)
     if view is None:
         return set()
     old_keys = await conn.fetchval("SELECT target_keys FROM operations WHERE operation_id = $1", op) or []
     plan = view.plan
     await conn.execute(
         """INSERT INTO operations (operation_id, revision, municipality, planned_date, status, lead_agency,
-               participants, target_keys) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               participants, target_keys, plan, plan_event) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
            ON CONFLICT (operation_id) DO UPDATE SET revision = EXCLUDED.revision,
                municipality = EXCLUDED.municipality, planned_date = EXCLUDED.planned_date,
                status = EXCLUDED.status, lead_agency = EXCLUDED.lead_agency,
-               participants = EXCLUDED.participants, target_keys = EXCLUDED.target_keys, updated_at = now()""",
+               participants = EXCLUDED.participants, target_keys = EXCLUDED.target_keys, plan = EXCLUDED.plan,
+               plan_event = EXCLUDED.plan_event, updated_at = now()""",
         op, plan.revision, plan.municipality, plan.planned_date, plan.status.value, plan.lead_agency,
-        sorted(plan.participants), sorted(view.target_keys))
+        sorted(plan.participants), sorted(view.target_keys), plan.model_dump_json(), view.event_id)
     return {op} | await _reinfer(conn, set(old_keys) | view.target_keys, settings)
 
 
@@ -205,10 +214,11 @@ async def _infer(conn: asyncpg.Connection, fact: Fact, settings: Settings) -> st
         return None
     noisy = frozenset(r["key"] for r in await conn.fetch(
         "SELECT key FROM noisy_keys WHERE key = ANY($1::text[])", list(fact.premises)))
-    ops = await conn.fetch("SELECT operation_id FROM operations WHERE target_keys && $1::text[]",
-                           list(fact.premises))
-    views = [v for r in ops if (v := await _plan_view(conn, r["operation_id"])) is not None]
-    return infer_operation(fact, views, settings.inference_window_days, noisy)
+    rows = await conn.fetch("SELECT operation_id, planned_date, status, target_keys FROM operations"
+                            " WHERE target_keys && $1::text[]", list(fact.premises))
+    plans = [StoredPlan(r["operation_id"], r["planned_date"], r["status"] == "cancelled", frozenset(r["target_keys"]))
+             for r in rows]
+    return infer_operation(fact, plans, settings.inference_window_days, noisy)
 
 
 async def _track_noisy_keys(conn: asyncpg.Connection, new: list[Fact], settings: Settings) -> set[str]:
@@ -238,7 +248,7 @@ async def _track_noisy_keys(conn: asyncpg.Connection, new: list[Fact], settings:
 
 async def rebuild_operation(conn: asyncpg.Connection, op: str, clock: Clock) -> bool:
     """Rebuild the record of `op` from its facts; queue a change event when it changed."""
-    view = await _plan_view(conn, op)
+    view = await _stored_plan_view(conn, op)
     if view is None:
         return False  # events wait (parked) until the plan arrives
     rows = await conn.fetch(
@@ -268,20 +278,27 @@ async def rebuild_operation(conn: asyncpg.Connection, op: str, clock: Clock) -> 
 
 
 async def _refresh_signals(conn: asyncpg.Connection, businesses: set[str], settings: Settings) -> None:
-    for business in sorted(businesses):
-        rows = await conn.fetch("SELECT fact FROM events WHERE business = $1 OR retracts IN"
-                                " (SELECT event_id FROM events WHERE business = $1)", business)
-        signal = cross_agency_signal(business, (fact_from_json(json.loads(r["fact"])) for r in rows),
-                                     min_agencies=settings.signal_min_agencies,
-                                     window_days=settings.signal_window_days)
-        if signal is None:
-            await conn.execute("DELETE FROM signals WHERE subject = $1", business)
-        else:
-            await conn.execute(
-                """INSERT INTO signals (subject, agencies, first_date, last_date) VALUES ($1, $2, $3, $4)
-                   ON CONFLICT (subject) DO UPDATE SET agencies = EXCLUDED.agencies,
-                   first_date = EXCLUDED.first_date, last_date = EXCLUDED.last_date, updated_at = now()""",
-                business, list(signal.agencies), signal.first, signal.last)
+    if not businesses:
+        return
+    rows = await conn.fetch(
+        """SELECT e.business, e.fact::text FROM events e WHERE e.business = ANY($1::text[])
+           UNION ALL
+           SELECT t.business, r.fact::text FROM events r JOIN events t ON r.retracts = t.event_id
+           WHERE t.business = ANY($1::text[])""", sorted(businesses))
+    facts: dict[str, list[Fact]] = {b: [] for b in businesses}
+    for row in rows:
+        facts[row["business"]].append(fact_from_json(json.loads(row["fact"])))
+    signals = {b: cross_agency_signal(b, fs, min_agencies=settings.signal_min_agencies,
+                                      window_days=settings.signal_window_days) for b, fs in facts.items()}
+    gone = sorted(b for b, s in signals.items() if s is None)
+    if gone:
+        await conn.execute("DELETE FROM signals WHERE subject = ANY($1::text[])", gone)
+    found = [(s.subject, list(s.agencies), s.first, s.last) for s in signals.values() if s is not None]
+    if found:
+        await conn.executemany(
+            """INSERT INTO signals (subject, agencies, first_date, last_date) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (subject) DO UPDATE SET agencies = EXCLUDED.agencies,
+               first_date = EXCLUDED.first_date, last_date = EXCLUDED.last_date, updated_at = now()""", found)
 
 
 __all__ = ["BatchOutcome", "Checked", "Settings", "check_records", "event_json", "store_batch"]

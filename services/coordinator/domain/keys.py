@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from functools import lru_cache
 
 from schemas.identifiers import IdentifierError, parse_address, parse_fastighetsbeteckning
 from schemas.subjects import Business, Premises
@@ -16,15 +17,20 @@ def business_key(business: Business) -> str:
     return f"st:{business.sole_trader}"
 
 
+@lru_cache(maxsize=65536)
+def _aliases(fastighetsbeteckning: str | None, address: str | None) -> tuple[str, ...]:
+    keys = []
+    if fastighetsbeteckning is not None:
+        keys.append("fb:" + parse_fastighetsbeteckning(fastighetsbeteckning).key)
+    if address is not None:
+        with suppress(IdentifierError):  # the contract validated it; a key is best effort
+            keys.append("ad:" + parse_address(address).key)
+    return tuple(keys)
+
+
 def premises_aliases(premises: Premises) -> list[str]:
     """Every key this premises is known by: its property unit and its street address."""
-    keys = []
-    if premises.fastighetsbeteckning is not None:
-        keys.append("fb:" + parse_fastighetsbeteckning(premises.fastighetsbeteckning).key)
-    if premises.address is not None:
-        with suppress(IdentifierError):  # the contract validated it; a key is best effort
-            keys.append("ad:" + parse_address(premises.address).key)
-    return keys
+    return list(_aliases(premises.fastighetsbeteckning, premises.address))
 
 
 def premises_key(premises: Premises) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from schemas.operation import OperationPlan, OperationStatus
 from services.coordinator.domain.facts import Fact
@@ -41,7 +42,28 @@ def latest_plan(plan_facts: Iterable[Fact]) -> PlanView | None:
     return PlanView(best.plan.operation_id, best.plan.revision, best.event_id, best.plan, keys)
 
 
-def infer_operation(fact: Fact, plans: Iterable[PlanView], window_days: int,
+class PlanRef(Protocol):
+    """What inference needs of a plan (a PlanView, or a row of the operations table)."""
+
+    @property
+    def operation_id(self) -> str: ...
+    @property
+    def planned_date(self) -> datetime.date: ...
+    @property
+    def cancelled(self) -> bool: ...
+    @property
+    def target_keys(self) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    operation_id: str
+    planned_date: datetime.date
+    cancelled: bool
+    target_keys: frozenset[str]
+
+
+def infer_operation(fact: Fact, plans: Iterable[PlanRef], window_days: int,
                     noisy: frozenset[str] = frozenset()) -> str | None:
     """The operation an event without an explicit reference belongs to: a plan that targets
     the same premises within `window_days` of the event's date; the nearest date wins,

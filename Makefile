@@ -52,6 +52,9 @@ lint: $(STAMP) ## ruff and mypy
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
+bench: $(STAMP) ## Benchmarks against this machine's raw limits (table + bench-results/results.json)
+	$(PY) -m bench
+
 schemas: $(STAMP) ## Regenerate JSON Schemas, AsyncAPI and the event catalogue
 	$(PY) -m schemas.generate
 

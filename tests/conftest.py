@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import pytest
 
+from deploy.local.harness import Database, create_database, drop_database
 from deploy.local.stack import REPO, LocalStack
 
 TEST_STATE = Path(os.environ.get("LOS_TEST_STATE_DIR", REPO / ".state" / "test"))
@@ -38,31 +38,12 @@ def infra() -> Iterator[Infra]:
         stack.down()
 
 
-@dataclass(frozen=True)
-class Database:
-    """A fresh database for one test: `owner_url` runs migrations, `app_url` is the service."""
-
-    name: str
-    owner_url: str
-    app_url: str
-
-
 @pytest.fixture
 async def database(infra: Infra) -> AsyncIterator[Database]:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(infra.superuser_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" OWNER los_owner')
-    finally:
-        await admin.close()
-    owner = infra.env["LOS_DATABASE_OWNER_URL"].rsplit("/", 1)[0] + f"/{name}"
-    app = infra.env["LOS_DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}"
-    yield Database(name, owner, app)
-    admin = await asyncpg.connect(infra.superuser_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    """A fresh database for one test: `owner_url` runs migrations, `app_url` is the service."""
+    db = await create_database(infra.env)
+    yield db
+    await drop_database(infra.env, db.name)
 
 
 @pytest.fixture

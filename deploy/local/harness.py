@@ -1,0 +1,124 @@
+"""Driving the running system from outside, for tests and benchmarks: fresh databases,
+signed events produced to the real broker, services started as real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from deploy.local.stack import REPO
+from schemas.agencies import load_agencies
+from schemas.envelope import CONTENT_TYPE
+from schemas.events import AnyEvent, event_json, to_bytes
+from schemas.signing import sign
+from schemas.topics import events_topic
+from services.common.keys import ensure_agency_key
+
+KEYS_CREATED = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
+
+
+@dataclass(frozen=True)
+class Database:
+    """A fresh database: `owner_url` runs migrations, `app_url` is what services use."""
+
+    name: str
+    owner_url: str
+    app_url: str
+
+
+async def create_database(env: dict[str, str], prefix: str = "t") -> Database:
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(env["LOS_POSTGRES_SUPERUSER_URL"])
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" OWNER los_owner')
+    finally:
+        await admin.close()
+    return Database(name, env["LOS_DATABASE_OWNER_URL"].rsplit("/", 1)[0] + f"/{name}",
+                    env["LOS_DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}")
+
+
+async def drop_database(env: dict[str, str], name: str) -> None:
+    admin = await asyncpg.connect(env["LOS_POSTGRES_SUPERUSER_URL"])
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def signed_bytes(event: AnyEvent, keys_dir: Path, *, at: datetime.datetime = KEYS_CREATED) -> bytes:
+    """The event signed by its agency's key in `keys_dir` (created on first use)."""
+    key_id, key = ensure_agency_key(keys_dir, event.losagency, now=KEYS_CREATED)
+    return to_bytes(sign(event_json(event), key, key_id, at))
+
+
+def wire(events: Iterable[AnyEvent], keys_dir: Path) -> list[tuple[str, bytes, bytes]]:
+    """(topic, key, value) of each event as its agency's adapter would publish it."""
+    return [(events_topic(e.losagency), e.partition_key, signed_bytes(e, keys_dir)) for e in events]
+
+
+async def produce(bootstrap: str, messages: Iterable[tuple[str, bytes | None, bytes | None]]) -> None:
+    """Send (topic, key, value) messages with an idempotent producer and wait for every ack."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5,
+                                max_batch_size=256 * 1024)
+    await producer.start()
+    try:
+        futures = [await producer.send(t, v, key=k, headers=[("content-type", CONTENT_TYPE.encode())])
+                   for t, k, v in messages]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def end_offsets(bootstrap: str, topics: list[str]) -> dict[tuple[str, int], int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()  # the public API has no refresh
+        tps = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or set())]
+        ends = await consumer.end_offsets(tps)
+        return {(tp.topic, tp.partition): off for tp, off in ends.items()}
+    finally:
+        await consumer.stop()
+
+
+def all_event_topics() -> list[str]:
+    return [events_topic(code) for code in load_agencies()]
+
+
+async def start_from_now(db: Database, group_id: str, bootstrap: str, topics: list[str]) -> None:
+    """Store the current end offsets as the group's positions, so a coordinator started on
+    `db` sees only what is published from now on (not earlier runs' events)."""
+    from services.common.migrate import migrate
+    from services.coordinator.bootstrap import MIGRATIONS
+
+    await migrate(db.owner_url, MIGRATIONS, component="coordinator")
+    ends = await end_offsets(bootstrap, topics)
+    conn = await asyncpg.connect(db.app_url)
+    try:
+        await conn.executemany("INSERT INTO consumer_offsets (group_id, topic, partition, next_offset)"
+                               " VALUES ($1, $2, $3, $4)", [(group_id, t, p, o) for (t, p), o in ends.items()])
+    finally:
+        await conn.close()
+
+
+def spawn_service(module: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start `python -m module` with `env` added, output appended to `log`."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    handle = log.open("ab")
+    return subprocess.Popen([sys.executable, "-m", module], cwd=REPO, env={**os.environ, **env},
+                            stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def service_env(stack_env: dict[str, str], db: Database, keys_dir: Path, **extra: str) -> dict[str, str]:
+    return {**stack_env, "LOS_DATABASE_URL": db.app_url, "LOS_DATABASE_OWNER_URL": db.owner_url,
+            "LOS_KEYS_DIR": str(keys_dir), **extra}

@@ -24,3 +24,5 @@ class LosSettings(BaseSettings):
                                      description="The HMAC secret for person pseudonyms.")
     otel_exporter: Literal["none", "console", "otlp"] = Field(
         default="none", description="Where traces go.")
+    metrics_port: int | None = Field(
+        default=None, description="Serve Prometheus metrics on 127.0.0.1:<port> (off when unset).")

@@ -6,6 +6,8 @@ so one trace runs from an adapter through the coordinator to Postgres and the co
 
 from __future__ import annotations
 
+from typing import Any
+
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -40,3 +42,29 @@ def current_traceparent() -> str | None:
 
 def context_from_headers(headers: dict[str, str]) -> object:
     return propagate.extract(headers)
+
+
+def instrument_asyncpg() -> None:
+    """Spans for every query (COPY is not covered by the instrumentation)."""
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+
+    instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument()
+
+
+def broker_middlewares(app_name: str) -> list[Any]:
+    """Tracing (W3C traceparent in Kafka headers) and Prometheus metrics for a FastStream broker."""
+    from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+    from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+    from prometheus_client import REGISTRY
+
+    return [KafkaTelemetryMiddleware(tracer_provider=trace.get_tracer_provider()),
+            KafkaPrometheusMiddleware(registry=REGISTRY, app_name=app_name, metrics_prefix="los")]
+
+
+def serve_metrics(port: int | None) -> None:
+    if port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(port, addr="127.0.0.1")

@@ -17,7 +17,7 @@ from schemas.topics import events_topic
 from services.common.keys import load_registry
 from services.common.migrate import migrate
 from services.common.periodic import every
-from services.common.telemetry import setup_tracing
+from services.common.telemetry import broker_middlewares, instrument_asyncpg, serve_metrics, setup_tracing
 from services.coordinator.consumer import register
 from services.coordinator.ports import Clock, SystemClock
 from services.coordinator.relay import relay_forever
@@ -67,8 +67,10 @@ async def _watch_registry(runtime: Runtime) -> None:
 def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tuple[FastStream, Runtime]:
     clock = clock or SystemClock()
     setup_tracing("los-coordinator", settings.otel_exporter)
+    instrument_asyncpg()
+    serve_metrics(settings.metrics_port)
     broker = KafkaBroker(settings.kafka_bootstrap_servers, enable_idempotence=True,
-                         client_id="los-coordinator")
+                         client_id="los-coordinator", middlewares=broker_middlewares("los-coordinator"))
     runtime = Runtime(settings)
     service_settings = Settings(
         group_id=settings.coordinator_group_id, max_event_bytes=settings.coordinator_max_event_bytes,

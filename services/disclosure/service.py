@@ -20,7 +20,7 @@ from services.audit.store import append
 from services.common.migrate import migrate
 from services.common.offsets import SeekToStoredOffsets
 from services.common.retry import Halted, in_transaction_until_stored
-from services.common.telemetry import setup_tracing
+from services.common.telemetry import broker_middlewares, instrument_asyncpg, serve_metrics, setup_tracing
 from services.disclosure.feeds import Change, commit_batch, views_for_changes
 from services.disclosure.policy import load_policy
 from services.disclosure.settings import FeedSettings
@@ -55,9 +55,12 @@ async def record_policy_in_force(conn: asyncpg.Connection, label: str) -> None:
 
 def build_app(settings: FeedSettings) -> FastStream:
     setup_tracing("los-disclosure", settings.otel_exporter)
+    instrument_asyncpg()
+    serve_metrics(settings.metrics_port)
     policy = load_policy(settings.policy_file)
     agencies = load_agencies()
-    broker = KafkaBroker(settings.kafka_bootstrap_servers, enable_idempotence=True, client_id="los-disclosure")
+    broker = KafkaBroker(settings.kafka_bootstrap_servers, enable_idempotence=True, client_id="los-disclosure",
+                         middlewares=broker_middlewares("los-disclosure"))
     runtime = Runtime()
     listener = SeekToStoredOffsets(runtime.get_pool, settings.feeds_group_id)
     subscriber = broker.subscriber(RECORD_CHANGES, group_id=settings.feeds_group_id, batch=True, max_records=200,

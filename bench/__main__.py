@@ -66,11 +66,12 @@ async def _measure(size: str, env: dict[str, str], coordinators: list[int], cons
         slowest = min(produce_rate, consume_rate, insert_rate)
         for n in coordinators:
             console.print(f"end to end with {n} coordinator(s), {e2e_n} events ...")
-            rate_e2e, audit_entries = await pipeline.throughput(env, e2e_n, n, tmp_path / f"logs-{n}")
-            report.add(Result(f"end to end, {n} coordinator(s)", rate_e2e, "events/s",
+            to_records, to_audit, audit_entries = await pipeline.throughput(env, e2e_n, n, tmp_path / f"logs-{n}")
+            report.add(Result(f"publish to records, {n} coordinator(s)", to_records, "events/s",
+                              ">= 5,000 (1 coordinator)" if n == 1 else "", f"{to_records / slowest:.0%}"))
+            report.add(Result(f"publish to records and audit entries, {n} coordinator(s)", to_audit, "events/s",
                               ">= 5,000 (1 coordinator)" if n == 1 else "",
-                              f"{rate_e2e / slowest:.0%} (target >= 40%)",
-                              f"{audit_entries} audit entries"))
+                              f"{to_audit / slowest:.0%} (target >= 40%)", f"{audit_entries} audit entries"))
         console.print(f"latency at {rate} events/s for {seconds:.0f}s ...")
         latencies = await pipeline.latency(env, rate, seconds, tmp_path / "logs-latency")
         for p in (50, 95, 99):

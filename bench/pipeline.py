@@ -77,9 +77,12 @@ async def start(stack_env: dict[str, str], keys: Path, coordinators: int, logs: 
     return Run(db, env, procs, feeds, sum(ends.values()))
 
 
+async def _stored(conn: asyncpg.Connection, unique: int) -> bool:
+    return bool(await conn.fetchval("SELECT count(*) FROM events") >= unique)
+
+
 async def _done(conn: asyncpg.Connection, run: Run, unique: int) -> bool:
-    stored = await conn.fetchval("SELECT count(*) FROM events")
-    if stored < unique:
+    if not await _stored(conn, unique):
         return False
     pending = await conn.fetchval("SELECT count(*) FROM record_changes WHERE published_at IS NULL")
     changes = await conn.fetchval("SELECT count(*) FROM record_changes")
@@ -89,8 +92,9 @@ async def _done(conn: asyncpg.Connection, run: Run, unique: int) -> bool:
 
 
 async def throughput(stack_env: dict[str, str], count: int, coordinators: int, logs: Path,
-                     progress: object = None) -> tuple[float, int]:
-    """Events/s from the first publish until records and audit entries are committed."""
+                     progress: object = None) -> tuple[float, float, int]:
+    """Events/s from the first publish until records are committed, and until the feeds'
+    audit entries are committed too."""
     with tempfile.TemporaryDirectory() as tmp:
         keys = Path(tmp) / "keys"
         messages, unique = prepare(count, 1, keys)
@@ -99,14 +103,17 @@ async def throughput(stack_env: dict[str, str], count: int, coordinators: int, l
             conn = await asyncpg.connect(run.db.app_url)
             began = time.perf_counter()
             await produce(stack_env["LOS_KAFKA_BOOTSTRAP_SERVERS"], messages)
+            while not await _stored(conn, unique):
+                await asyncio.sleep(0.1)
+            records = time.perf_counter() - began
             while not await _done(conn, run, unique):
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.1)
             elapsed = time.perf_counter() - began
             entries = await conn.fetchval("SELECT count(*) FROM audit_log")
             await conn.close()
         finally:
             await run.stop(stack_env)
-    return count / elapsed, entries
+    return count / records, count / elapsed, entries
 
 
 async def latency(stack_env: dict[str, str], rate: int, seconds: float, logs: Path) -> list[float]:

@@ -75,16 +75,20 @@ class _Decider:
         self.policy, self.viewer, self.purpose, self.context = policy, viewer, purpose, context
         self.approvals, self.on = approvals, on
         self.accesses: list[Access] = []
+        self._decisions: dict[tuple[Category, str, bool, bool], Decision] = {}  # same question, same answer
 
     def __call__(self, category: Category, owner: str, item: Any, fields: tuple[str, ...],
                  event_id: str | None, *, addressee: bool = False) -> Decision:
         approval = next((a for a in self.approvals if a.owner == owner and a.recipient == self.viewer.agency
                          and category in a.categories
                          and a.operation_id in (None, self.context.operation_id)), None)
-        decision = decide(self.policy, Request(
-            category=category, owner=owner, recipient=self.viewer.agency, role=self.viewer.role,
-            purpose=self.purpose, operation=self.context, approved=approval is not None,
-            addressee=addressee, on=self.on))
+        question = (category, owner, approval is not None, addressee)
+        decision = self._decisions.get(question)
+        if decision is None:
+            decision = self._decisions[question] = decide(self.policy, Request(
+                category=category, owner=owner, recipient=self.viewer.agency, role=self.viewer.role,
+                purpose=self.purpose, operation=self.context, approved=approval is not None,
+                addressee=addressee, on=self.on))
         if decision.rule != OWN:
             self.accesses.append(Access(self.context.operation_id, event_id, owner, self.viewer.agency,
                                         category, fields, digest(item), decision,

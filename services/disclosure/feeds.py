@@ -73,10 +73,31 @@ async def views_for_changes(conn: asyncpg.Connection, changes: list[Change], pol
     return messages, entries
 
 
+def _key(entry: dict[str, Any]) -> tuple[str, str, str, str, str, str]:
+    return (entry["recipient"], entry["operation_id"], entry["event_id"] or "", entry["category"], entry["digest"],
+            entry["kind"])
+
+
+async def _new_to_recipient(conn: asyncpg.Connection, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    unique = {_key(e): e for e in entries}
+    if not unique:
+        return []
+    columns = list(zip(*unique, strict=True))
+    rows = await conn.fetch(
+        """INSERT INTO feed_disclosures SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
+               $5::text[], $6::text[]) ON CONFLICT DO NOTHING
+           RETURNING recipient, operation_id, item, category, digest, kind""", *map(list, columns))
+    fresh = {tuple(r.values()) for r in rows}
+    return [e for k, e in unique.items() if k in fresh]
+
+
 async def commit_batch(conn: asyncpg.Connection, group_id: str, changes: list[Change],
                        messages: list[FeedMessage], entries: list[dict[str, Any]]) -> None:
-    """Record the batch's disclosures and position, and keep each agency's latest view."""
-    await append(conn, entries)
+    """Record the batch's disclosures and position, and keep each agency's latest view.
+
+    An item shown again unchanged (same digest) in a later view was disclosed already: only
+    what is new to the recipient becomes an audit entry."""
+    await append(conn, await _new_to_recipient(conn, entries))
     for m in messages:
         payload = json.loads(m.value)
         agency = m.topic.rsplit(".", 1)[1].upper()

@@ -18,6 +18,6 @@ async def test_the_benchmark_harness_measures_every_figure_at_smoke_size(infra: 
     report = await _measure("smoke", infra.env, [1], Console(quiet=True))
     names = [r.name for r in report.results]
     assert any(n.startswith("Kafka produce") for n in names)
-    assert any(n.startswith("end to end, 1 coordinator") for n in names)
+    assert any(n.startswith("publish to records and audit entries, 1 coordinator") for n in names)
     assert any("p99" in n for n in names) and any(n.startswith("audit verification") for n in names)
     assert all(r.value > 0 and not math.isnan(r.value) for r in report.results), report.results

@@ -70,19 +70,15 @@ event it retracts. An event the format cannot express exactly raises ValueError.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
-from xml.etree import ElementTree as ET
-
-from pydantic import BaseModel, ValidationError
+from xml.etree import ElementTree
 
 from schemas.agencies import load_agencies
 from schemas.categories import Category
-from schemas.decision import AppealStatus, DecisionKind, DecisionTaken
+from schemas.decision import DecisionKind, DecisionTaken
 from schemas.envelope import event_id_for
 from schemas.events import (
     AnyEvent,
@@ -93,175 +89,68 @@ from schemas.events import (
     OperationUpdatedV1,
     new_event,
 )
-from schemas.identifiers import IdentifierError, parse_personnummer
-from schemas.inspection import Finding, InspectionConducted
-from schemas.notification import EventRetracted
+from schemas.inspection import InspectionConducted
 from schemas.operation import OperationPlan, OperationStatus, Target
-from schemas.subjects import Business, Industry, Person, PersonRole, Premises
-from services.adapters.sdk import native
+from services.adapters.sdk import cases_xml, national, native, posts
+from services.adapters.sdk.codes import NATIONAL_APPEALS, TRUE_OR_FALSE, code, code_for
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext, MappingResult
+from services.adapters.sdk.records import build, each, json_row, xml_row
+from services.adapters.sdk.writers import add_present, write_json, write_xml
 
 AGENCY = "POLICE"
-PLAN, INSPECTION, DECISION, WITHDRAWN = "insatsplan", "kontroll", "beslut", "-makulering"
-INDUSTRIES = {"bilverkstad": Industry.CAR_WORKSHOP, "biltvatt": Industry.CAR_WASH,
-              "tatueringsstudio": Industry.TATTOO_STUDIO, "nagelsalong": Industry.NAIL_SALON,
-              "frisor": Industry.HAIRDRESSER, "restaurang": Industry.RESTAURANT, "kiosk": Industry.KIOSK,
-              "livsmedelsgrossist": Industry.FOOD_WHOLESALE,
-              "byggarbetsplats": Industry.CONSTRUCTION_SITE, "ovrigt": Industry.OTHER}
-ROLES = {"agare": PersonRole.OWNER, "styrelseledamot": PersonRole.BOARD_MEMBER,
-         "anstalld": PersonRole.EMPLOYEE, "ej_registrerad": PersonRole.UNRECORDED_WORKER,
-         "ovrig": PersonRole.OTHER}
+PLAN, INSPECTION, DECISION, WITHDRAWN = "insatsplan", "kontroll", "beslut", national.WITHDRAWN
+CATEGORY = Category.POLICE_INTELLIGENCE
 STATUSES = {"planerad": OperationStatus.PLANNED, "genomford": OperationStatus.EXECUTED,
             "avslutad": OperationStatus.CLOSED, "installd": OperationStatus.CANCELLED}
-APPEALS = {"ej_overklagat": AppealStatus.NOT_APPEALED, "overklagat": AppealStatus.APPEALED,
-           "faststallt": AppealStatus.UPHELD, "upphavt": AppealStatus.OVERTURNED,
-           "laga_kraft": AppealStatus.FINAL}
 DECISIONS = {"ANMALAN": DecisionKind.POLISANMALAN, "OVRIGT": DecisionKind.OTHER}
-_M = TypeVar("_M", bound=BaseModel)
-_V = TypeVar("_V")
+PLAN_NAMES = {"operation_id": "insatsnummer", "title": "rubrik", "municipality": "kommun",
+              "participants": "deltagande_myndigheter", "targets": "objekt"}
+CASE_NAMES = {"inspection_ref": "referens", "decision_ref": "referens", "operation_id": "insatsnummer",
+              "municipality": "kommun", "legal_reference": "lagrum", "summary": "beskrivning"}
+ELEMENTS = cases_xml.Elements("post", "posttyp", "referens", "kontrollreferens", "foretagsnamn", CATEGORY,
+                              "police findings are police intelligence")
+R = TypeVar("R")
 
 
 # --- shared by both formats --------------------------------------------------------------
 
-def _make(model: type[_M], names: Mapping[str, str], **values: Any) -> _M:
-    """Build a contract model; its first validation error names the native field."""
-    try:
-        return model(**values)
-    except ValidationError as error:
-        first = error.errors(include_input=False, include_url=False)[0]
-        key = str(first["loc"][0]) if first["loc"] else "-"
-        raise native.FieldError(names.get(key, key), first["msg"]) from None
+def _withdrawal(kind: str, number: str, version: int, row: native.Row, ctx: MappingContext) -> AnyEvent:
+    return posts.withdrawal(AGENCY, kind, number, version, row, ctx.system, suffix=WITHDRAWN)
 
 
-@contextmanager
-def _within(prefix: str) -> Iterator[None]:
-    try:
-        yield
-    except native.FieldError as error:
-        raise native.FieldError(prefix + error.field, error.message) from None
-
-
-def _code(table: Mapping[str, _V], row: native.Row, field: str, default: str | None = None) -> _V:
-    value = native.optional(row, field) or default or ""
-    if value not in table:
-        raise native.FieldError(field, f"{value or 'empty'!r} is not one of {', '.join(table)}")
-    return table[value]
-
-
-def _key(table: Mapping[str, _V], value: _V) -> str:
-    for key, known in table.items():
-        if known == value:
-            return key
-    raise ValueError(f"{value!r} has no code in this format (codes: {', '.join(table)})")
-
-
-def _flag(row: native.Row, field: str) -> bool:
-    value = native.optional(row, field) or "false"
-    if value not in ("true", "false"):
-        raise native.FieldError(field, f"{value!r} is not true or false")
-    return value == "true"
-
-
-def _premises(row: native.Row) -> Premises:
-    if not native.optional(row, "fastighetsbeteckning") and not native.optional(row, "adress"):
-        raise native.FieldError("fastighetsbeteckning", "fastighetsbeteckning or adress is required")
-    return _make(Premises, {"address": "adress"},
-                 fastighetsbeteckning=native.optional(row, "fastighetsbeteckning"),
-                 address=native.optional(row, "adress"),
-                 industry=_code(INDUSTRIES, row, "verksamhetstyp", "ovrigt"))
-
-
-def _business(row: native.Row, ctx: MappingContext) -> Business | None:
-    identity = native.optional(row, "organisationsnummer")
-    if identity is None:
-        return None
-    name = native.required(row, "foretagsnamn")
-    try:
-        return native.business("organisationsnummer", identity, name, ctx)
-    except native.FieldError:
-        digits = identity.replace("-", "").replace("+", "")
-        if (len(digits) == 12 and not digits.startswith("16")) or (len(digits) == 10 and digits[2:4] < "20"):
-            try:
-                parse_personnummer(identity, today=ctx.today)
-            except IdentifierError as error:  # this message does not repeat the number
-                raise native.FieldError("organisationsnummer", f"sole trader's {error}") from None
-        raise
-
-
-def _person(element: ET.Element, ctx: MappingContext) -> Person:
-    row = _children(element)
-    return native.person("personnummer", native.required(row, "personnummer"),
-                         _code(ROLES, row, "roll"), ctx,
-                         protected=_flag(row, "sekretessmarkering"))
-
-
-def _ref(row: native.Row, field: str) -> str:
-    value = native.required(row, field)
-    native_ok = value[:1].isalnum() and all(c.isalnum() or c in "_./:-" for c in value)
-    if not native_ok or len(value) > 64 or not value.isascii():
-        raise native.FieldError(field, f"{value!r} is not a record number (A-Z, 0-9, _ . / : -)")
-    return value
-
-
-def _version(row: native.Row, field: str) -> int:
-    version = native.parse_int(row, field)
-    if version is None or version < 1:
-        raise native.FieldError(field, "must be 1 or more")
-    return version
-
-
-def _version_of(event: AnyEvent, kind: str, ref: str) -> int:
-    for version in range(1, 10_001):
-        if event_id_for(AGENCY, kind, ref, str(version)) == event.id:
-            return version
-    raise ValueError(f"event {event.id} does not have the id event_id_for({AGENCY!r}, {kind!r}, "
-                     f"{ref!r}, version) this format gives it; it cannot be written as {kind}")
-
-
-def _clear(pseudonym: str, clear_ids: Mapping[str, str]) -> str:
-    if pseudonym not in clear_ids:
-        raise ValueError(f"clear_ids has no personnummer for {pseudonym}")
-    pnr = clear_ids[pseudonym]
-    return f"{pnr[:8]}-{pnr[8:]}"
-
-
-def _retraction(kind: str, ref: str, version: int, row: native.Row, ctx: MappingContext) -> AnyEvent:
-    return new_event(EventRetractedV1, EventRetracted(
-        retracts=event_id_for(AGENCY, kind, ref, str(version)),
-        reason=native.required(row, "makuleringsorsak")),
-        agency=AGENCY, event_id=event_id_for(AGENCY, kind + WITHDRAWN, ref, str(version)),
-        time=native.parse_datetime(row, "registrerad"), system=ctx.system)
-
-
-def _written(events: Sequence[AnyEvent], ref_of: Callable[[AnyEvent], tuple[str, str] | None],
-             ) -> dict[UUID, tuple[str, str, int]]:
+def _known(events: Sequence[AnyEvent], ref_of: Callable[[AnyEvent], tuple[str, str] | None],
+           ) -> dict[UUID, national.Key]:
     """(kind, ref, version) of every event in `events` a later retraction may name."""
     known = {}
     for event in events:
         found = ref_of(event)
         if found is not None:
-            known[event.id] = (*found, _version_of(event, *found))
+            kind, ref = found
+            version = posts.version_in_id(AGENCY, kind, ref, event.id)
+            if version is None:
+                raise ValueError(f"event {event.id} does not have the id event_id_for({AGENCY!r}, {kind!r}, "
+                                 f"{ref!r}, version) this format gives it; it cannot be written as {kind}")
+            known[event.id] = (kind, ref, version)
     return known
 
 
-def _retracted(event: AnyEvent, known: Mapping[UUID, tuple[str, str, int]]) -> tuple[str, str, int]:
-    assert isinstance(event, EventRetractedV1)
-    if event.data.retracts not in known:
-        raise ValueError(f"retraction {event.id}: the retracted event must be in the same export")
-    kind, ref, version = known[event.data.retracts]
-    if event.id != event_id_for(AGENCY, kind + WITHDRAWN, ref, str(version)):
-        raise ValueError(f"retraction {event.id} does not have this format's id")
-    return kind, ref, version
+def _records(events: Sequence[AnyEvent], name: str, ref_of: Callable[[AnyEvent], tuple[str, str] | None],
+             written: Callable[[Any, national.Key], R],
+             withdrawn: Callable[[EventRetractedV1, national.Key], R]) -> list[R]:
+    """The native record of each event, in order, once every event's version is known."""
+    known = _known(events, ref_of)
+    result = []
+    for event in events:
+        if isinstance(event, EventRetractedV1):
+            result.append(withdrawn(event, national.withdrawn_key(event, known, AGENCY)))
+        elif ref_of(event) is not None:
+            result.append(written(event, known[event.id]))
+        else:
+            raise ValueError(f"{name} cannot hold a {event.type} event")
+    return result
 
 
 # --- police-operations --------------------------------------------------------------------
-
-def _flat(record: object) -> dict[str, str]:
-    if not isinstance(record, dict):
-        raise native.FieldError("-", "a record must be a JSON object")
-    return {k: "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
-            for k, v in record.items() if not isinstance(v, list | dict)}
-
 
 def _agency(value: object, field: str) -> str:
     if not isinstance(value, str) or value not in load_agencies():
@@ -270,8 +159,9 @@ def _agency(value: object, field: str) -> str:
 
 
 def _target(record: object, ctx: MappingContext) -> Target:
-    row = _flat(record)
-    return _make(Target, {"note": "anteckning"}, premises=_premises(row), business=_business(row, ctx),
+    row = json_row(record, "a record")
+    return build(Target, {"note": "anteckning"}, premises=national.premises(row),
+                 business=national.optional_business(row, "organisationsnummer", "foretagsnamn", ctx),
                  note=native.optional(row, "anteckning"))
 
 
@@ -286,10 +176,10 @@ class PoliceOperations:
                                   lambda record: self._build(record, ctx))
 
     def _build(self, record: object, ctx: MappingContext) -> AnyEvent:
-        row = _flat(record)
-        number, revision = _ref(row, "insatsnummer"), _version(row, "revision")
-        if _flag(row, "makulerad"):
-            return _retraction(PLAN, number, revision, row, ctx)
+        row = json_row(record, "a record")
+        number, revision = posts.record_number(row, "insatsnummer"), posts.version(row, "revision")
+        if TRUE_OR_FALSE(row.get("makulerad", ""), "makulerad"):
+            return _withdrawal(PLAN, number, revision, row, ctx)
         assert isinstance(record, dict)
         participants = record.get("deltagande_myndigheter")
         if not isinstance(participants, list) or not participants:
@@ -297,89 +187,55 @@ class PoliceOperations:
         targets = record.get("objekt", [])
         if not isinstance(targets, list):
             raise native.FieldError("objekt", "must be a list of premises")
-        parsed = []
-        for index, target in enumerate(targets):
-            with _within(f"objekt[{index}]."):
-                parsed.append(_target(target, ctx))
-        plan = _make(OperationPlan, {"operation_id": "insatsnummer", "title": "rubrik",
-                                     "municipality": "kommun", "participants": "deltagande_myndigheter",
-                                     "targets": "objekt"},
-                     operation_id=number, revision=revision, title=native.required(row, "rubrik"),
-                     municipality=native.required(row, "kommun"),
+        parsed = each(targets, "objekt[{}].", lambda target: _target(target, ctx))
+        plan = build(OperationPlan, PLAN_NAMES, operation_id=number, revision=revision,
+                     title=native.required(row, "rubrik"), municipality=native.required(row, "kommun"),
                      planned_date=native.parse_date(row, "insatsdatum"),
                      lead_agency=_agency(record.get("ledande_myndighet"), "ledande_myndighet"),
                      participants=[_agency(code, "deltagande_myndigheter") for code in participants],
-                     targets=parsed, status=_code(STATUSES, row, "status"))
+                     targets=parsed, status=code(STATUSES, row, "status"))
         return new_event(OperationPlannedV1 if revision == 1 else OperationUpdatedV1, plan, agency=AGENCY,
                          event_id=event_id_for(AGENCY, PLAN, number, str(revision)),
                          time=native.parse_datetime(row, "registrerad"), system=ctx.system)
 
     def write(self, events: Sequence[AnyEvent], path: Path, ctx: MappingContext,
               clear_ids: Mapping[str, str]) -> None:
-        plans = (OperationPlannedV1, OperationUpdatedV1)
-        known = _written(events, lambda e: (PLAN, e.data.operation_id) if isinstance(e, plans) else None)
-        records: list[dict[str, object]] = []
-        for event in events:
-            if isinstance(event, EventRetractedV1):
-                _, number, revision = _retracted(event, known)
-                records.append({"insatsnummer": number, "revision": revision,
-                                "registrerad": event.time.isoformat(), "makulerad": True,
-                                "makuleringsorsak": event.data.reason})
-            elif isinstance(event, plans):
-                plan = event.data
-                if known[event.id][2] != plan.revision or isinstance(event, OperationPlannedV1) != (
-                        plan.revision == 1):
-                    raise ValueError(f"event {event.id}: id, type and revision do not agree")
-                records.append({
-                    "insatsnummer": plan.operation_id, "revision": plan.revision,
-                    "registrerad": event.time.isoformat(), "rubrik": plan.title, "kommun": plan.municipality,
-                    "insatsdatum": plan.planned_date.isoformat(), "ledande_myndighet": plan.lead_agency,
-                    "deltagande_myndigheter": plan.participants, "status": _key(STATUSES, plan.status),
-                    "objekt": [_target_record(t, clear_ids) for t in plan.targets]})
-            else:
-                raise ValueError(f"{self.name} cannot hold a {event.type} event")
-        path.write_text(json.dumps({"insatsplaner": records}, ensure_ascii=False, indent=2) + "\n",
-                        encoding="utf-8")
+        records = _records(events, self.name, _plan_ref,
+                           lambda event, key: _plan_record(event, key, clear_ids), _withdrawn_plan)
+        write_json(path, {"insatsplaner": records})
+
+
+def _plan_ref(event: AnyEvent) -> tuple[str, str] | None:
+    if isinstance(event, OperationPlannedV1 | OperationUpdatedV1):
+        return PLAN, event.data.operation_id
+    return None
+
+
+def _withdrawn_plan(event: EventRetractedV1, key: national.Key) -> dict[str, object]:
+    _, number, revision = key
+    return {"insatsnummer": number, "revision": revision, "registrerad": event.time.isoformat(),
+            "makulerad": True, "makuleringsorsak": event.data.reason}
+
+
+def _plan_record(event: OperationPlannedV1 | OperationUpdatedV1, key: national.Key,
+                 clear_ids: Mapping[str, str]) -> dict[str, object]:
+    plan = event.data
+    if key[2] != plan.revision or isinstance(event, OperationPlannedV1) != (plan.revision == 1):
+        raise ValueError(f"event {event.id}: id, type and revision do not agree")
+    return {"insatsnummer": plan.operation_id, "revision": plan.revision,
+            "registrerad": event.time.isoformat(), "rubrik": plan.title, "kommun": plan.municipality,
+            "insatsdatum": plan.planned_date.isoformat(), "ledande_myndighet": plan.lead_agency,
+            "deltagande_myndigheter": plan.participants, "status": code_for(STATUSES, plan.status),
+            "objekt": [_target_record(t, clear_ids) for t in plan.targets]}
 
 
 def _target_record(target: Target, clear_ids: Mapping[str, str]) -> dict[str, str]:
-    record = _premises_record(target.premises) | _business_record(target.business, clear_ids)
+    record = cases_xml.premises_fields(target.premises) | cases_xml.business_fields(target.business,
+                                                                                    "foretagsnamn", clear_ids)
     return record | ({"anteckning": target.note} if target.note else {})
 
 
-def _premises_record(premises: Premises) -> dict[str, str]:
-    record = {"fastighetsbeteckning": premises.fastighetsbeteckning, "adress": premises.address,
-              "verksamhetstyp": _key(INDUSTRIES, premises.industry)}
-    return {k: v for k, v in record.items() if v}
-
-
-def _business_record(business: Business | None, clear_ids: Mapping[str, str]) -> dict[str, str]:
-    if business is None:
-        return {}
-    identity = business.orgnr or _clear(business.sole_trader or "", clear_ids)
-    return {"organisationsnummer": identity, "foretagsnamn": business.name}
-
-
 # --- police-cases -------------------------------------------------------------------------
-
-def _children(element: ET.Element) -> dict[str, str]:
-    return {child.tag: (child.text or "").strip() for child in element if len(child) == 0}
-
-
-_CASE_NAMES = {"inspection_ref": "referens", "decision_ref": "referens", "operation_id": "insatsnummer",
-               "municipality": "kommun", "legal_reference": "lagrum", "summary": "beskrivning"}
-
-
-def _finding(element: ET.Element, ctx: MappingContext) -> Finding:
-    row = _children(element)
-    concerned = [native.person("berorda/personnummer", (e.text or "").strip(), PersonRole.OTHER, ctx)
-                 for e in element.iterfind("berorda/personnummer")]
-    return _make(Finding, {"code": "kod", "summary": "beskrivning", "count": "antal"},
-                 code=native.required(row, "kod"), category=Category.POLICE_INTELLIGENCE,
-                 summary=native.required(row, "beskrivning"),
-                 count=native.parse_int(row, "antal", required_=False),
-                 persons=[p.pseudonym for p in concerned])
-
 
 class PoliceCases:
     name = "police-cases"
@@ -391,62 +247,46 @@ class PoliceCases:
         return native.map_records(path, native.read_xml_records(path, "post"),
                                   lambda element: self._build(element, ctx))
 
-    def _build(self, element: ET.Element, ctx: MappingContext) -> AnyEvent:
-        row = _children(element)
+    def _build(self, element: ElementTree.Element, ctx: MappingContext) -> AnyEvent:
+        row = xml_row(element)
         kind = native.required(row, "posttyp")
         if kind not in (INSPECTION, DECISION):
             raise native.FieldError("posttyp", f"{kind!r} is not kontroll or beslut")
-        ref, version = _ref(row, "referens"), _version(row, "version")
-        if _flag(row, "makulerad"):
-            return _retraction(kind, ref, version, row, ctx)
-        persons = []
-        for index, item in enumerate(element.iterfind("personer/person"), start=1):
-            with _within(f"personer/person[{index}]/"):
-                persons.append(_person(item, ctx))
-        supersedes = None if version == 1 else event_id_for(AGENCY, kind, ref, str(version - 1))
-        common: dict[str, Any] = {"operation_id": native.optional(row, "insatsnummer"),
-                                  "business": _business(row, ctx), "supersedes": supersedes}
+        ref, version = posts.record_number(row, "referens"), posts.version(row)
+        if TRUE_OR_FALSE(row.get("makulerad", ""), "makulerad"):
+            return _withdrawal(kind, ref, version, row, ctx)
+        persons = cases_xml.persons(element, ctx, TRUE_OR_FALSE)
+        common: dict[str, Any] = {
+            "operation_id": native.optional(row, "insatsnummer"),
+            "business": national.optional_business(row, "organisationsnummer", "foretagsnamn", ctx),
+            "supersedes": posts.supersedes(AGENCY, kind, ref, version)}
         data: InspectionConducted | DecisionTaken
         if kind == INSPECTION:
-            findings = []
-            for index, item in enumerate(element.iterfind("iakttagelser/iakttagelse"), start=1):
-                with _within(f"iakttagelser/iakttagelse[{index}]/"):
-                    findings.append(_finding(item, ctx))
-            data = _make(InspectionConducted, _CASE_NAMES, inspection_ref=ref,
+            findings = cases_xml.findings(element, CATEGORY, ctx)
+            data = build(InspectionConducted, CASE_NAMES, inspection_ref=ref,
                          conducted_at=native.parse_datetime(row, "tidpunkt"),
-                         municipality=native.required(row, "kommun"), premises=_premises(row),
+                         municipality=native.required(row, "kommun"), premises=national.premises(row),
                          persons_present=persons, findings=findings, **common)
         else:
             has_premises = native.optional(row, "fastighetsbeteckning") or native.optional(row, "adress")
-            data = _make(DecisionTaken, _CASE_NAMES, decision_ref=ref,
+            data = build(DecisionTaken, CASE_NAMES, decision_ref=ref,
                          inspection_ref=native.optional(row, "kontrollreferens"),
                          decided_at=native.parse_datetime(row, "tidpunkt"),
-                         kind=_code(DECISIONS, row, "beslutstyp"), category=Category.POLICE_INTELLIGENCE,
+                         kind=code(DECISIONS, row, "beslutstyp"), category=CATEGORY,
                          legal_reference=native.required(row, "lagrum"),
                          summary=native.required(row, "beskrivning"),
-                         premises=_premises(row) if has_premises else None, persons=persons,
-                         appeal_status=_code(APPEALS, row, "overklagande", "ej_overklagat"), **common)
+                         premises=national.premises(row) if has_premises else None, persons=persons,
+                         appeal_status=code(NATIONAL_APPEALS, row, "overklagande", "ej_overklagat"), **common)
         return new_event(InspectionConductedV1 if kind == INSPECTION else DecisionTakenV1, data,
                          agency=AGENCY, event_id=event_id_for(AGENCY, kind, ref, str(version)),
                          time=native.parse_datetime(row, "registrerad"), system=ctx.system)
 
     def write(self, events: Sequence[AnyEvent], path: Path, ctx: MappingContext,
               clear_ids: Mapping[str, str]) -> None:
-        known = _written(events, _case_ref)
-        root = ET.Element("polisen_los_arenden")
-        for event in events:
-            post = ET.SubElement(root, "post")
-            if isinstance(event, EventRetractedV1):
-                kind, ref, version = _retracted(event, known)
-                _add(post, posttyp=kind, referens=ref, version=str(version),
-                     registrerad=event.time.isoformat(), makulerad="true",
-                     makuleringsorsak=event.data.reason)
-            elif isinstance(event, InspectionConductedV1 | DecisionTakenV1):
-                _write_case(post, event, known[event.id], clear_ids)
-            else:
-                raise ValueError(f"{self.name} cannot hold a {event.type} event")
-        ET.indent(root)
-        ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+        root = ElementTree.Element("polisen_los_arenden")
+        root.extend(_records(events, self.name, _case_ref, lambda event, key: _case(event, key, clear_ids),
+                             lambda event, key: cases_xml.withdrawn(event, key, ELEMENTS)))
+        write_xml(path, root)
 
 
 def _case_ref(event: AnyEvent) -> tuple[str, str] | None:
@@ -457,51 +297,20 @@ def _case_ref(event: AnyEvent) -> tuple[str, str] | None:
     return None
 
 
-def _add(parent: ET.Element, **values: str | None) -> None:
-    for tag, value in values.items():
-        if value:
-            ET.SubElement(parent, tag).text = value
-
-
-def _write_case(post: ET.Element, event: InspectionConductedV1 | DecisionTakenV1,
-                known: tuple[str, str, int], clear_ids: Mapping[str, str]) -> None:
-    kind, ref, version = known
+def _case(event: InspectionConductedV1 | DecisionTakenV1, key: national.Key,
+          clear_ids: Mapping[str, str]) -> ElementTree.Element:
+    kind, ref, version = key
     data = event.data
-    expected = None if version == 1 else event_id_for(AGENCY, kind, ref, str(version - 1))
-    if data.supersedes != expected:
+    if data.supersedes != posts.supersedes(AGENCY, kind, ref, version):
         raise ValueError(f"event {event.id}: supersedes must be version {version - 1} of {ref}")
-    _add(post, posttyp=kind, referens=ref, version=str(version), registrerad=event.time.isoformat(),
-         insatsnummer=data.operation_id)
-    people: list[Person]
+    post = cases_xml.case(event, key, ELEMENTS, clear_ids)
     if isinstance(data, InspectionConducted):
-        _add(post, tidpunkt=data.conducted_at.isoformat(), kommun=data.municipality)
-        people = data.persons_present
-    else:
-        _add(post, kontrollreferens=data.inspection_ref, tidpunkt=data.decided_at.isoformat())
-        people = data.persons
-    _add(post, **(_premises_record(data.premises) if data.premises else {}))
-    _add(post, **_business_record(data.business, clear_ids))
-    if people:
-        listing = ET.SubElement(post, "personer")
-        for person in people:
-            _add(ET.SubElement(listing, "person"), personnummer=_clear(person.pseudonym, clear_ids),
-                 roll=_key(ROLES, person.role), sekretessmarkering=str(person.protected_identity).lower())
-    if isinstance(data, InspectionConducted):
-        findings = ET.SubElement(post, "iakttagelser") if data.findings else None
-        for finding in data.findings:
-            if finding.category != Category.POLICE_INTELLIGENCE:
-                raise ValueError(f"event {event.id}: police findings are police intelligence")
-            item = ET.SubElement(findings, "iakttagelse")  # type: ignore[arg-type]
-            _add(item, kod=finding.code, beskrivning=finding.summary,
-                 antal=None if finding.count is None else str(finding.count))
-            concerned = ET.SubElement(item, "berorda") if finding.persons else item
-            for pseudonym in finding.persons:
-                ET.SubElement(concerned, "personnummer").text = _clear(pseudonym, clear_ids)
-    else:
-        if data.category != Category.POLICE_INTELLIGENCE or data.amount_sek is not None:
-            raise ValueError(f"event {event.id}: a police decision is police intelligence without amount")
-        _add(post, beslutstyp=_key(DECISIONS, data.kind), lagrum=data.legal_reference,
-             beskrivning=data.summary, overklagande=_key(APPEALS, data.appeal_status))
+        return post
+    if data.category != CATEGORY or data.amount_sek is not None:
+        raise ValueError(f"event {event.id}: a police decision is police intelligence without amount")
+    add_present(post, beslutstyp=code_for(DECISIONS, data.kind), lagrum=data.legal_reference,
+                beskrivning=data.summary, overklagande=code_for(NATIONAL_APPEALS, data.appeal_status))
+    return post
 
 
 FORMATS: list[AgencyFormat] = [PoliceOperations(), PoliceCases()]

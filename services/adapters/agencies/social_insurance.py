@@ -50,152 +50,66 @@ ValueError.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
-from xml.etree import ElementTree as ET
-
-from pydantic import BaseModel, ValidationError
+from typing import Any
+from xml.etree import ElementTree
 
 from schemas.categories import Category
-from schemas.decision import AmountKind, AppealStatus, DecisionKind, DecisionTaken
-from schemas.envelope import event_id_for
-from schemas.events import AnyEvent, DecisionTakenV1, EventRetractedV1, InspectionConductedV1, new_event
-from schemas.identifiers import IdentifierError, parse_personnummer
-from schemas.inspection import Finding, InspectionConducted
-from schemas.notification import EventRetracted
-from schemas.subjects import Business, Industry, Person, PersonRole, Premises
-from services.adapters.sdk import native
+from schemas.decision import AmountKind, DecisionKind, DecisionTaken
+from schemas.events import AnyEvent, DecisionTakenV1, InspectionConductedV1
+from schemas.inspection import InspectionConducted
+from services.adapters.sdk import cases_xml, national, native
+from services.adapters.sdk.codes import NATIONAL_APPEALS, code, code_for
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext, MappingResult
+from services.adapters.sdk.records import build, xml_row
+from services.adapters.sdk.writers import add_present, write_xml
 
 AGENCY = "SOCIAL_INSURANCE"
 CATEGORY = Category.SOCIAL_INSURANCE
-INSPECTION, DECISION, WITHDRAWN = "kontroll", "beslut", "-makulering"
-INDUSTRIES = {"bilverkstad": Industry.CAR_WORKSHOP, "biltvatt": Industry.CAR_WASH,
-              "tatueringsstudio": Industry.TATTOO_STUDIO, "nagelsalong": Industry.NAIL_SALON,
-              "frisor": Industry.HAIRDRESSER, "restaurang": Industry.RESTAURANT, "kiosk": Industry.KIOSK,
-              "livsmedelsgrossist": Industry.FOOD_WHOLESALE,
-              "byggarbetsplats": Industry.CONSTRUCTION_SITE, "ovrigt": Industry.OTHER}
-ROLES = {"agare": PersonRole.OWNER, "styrelseledamot": PersonRole.BOARD_MEMBER,
-         "anstalld": PersonRole.EMPLOYEE, "ej_registrerad": PersonRole.UNRECORDED_WORKER,
-         "ovrig": PersonRole.OTHER}
-APPEALS = {"ej_overklagat": AppealStatus.NOT_APPEALED, "overklagat": AppealStatus.APPEALED,
-           "faststallt": AppealStatus.UPHELD, "upphavt": AppealStatus.OVERTURNED,
-           "laga_kraft": AppealStatus.FINAL}
+INSPECTION, DECISION = "kontroll", "beslut"
 DECISIONS: dict[str, tuple[DecisionKind, AmountKind | None]] = {
     "STOPP": (DecisionKind.STOPPED_PAYMENT, AmountKind.STOPPED),
     "ATERKRAV": (DecisionKind.ATERKRAV, AmountKind.RECOVERED),
     "ANMALAN": (DecisionKind.POLISANMALAN, None),
 }
-BOOLEANS = {"true": True, "false": False}
+EXPORT = national.Export(AGENCY, {INSPECTION: INSPECTION, DECISION: DECISION}, number_field="arendenummer",
+                         type_field="arendetyp")
+ELEMENTS = cases_xml.Elements("arende", "arendetyp", "arendenummer", "kontrollarende", "arbetsgivare",
+                              CATEGORY, f"Försäkringskassan's findings are {CATEGORY}")
 _NAMES = {"inspection_ref": "arendenummer", "decision_ref": "arendenummer", "operation_id": "insatsnummer",
           "municipality": "kommun", "legal_reference": "lagrum", "summary": "beskrivning",
           "code": "kod", "count": "antal", "address": "adress", "name": "arbetsgivare"}
-_M = TypeVar("_M", bound=BaseModel)
-_V = TypeVar("_V")
 
 
-def _make(model: type[_M], **values: Any) -> _M:
-    """Build a contract model; its first validation error names the native element."""
-    try:
-        return model(**values)
-    except ValidationError as error:
-        first = error.errors(include_input=False, include_url=False)[0]
-        key = str(first["loc"][0]) if first["loc"] else "-"
-        raise native.FieldError(_NAMES.get(key, key), first["msg"]) from None
-
-
-@contextmanager
-def _within(prefix: str) -> Iterator[None]:
-    try:
-        yield
-    except native.FieldError as error:
-        raise native.FieldError(prefix + error.field, error.message) from None
-
-
-def _children(element: ET.Element) -> dict[str, str]:
-    return {child.tag: (child.text or "").strip() for child in element if len(child) == 0}
-
-
-def _code(table: Mapping[str, _V], row: native.Row, field: str, default: str = "") -> _V:
-    value = native.optional(row, field) or default
-    if value not in table:
-        raise native.FieldError(field, f"{value or 'empty'!r} is not one of {', '.join(table)}")
-    return table[value]
-
-
-def _key(table: Mapping[str, _V], value: _V) -> str:
-    for key, known in table.items():
-        if known == value:
-            return key
-    raise ValueError(f"{value!r} has no code in this format (codes: {', '.join(table)})")
-
-
-def _ref(row: native.Row, field: str) -> str:
-    value = native.required(row, field)
-    if not (value[0].isalnum() and value.isascii() and len(value) <= 64
-            and all(c.isalnum() or c in "_./:-" for c in value)):
-        raise native.FieldError(field, f"{value!r} is not a record number (A-Z, 0-9, _ . / : -)")
-    return value
-
-
-def _premises(row: native.Row) -> Premises:
-    if not native.optional(row, "fastighetsbeteckning") and not native.optional(row, "adress"):
-        raise native.FieldError("fastighetsbeteckning", "fastighetsbeteckning or adress is required")
-    return _make(Premises, fastighetsbeteckning=native.optional(row, "fastighetsbeteckning"),
-                 address=native.optional(row, "adress"),
-                 industry=_code(INDUSTRIES, row, "verksamhetstyp", "ovrigt"))
-
-
-def _business(row: native.Row, ctx: MappingContext) -> Business | None:
-    identity = native.optional(row, "organisationsnummer")
-    if identity is None:
-        return None
-    try:
-        return native.business("organisationsnummer", identity, native.required(row, "arbetsgivare"), ctx)
-    except native.FieldError as error:
-        digits = identity.replace("-", "").replace("+", "")
-        personal = (len(digits) == 12 and digits[:2] != "16") or (len(digits) == 10 and digits[2:4] < "20")
-        if error.field == "organisationsnummer" and personal:
-            try:  # a sole trader's personnummer: say what is wrong without repeating it
-                parse_personnummer(identity, today=ctx.today)
-            except IdentifierError as pnr_error:
-                raise native.FieldError("organisationsnummer", f"sole trader's {pnr_error}") from None
-        raise
-
-
-def _persons(element: ET.Element, ctx: MappingContext) -> list[Person]:
-    persons = []
-    for index, item in enumerate(element.iterfind("personer/person"), start=1):
-        with _within(f"personer/person[{index}]/"):
-            row = _children(item)
-            persons.append(native.person("personnummer", native.required(row, "personnummer"),
-                                         _code(ROLES, row, "roll"), ctx,
-                                         protected=_code(BOOLEANS, row, "sekretessmarkering", "false")))
-    return persons
-
-
-def _findings(element: ET.Element, ctx: MappingContext) -> list[Finding]:
-    findings = []
-    for index, item in enumerate(element.iterfind("iakttagelser/iakttagelse"), start=1):
-        with _within(f"iakttagelser/iakttagelse[{index}]/"):
-            row = _children(item)
-            concerned = [native.person("berorda/personnummer", (e.text or "").strip(), PersonRole.OTHER,
-                                       ctx).pseudonym for e in item.iterfind("berorda/personnummer")]
-            findings.append(_make(Finding, code=native.required(row, "kod"), category=CATEGORY,
-                                  summary=native.required(row, "beskrivning"),
-                                  count=native.parse_int(row, "antal", required_=False), persons=concerned))
-    return findings
-
-
-def _decision(row: native.Row) -> dict[str, Any]:
-    kind, amount_kind = _code(DECISIONS, row, "beslutstyp")
-    amount = native.parse_int(row, "belopp", required_=amount_kind is not None)
-    if amount is not None and amount_kind is None:
-        raise native.FieldError("belopp", f"a {row['beslutstyp']} has no amount; leave belopp out")
-    if amount is not None and amount < 0:
-        raise native.FieldError("belopp", f"{amount} is negative; give whole kronor, e.g. 148 600")
-    return {"kind": kind, "amount_sek": amount, "amount_kind": amount_kind}
+def _build(element: ElementTree.Element, ctx: MappingContext) -> AnyEvent:
+    row = xml_row(element)
+    record = national.Record.read(row, EXPORT)
+    if record.withdrawn:
+        return record.withdrawal(row, ctx)
+    located = native.optional(row, "fastighetsbeteckning") or native.optional(row, "adress")
+    common: dict[str, Any] = {
+        "operation_id": native.optional(row, "insatsnummer"),
+        "business": national.optional_business(row, "organisationsnummer", "arbetsgivare", ctx),
+        "premises": national.premises(row) if located or record.kind == INSPECTION else None,
+        "supersedes": record.supersedes}
+    if record.kind == INSPECTION:
+        inspection = build(InspectionConducted, _NAMES, inspection_ref=record.number,
+                           conducted_at=native.parse_datetime(row, "tidpunkt"),
+                           municipality=native.required(row, "kommun"),
+                           persons_present=cases_xml.persons(element, ctx),
+                           findings=cases_xml.findings(element, CATEGORY, ctx), **common)
+        return record.event(InspectionConductedV1, inspection, ctx)
+    decision = build(DecisionTaken, _NAMES, decision_ref=record.number,
+                     inspection_ref=native.optional(row, "kontrollarende"),
+                     decided_at=native.parse_datetime(row, "tidpunkt"), category=CATEGORY,
+                     legal_reference=native.required(row, "lagrum"),
+                     summary=native.required(row, "beskrivning"),
+                     persons=cases_xml.persons(element, ctx),
+                     appeal_status=code(NATIONAL_APPEALS, row, "overklagande", "ej_overklagat"),
+                     **national.decision(row, DECISIONS, leave="out",
+                                         negative="give whole kronor, e.g. 148 600"),
+                     **common)
+    return record.event(DecisionTakenV1, decision, ctx)
 
 
 class SocialInsuranceKontroller:
@@ -206,131 +120,28 @@ class SocialInsuranceKontroller:
 
     def read(self, path: Path, ctx: MappingContext) -> Iterator[MappingResult]:
         return native.map_records(path, native.read_xml_records(path, "arende"),
-                                  lambda element: self._build(element, ctx))
-
-    def _build(self, element: ET.Element, ctx: MappingContext) -> AnyEvent:
-        row = _children(element)
-        kind = _code({INSPECTION: INSPECTION, DECISION: DECISION}, row, "arendetyp")
-        ref, version = _ref(row, "arendenummer"), native.parse_int(row, "version")
-        if version is None or version < 1:
-            raise native.FieldError("version", "must be 1 or more")
-        time = native.parse_datetime(row, "registrerad")
-        if _code(BOOLEANS, row, "makulerad", "false"):
-            return new_event(EventRetractedV1, EventRetracted(
-                retracts=event_id_for(AGENCY, kind, ref, str(version)),
-                reason=native.required(row, "makuleringsorsak")),
-                agency=AGENCY, event_id=event_id_for(AGENCY, kind + WITHDRAWN, ref, str(version)),
-                time=time, system=ctx.system)
-        located = native.optional(row, "fastighetsbeteckning") or native.optional(row, "adress")
-        common: dict[str, Any] = {
-            "operation_id": native.optional(row, "insatsnummer"), "business": _business(row, ctx),
-            "premises": _premises(row) if located or kind == INSPECTION else None,
-            "supersedes": None if version == 1 else event_id_for(AGENCY, kind, ref, str(version - 1))}
-        data: InspectionConducted | DecisionTaken
-        if kind == INSPECTION:
-            data = _make(InspectionConducted, inspection_ref=ref,
-                         conducted_at=native.parse_datetime(row, "tidpunkt"),
-                         municipality=native.required(row, "kommun"), persons_present=_persons(element, ctx),
-                         findings=_findings(element, ctx), **common)
-        else:
-            data = _make(DecisionTaken, decision_ref=ref,
-                         inspection_ref=native.optional(row, "kontrollarende"),
-                         decided_at=native.parse_datetime(row, "tidpunkt"), category=CATEGORY,
-                         legal_reference=native.required(row, "lagrum"),
-                         summary=native.required(row, "beskrivning"), persons=_persons(element, ctx),
-                         appeal_status=_code(APPEALS, row, "overklagande", "ej_overklagat"),
-                         **_decision(row), **common)
-        event_type = InspectionConductedV1 if kind == INSPECTION else DecisionTakenV1
-        return new_event(event_type, data, agency=AGENCY, time=time, system=ctx.system,
-                         event_id=event_id_for(AGENCY, kind, ref, str(version)))
+                                  lambda element: _build(element, ctx))
 
     def write(self, events: Sequence[AnyEvent], path: Path, ctx: MappingContext,
               clear_ids: Mapping[str, str]) -> None:
-        written = {e.id: _record(e, clear_ids) for e in events
-                   if isinstance(e, InspectionConductedV1 | DecisionTakenV1)}
-        root = ET.Element("forsakringskassan_los_export")
-        for event in events:
-            if isinstance(event, EventRetractedV1):
-                if event.data.retracts not in written:
-                    raise ValueError(f"retraction {event.id}: the retracted event must be in the same export")
-                retracted = written[event.data.retracts]
-                kind, ref = retracted.findtext("arendetyp", ""), retracted.findtext("arendenummer", "")
-                version = retracted.findtext("version", "")
-                if event.id != event_id_for(AGENCY, kind + WITHDRAWN, ref, version):
-                    raise ValueError(f"retraction {event.id} does not have this format's id")
-                _add(ET.SubElement(root, "arende"), arendetyp=kind, arendenummer=ref, version=version,
-                     registrerad=event.time.isoformat(), makulerad="true", makuleringsorsak=event.data.reason)
-            elif event.id in written:
-                root.append(written[event.id])
-            else:
-                raise ValueError(f"{self.name} cannot hold a {event.type} event")
-        ET.indent(root)
-        ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+        root = ElementTree.Element("forsakringskassan_los_export")
+        root.extend(national.records(events, self.name, AGENCY, lambda event: _record(event, clear_ids),
+                                     lambda event, key: cases_xml.withdrawn(event, key, ELEMENTS)))
+        write_xml(path, root)
 
 
-def _add(parent: ET.Element, **values: str | None) -> None:
-    for tag, value in values.items():
-        if value:
-            ET.SubElement(parent, tag).text = value
-
-
-def _clear(pseudonym: str, clear_ids: Mapping[str, str]) -> str:
-    if pseudonym not in clear_ids:
-        raise ValueError(f"clear_ids has no personnummer for {pseudonym}")
-    return f"{clear_ids[pseudonym][:8]}-{clear_ids[pseudonym][8:]}"
-
-
-def _record(event: InspectionConductedV1 | DecisionTakenV1, clear_ids: Mapping[str, str]) -> ET.Element:
-    data = event.data
+def _record(event: national.Case, clear_ids: Mapping[str, str]) -> tuple[national.Key, ElementTree.Element]:
+    key = national.case_key(event, AGENCY, INSPECTION)
+    record, data = cases_xml.case(event, key, ELEMENTS, clear_ids), event.data
     if isinstance(data, InspectionConducted):
-        kind, ref = INSPECTION, data.inspection_ref
-    else:
-        kind, ref = DECISION, data.decision_ref
-    version = next((v for v in range(1, 10_001) if event_id_for(AGENCY, kind, ref, str(v)) == event.id), 0)
-    if not version or data.supersedes != (None if version == 1 else event_id_for(AGENCY, kind, ref,
-                                                                                  str(version - 1))):
-        raise ValueError(f"event {event.id}: id or supersedes differ from event_id_for({AGENCY!r}, "
-                         f"{kind!r}, {ref!r}, version) and version - 1 of this format")
-    record = ET.Element("arende")
-    _add(record, arendetyp=kind, arendenummer=ref, version=str(version), registrerad=event.time.isoformat(),
-         insatsnummer=data.operation_id)
-    people: list[Person]
-    if isinstance(data, InspectionConducted):
-        _add(record, tidpunkt=data.conducted_at.isoformat(), kommun=data.municipality)
-        people = data.persons_present
-    else:
-        _add(record, kontrollarende=data.inspection_ref, tidpunkt=data.decided_at.isoformat())
-        people = data.persons
-    if data.premises is not None:
-        _add(record, fastighetsbeteckning=data.premises.fastighetsbeteckning, adress=data.premises.address,
-             verksamhetstyp=_key(INDUSTRIES, data.premises.industry))
-    if data.business is not None:
-        _add(record, organisationsnummer=data.business.orgnr or _clear(data.business.sole_trader or "",
-                                                                       clear_ids),
-             arbetsgivare=data.business.name)
-    listing = ET.SubElement(record, "personer") if people else record
-    for person in people:
-        _add(ET.SubElement(listing, "person"), personnummer=_clear(person.pseudonym, clear_ids),
-             roll=_key(ROLES, person.role), sekretessmarkering=str(person.protected_identity).lower())
-    if isinstance(data, InspectionConducted):
-        findings = ET.SubElement(record, "iakttagelser") if data.findings else record
-        for finding in data.findings:
-            if finding.category != CATEGORY:
-                raise ValueError(f"event {event.id}: Försäkringskassan's findings are {CATEGORY}")
-            item = ET.SubElement(findings, "iakttagelse")
-            _add(item, kod=finding.code, beskrivning=finding.summary,
-                 antal=None if finding.count is None else str(finding.count))
-            concerned = ET.SubElement(item, "berorda") if finding.persons else item
-            for pseudonym in finding.persons:
-                ET.SubElement(concerned, "personnummer").text = _clear(pseudonym, clear_ids)
-    else:
-        code = _key({k: v[0] for k, v in DECISIONS.items()}, data.kind)
-        if data.category != CATEGORY or data.amount_kind != DECISIONS[code][1]:
-            raise ValueError(f"event {event.id}: a {code} is {CATEGORY} data, amount {DECISIONS[code][1]}")
-        _add(record, beslutstyp=code, belopp=None if data.amount_sek is None else str(data.amount_sek),
-             lagrum=data.legal_reference, beskrivning=data.summary,
-             overklagande=_key(APPEALS, data.appeal_status))
-    return record
+        return key, record
+    code = code_for({k: v[0] for k, v in DECISIONS.items()}, data.kind)
+    if data.category != CATEGORY or data.amount_kind != DECISIONS[code][1]:
+        raise ValueError(f"event {event.id}: a {code} is {CATEGORY} data, amount {DECISIONS[code][1]}")
+    add_present(record, beslutstyp=code, belopp=None if data.amount_sek is None else str(data.amount_sek),
+                lagrum=data.legal_reference, beskrivning=data.summary,
+                overklagande=code_for(NATIONAL_APPEALS, data.appeal_status))
+    return key, record
 
 
 FORMATS: list[AgencyFormat] = [SocialInsuranceKontroller()]

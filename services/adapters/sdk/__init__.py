@@ -1,1 +1,2 @@
-"""The adapter SDK: mapping contract, durable outbox, signing publisher and CLI."""
+"""The adapter SDK: mapping contract, building blocks of the native formats, durable outbox, signing
+publisher and CLI."""

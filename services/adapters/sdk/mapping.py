@@ -76,7 +76,7 @@ class AgencyFormat(Protocol):
 
 
 def errors_from_validation(file: str, line: int, raw: str, error: ValidationError,
-                           field_names: dict[str, str] | None = None) -> list[RecordError]:
+                           field_names: Mapping[str, str] | None = None) -> list[RecordError]:
     """One `RecordError` per pydantic error, naming the native field where known.
 
     `field_names` maps a canonical path prefix (e.g. "data.business.orgnr") to the native

@@ -165,7 +165,7 @@ def map_records(
     path: Path,
     records: Iterable[tuple[int, Any, str]],
     build: Callable[[Any], AnyEvent],
-    field_names: dict[str, str] | None = None,
+    field_names: Mapping[str, str] | None = None,
 ) -> Iterator[MappingResult]:
     """Apply `build` to each record; a failure becomes a RecordError and the loop goes on."""
     name = str(path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 from pathlib import Path
 from typing import Any
@@ -12,37 +11,17 @@ import pytest
 from schemas.categories import Category
 from schemas.decision import AppealStatus, DecisionKind
 from schemas.envelope import event_id_for
-from schemas.events import AnyEvent, DecisionTakenV1, EventRetractedV1, InspectionConductedV1, event_json
-from schemas.identifiers import pseudonymise
+from schemas.events import DecisionTakenV1, EventRetractedV1, InspectionConductedV1
 from schemas.subjects import PersonRole
-from services.adapters.agencies import all_formats
-from services.adapters.agencies.muni_alcohol import FORMATS
-from services.adapters.sdk.mapping import Mapped, MappingContext, RecordError, events_of
+from services.adapters.sdk.mapping import RecordError, events_of
+from tests.unit.adapters.samples import SAMPLES
 
-CTX = MappingContext(pseudonym_key=b"k" * 32, today=datetime.date(2026, 6, 1), system="alkohol")
-FORMAT = FORMATS[0]
-SAMPLE = Path(__file__).parents[3] / "services/adapters/agencies/samples/muni-alcohol-tillsyn.json"
-CLEAR = ["200202287892", "197402144443", "198807073336"]
-CLEAR_IDS = {pseudonymise(pnr, CTX.pseudonym_key): pnr for pnr in CLEAR}
-
-
-def psn(pnr: str) -> str:
-    return pseudonymise(pnr, CTX.pseudonym_key)
-
-
-def sample_events() -> list[AnyEvent]:
-    results = list(FORMAT.read(SAMPLE, CTX))
-    assert [r for r in results if isinstance(r, RecordError)] == []
-    return events_of(results)
-
-
-def test_the_format_is_registered_under_its_name() -> None:
-    assert all_formats()["muni-alcohol-tillsyn"] is FORMAT
-    assert (FORMAT.agency, FORMAT.suffix, SAMPLE.suffix) == ("MUNI_ALCOHOL", ".json", ".json")
+SAMPLE = SAMPLES["muni-alcohol-tillsyn"]
+psn = SAMPLE.psn
 
 
 def test_the_sample_maps_visits_decisions_a_correction_and_a_withdrawal() -> None:
-    events = sample_events()
+    events = SAMPLE.events()
     assert [type(e) for e in events] == [
         InspectionConductedV1, InspectionConductedV1, DecisionTakenV1, DecisionTakenV1, DecisionTakenV1,
         InspectionConductedV1, DecisionTakenV1, InspectionConductedV1, EventRetractedV1]
@@ -50,7 +29,7 @@ def test_the_sample_maps_visits_decisions_a_correction_and_a_withdrawal() -> Non
 
 
 def test_smuggled_spirits_and_no_responsible_person_become_findings_naming_the_employee() -> None:
-    visit = sample_events()[0]
+    visit = SAMPLE.events()[0]
     assert isinstance(visit, InspectionConductedV1)
     findings = visit.data.findings
     assert [(f.code, f.count) for f in findings] == [
@@ -62,7 +41,7 @@ def test_smuggled_spirits_and_no_responsible_person_become_findings_naming_the_e
 
 
 def test_serving_without_a_licence_is_reported_to_the_police() -> None:
-    events = sample_events()
+    events = SAMPLE.events()
     visit, report = events[1], events[3]
     assert isinstance(visit, InspectionConductedV1) and isinstance(report, DecisionTakenV1)
     assert visit.data.findings[0].code == "SERVERING_UTAN_TILLSTAND"
@@ -73,7 +52,7 @@ def test_serving_without_a_licence_is_reported_to_the_police() -> None:
 
 
 def test_a_warning_is_corrected_when_it_is_appealed() -> None:
-    events = sample_events()
+    events = SAMPLE.events()
     first, corrected = events[2], events[4]
     assert isinstance(first, DecisionTakenV1) and isinstance(corrected, DecisionTakenV1)
     assert (first.data.kind, first.data.legal_reference) == (DecisionKind.VARNING, "AL 9 kap. 17 §")
@@ -84,51 +63,32 @@ def test_a_warning_is_corrected_when_it_is_appealed() -> None:
 
 
 def test_a_licence_is_revoked_under_the_usual_ground() -> None:
-    revocation = sample_events()[6]
+    revocation = SAMPLE.events()[6]
     assert isinstance(revocation, DecisionTakenV1)
     assert (revocation.data.kind, revocation.data.legal_reference) == (
         DecisionKind.ATERKALLELSE, "AL 9 kap. 18 §")
 
 
 def test_a_double_registered_visit_is_retracted() -> None:
-    events = sample_events()
+    events = SAMPLE.events()
     assert isinstance(events[8], EventRetractedV1)
     assert events[8].data.retracts == events[7].id
     assert events[8].id == event_id_for("MUNI_ALCOHOL", "tillsyn.makulering", "ALK-2026-0046", "1")
 
 
-def test_no_clear_personnummer_reaches_an_event() -> None:
-    text = json.dumps([event_json(e) for e in sample_events()])
-    for pnr in CLEAR:
-        assert pnr not in text and pnr[2:8] not in text
-
-
-def test_reading_the_same_export_twice_gives_identical_events() -> None:
-    assert [event_json(e) for e in sample_events()] == [event_json(e) for e in sample_events()]
-
-
-def test_writing_the_events_back_reads_as_the_same_events(tmp_path: Path) -> None:
-    events = sample_events()
-    out = tmp_path / "export.json"
-    FORMAT.write(events, out, CTX, CLEAR_IDS)
-    again = list(FORMAT.read(out, CTX))
-    assert all(isinstance(r, Mapped) for r in again)
-    assert events_of(again) == events
-    assert [event_json(e) for e in events_of(again)] == [event_json(e) for e in events]
-    assert "198807073336" in out.read_text(encoding="utf-8")  # the native file carries the clear number
+def test_the_native_file_carries_the_clear_number(tmp_path: Path) -> None:
+    out = SAMPLE.write(SAMPLE.events(), tmp_path / "export.json")
+    assert "198807073336" in out.read_text(encoding="utf-8")
 
 
 def test_writing_a_correction_without_its_supersedes_is_refused(tmp_path: Path) -> None:
-    corrected = sample_events()[4]
+    corrected = SAMPLE.events()[4]
     assert isinstance(corrected, DecisionTakenV1)
     broken = corrected.model_copy(update={"data": corrected.data.model_copy(update={"supersedes": None})})
     with pytest.raises(ValueError, match="must supersede"):
-        FORMAT.write([broken], tmp_path / "x.json", CTX, CLEAR_IDS)
+        SAMPLE.write([broken], tmp_path / "x.json")
 
 
-def _sample() -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    return doc
 
 
 @pytest.mark.parametrize(("index", "path", "value", "field", "message"), [
@@ -164,33 +124,16 @@ def _sample() -> dict[str, Any]:
 ])
 def test_a_bad_post_is_quarantined_with_its_position_and_native_field_and_the_rest_still_map(
         tmp_path: Path, index: int, path: tuple[str, ...], value: Any, field: str, message: str) -> None:
-    doc = _sample()
-    target = doc["arenden"][index]
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
-    bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    results = list(FORMAT.read(bad, CTX))
-    errors = [r for r in results if isinstance(r, RecordError)]
-    assert [(e.file, e.line, e.field) for e in errors] == [(str(bad), index + 1, field)]
-    assert message in errors[0].message
-    assert len(events_of(results)) == len(doc["arenden"]) - 1
+    bad = SAMPLE.with_value(tmp_path, index + 1, path, value, none_deletes=False)
+    SAMPLE.assert_quarantined(bad, index + 1, field, message)
 
 
 def test_a_post_that_is_not_an_object_is_quarantined_alone(tmp_path: Path) -> None:
-    doc = _sample()
+    doc = SAMPLE.document()
     doc["arenden"].insert(1, "ALK-2026-0031")
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(doc), encoding="utf-8")
-    results = list(FORMAT.read(bad, CTX))
+    results = SAMPLE.read(bad)
     assert [(r.line, r.field) for r in results if isinstance(r, RecordError)] == [(2, "-")]
     assert len(events_of(results)) == 9
 
-
-def test_a_file_without_the_list_of_posts_is_one_error(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"poster": []}), encoding="utf-8")
-    results = list(FORMAT.read(bad, CTX))
-    assert len(results) == 1 and isinstance(results[0], RecordError)
-    assert (results[0].line, results[0].field) == (0, "arenden")

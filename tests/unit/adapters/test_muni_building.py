@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 from pathlib import Path
@@ -12,33 +11,17 @@ import pytest
 from schemas.categories import Category
 from schemas.decision import AmountKind, AppealStatus, DecisionKind
 from schemas.envelope import event_id_for
-from schemas.events import AnyEvent, DecisionTakenV1, EventRetractedV1, InspectionConductedV1, event_json
-from schemas.identifiers import pseudonymise
+from schemas.events import DecisionTakenV1, EventRetractedV1, InspectionConductedV1, event_json
 from schemas.subjects import PersonRole
-from services.adapters.agencies import all_formats
-from services.adapters.agencies.muni_building import FORMATS
-from services.adapters.sdk.mapping import Mapped, MappingContext, RecordError, events_of
+from services.adapters.sdk.mapping import RecordError
+from tests.unit.adapters.samples import SAMPLES, write_rows
 
-CTX = MappingContext(pseudonym_key=b"k" * 32, today=datetime.date(2026, 6, 1), system="byggr")
-FORMAT = FORMATS[0]
-SAMPLE = Path(__file__).parents[3] / "services/adapters/agencies/samples/muni-building-tillsyn.csv"
-CLEAR = ["198503122387", "198912243212", "199507309871", "197711234562"]
-CLEAR_IDS = {pseudonymise(pnr, CTX.pseudonym_key): pnr for pnr in CLEAR}
-
-
-def sample_events() -> list[AnyEvent]:
-    results = list(FORMAT.read(SAMPLE, CTX))
-    assert [r for r in results if isinstance(r, RecordError)] == []
-    return events_of(results)
-
-
-def test_the_format_is_registered_under_its_name() -> None:
-    assert all_formats()["muni-building-tillsyn"] is FORMAT
-    assert (FORMAT.agency, FORMAT.suffix, SAMPLE.suffix) == ("MUNI_BUILDING", ".csv", ".csv")
+SAMPLE = SAMPLES["muni-building-tillsyn"]
+psn = SAMPLE.psn
 
 
 def test_the_sample_maps_visits_decisions_a_correction_and_a_withdrawal() -> None:
-    events = sample_events()
+    events = SAMPLE.events()
     assert [type(e) for e in events] == [InspectionConductedV1] * 4 + [DecisionTakenV1] * 3 + [
         EventRetractedV1]
     assert all(e.losagency == "MUNI_BUILDING" and e.source == "urn:los:agency:MUNI_BUILDING/byggr"
@@ -46,7 +29,7 @@ def test_the_sample_maps_visits_decisions_a_correction_and_a_withdrawal() -> Non
 
 
 def test_a_car_workshop_against_the_detailed_plan_becomes_a_municipal_finding() -> None:
-    visit = sample_events()[0]
+    visit = SAMPLE.events()[0]
     assert isinstance(visit, InspectionConductedV1)
     data = visit.data
     assert data.inspection_ref == "BN-2026-000412" and data.operation_id == "NKPG-2026-07"
@@ -63,7 +46,7 @@ def test_a_car_workshop_against_the_detailed_plan_becomes_a_municipal_finding() 
 
 
 def test_a_byggsanktionsavgift_is_an_imposed_amount_under_pbl_11_51() -> None:
-    fee = sample_events()[4]
+    fee = SAMPLE.events()[4]
     assert isinstance(fee, DecisionTakenV1)
     assert fee.data.kind is DecisionKind.BYGGSANKTIONSAVGIFT
     assert (fee.data.amount_sek, fee.data.amount_kind) == (44160, AmountKind.IMPOSED)
@@ -73,7 +56,7 @@ def test_a_byggsanktionsavgift_is_an_imposed_amount_under_pbl_11_51() -> None:
 
 
 def test_a_ban_with_vite_is_a_ban_without_an_imposed_amount() -> None:
-    ban, order = sample_events()[5:7]
+    ban, order = SAMPLE.events()[5:7]
     assert isinstance(ban, DecisionTakenV1) and isinstance(order, DecisionTakenV1)
     assert ban.data.kind is DecisionKind.FORBUD and ban.data.amount_sek is None
     assert ban.data.legal_reference == "PBL 11 kap. 33 och 37 §§"
@@ -83,17 +66,17 @@ def test_a_ban_with_vite_is_a_ban_without_an_imposed_amount() -> None:
 
 
 def test_a_sole_trader_and_the_persons_present_travel_only_as_pseudonyms() -> None:
-    events = sample_events()
+    events = SAMPLE.events()
     text = json.dumps([event_json(e) for e in events])
-    for pnr in CLEAR:
+    for pnr in SAMPLE.clear:
         assert pnr not in text and f"{pnr[:8]}-{pnr[8:]}" not in text and pnr[2:8] not in text
     car_wash = events[1]
     assert isinstance(car_wash, InspectionConductedV1) and car_wash.data.business is not None
-    assert car_wash.data.business.sole_trader == pseudonymise("197711234562", CTX.pseudonym_key)
+    assert car_wash.data.business.sole_trader == psn("197711234562")
 
 
 def test_a_corrected_visit_supersedes_the_first_version() -> None:
-    first, corrected = sample_events()[0], sample_events()[2]
+    first, corrected = SAMPLE.events()[0], SAMPLE.events()[2]
     assert isinstance(corrected, InspectionConductedV1)
     assert corrected.id == event_id_for("MUNI_BUILDING", "tillsyn", "BN-2026-000412", "2")
     assert corrected.data.supersedes == first.id
@@ -101,45 +84,22 @@ def test_a_corrected_visit_supersedes_the_first_version() -> None:
 
 
 def test_a_withdrawn_visit_retracts_the_event_it_was_published_as() -> None:
-    events = sample_events()
+    events = SAMPLE.events()
     withdrawal = events[-1]
     assert isinstance(withdrawal, EventRetractedV1)
     assert withdrawal.data.retracts == events[3].id
     assert withdrawal.data.reason.startswith("Registrerad på fel ärende")
 
 
-def test_reading_the_same_export_twice_gives_identical_events() -> None:
-    assert [event_json(e) for e in sample_events()] == [event_json(e) for e in sample_events()]
-
-
-def test_writing_the_events_back_reads_as_the_same_events(tmp_path: Path) -> None:
-    events = sample_events()
-    out = tmp_path / "export.csv"
-    FORMAT.write(events, out, CTX, CLEAR_IDS)
-    again = list(FORMAT.read(out, CTX))
-    assert all(isinstance(r, Mapped) for r in again)
-    assert events_of(again) == events
-    assert [event_json(e) for e in events_of(again)] == [event_json(e) for e in events]
-
-
 def test_writing_refuses_another_agencys_event(tmp_path: Path) -> None:
-    event = sample_events()[0]
+    event = SAMPLE.events()[0]
     foreign = event.model_copy(update={"losagency": "FIRE"})
     with pytest.raises(ValueError, match="FIRE"):
-        FORMAT.write([foreign], tmp_path / "x.csv", CTX, CLEAR_IDS)
+        SAMPLE.write([foreign], tmp_path / "x.csv")
 
 
-def _sample_rows() -> list[dict[str, str]]:
-    with SAMPLE.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle, delimiter=";"))
 
 
-def _write_rows(path: Path, rows: list[dict[str, str]], drop: str | None = None) -> None:
-    columns = [c for c in rows[0] if c != drop]
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, delimiter=";", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 VISIT, FEE = 0, 4  # indexes of sample rows to break
@@ -167,30 +127,23 @@ VISIT, FEE = 0, 4  # indexes of sample rows to break
 ])
 def test_a_bad_record_is_quarantined_with_its_line_and_native_column_and_the_rest_still_map(
         tmp_path: Path, row: int, column: str, value: str, message: str) -> None:
-    rows = _sample_rows()
+    rows = SAMPLE.rows()
     rows[row] = {**rows[row], column: value}
-    bad = tmp_path / "bad.csv"
-    _write_rows(bad, rows)
-    results = list(FORMAT.read(bad, CTX))
-    errors = [r for r in results if isinstance(r, RecordError)]
-    assert len(errors) == 1, errors
-    assert (errors[0].file, errors[0].line, errors[0].field) == (str(bad), row + 2, column)
-    assert message in errors[0].message
-    assert len(events_of(results)) == len(rows) - 1
+    SAMPLE.assert_quarantined(write_rows(tmp_path / "bad.csv", rows), row + 2, column, message)
 
 
 def test_an_export_without_the_registration_column_names_that_column_on_every_record(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
-    _write_rows(bad, _sample_rows(), drop="registrerad")
-    errors = [r for r in FORMAT.read(bad, CTX) if isinstance(r, RecordError)]
+    write_rows(bad, SAMPLE.rows(), drop="registrerad")
+    errors = [r for r in SAMPLE.read(bad) if isinstance(r, RecordError)]
     assert [(e.line, e.field) for e in errors] == [(line, "registrerad") for line in range(2, 10)]
 
 
 def test_a_fee_without_an_amount_code_for_a_ban_is_refused(tmp_path: Path) -> None:
-    rows = _sample_rows()
+    rows = SAMPLE.rows()
     rows[5] = {**rows[5], "belopp": "50000"}
     bad = tmp_path / "bad.csv"
-    _write_rows(bad, rows)
-    errors = [r for r in FORMAT.read(bad, CTX) if isinstance(r, RecordError)]
+    write_rows(bad, rows)
+    errors = [r for r in SAMPLE.read(bad) if isinstance(r, RecordError)]
     assert [(e.line, e.field) for e in errors] == [(7, "belopp")]
     assert "carries no amount" in errors[0].message

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import datetime
-import json
 from pathlib import Path
 
 import pytest
@@ -12,40 +9,24 @@ import pytest
 from schemas.categories import Category
 from schemas.decision import AmountKind, AppealStatus, DecisionKind
 from schemas.envelope import event_id_for
-from schemas.events import AnyEvent, DecisionTakenV1, EventRetractedV1, InspectionConductedV1, event_json
-from schemas.identifiers import pseudonymise
+from schemas.events import DecisionTakenV1, EventRetractedV1, InspectionConductedV1
 from schemas.subjects import Industry, PersonRole
-from services.adapters.agencies import all_formats
-from services.adapters.agencies.muni_env_health import FORMATS
-from services.adapters.sdk.mapping import Mapped, MappingContext, RecordError, events_of
+from services.adapters.sdk.mapping import RecordError, events_of
+from tests.unit.adapters.samples import SAMPLES, write_rows
 
-CTX = MappingContext(pseudonym_key=b"k" * 32, today=datetime.date(2026, 6, 1), system="ecos")
-FORMAT = FORMATS[0]
-SAMPLE = Path(__file__).parents[3] / "services/adapters/agencies/samples/muni-env-health-kontroll.csv"
-CLEAR = ["200202287892", "199212311113", "196805053458"]
-CLEAR_IDS = {pseudonymise(pnr, CTX.pseudonym_key): pnr for pnr in CLEAR}
-
-
-def sample_events() -> list[AnyEvent]:
-    results = list(FORMAT.read(SAMPLE, CTX))
-    assert [r for r in results if isinstance(r, RecordError)] == []
-    return events_of(results)
-
-
-def test_the_format_is_registered_under_its_name() -> None:
-    assert all_formats()["muni-env-health-kontroll"] is FORMAT
-    assert (FORMAT.agency, FORMAT.suffix, SAMPLE.suffix) == ("MUNI_ENV_HEALTH", ".csv", ".csv")
+SAMPLE = SAMPLES["muni-env-health-kontroll"]
+psn = SAMPLE.psn
 
 
 def test_the_sample_maps_controls_decisions_a_correction_and_a_withdrawal() -> None:
-    events = sample_events()
+    events = SAMPLE.events()
     assert [type(e) for e in events] == [InspectionConductedV1] * 3 + [DecisionTakenV1] * 5 + [
         EventRetractedV1]
     assert {e.source for e in events} == {"urn:los:agency:MUNI_ENV_HEALTH/ecos"}
 
 
 def test_meat_of_unknown_origin_in_a_restaurant_becomes_a_municipal_finding() -> None:
-    control = sample_events()[0]
+    control = SAMPLE.events()[0]
     assert isinstance(control, InspectionConductedV1)
     data = control.data
     assert data.premises.industry is Industry.RESTAURANT
@@ -58,7 +39,7 @@ def test_meat_of_unknown_origin_in_a_restaurant_becomes_a_municipal_finding() ->
 
 
 def test_a_ban_on_selling_the_meat_cites_the_food_act() -> None:
-    ban = sample_events()[3]
+    ban = SAMPLE.events()[3]
     assert isinstance(ban, DecisionTakenV1)
     assert ban.data.kind is DecisionKind.FORBUD and ban.data.legal_reference == "LL 22 §"
     assert ban.data.amount_sek is None and ban.data.appeal_status is AppealStatus.FINAL
@@ -66,17 +47,17 @@ def test_a_ban_on_selling_the_meat_cites_the_food_act() -> None:
 
 
 def test_an_unregistered_kiosk_gets_a_sanction_fee_under_the_food_act() -> None:
-    fee = sample_events()[4]
+    fee = SAMPLE.events()[4]
     assert isinstance(fee, DecisionTakenV1)
     assert (fee.data.kind, fee.data.amount_sek, fee.data.amount_kind) == (
         DecisionKind.SANKTIONSAVGIFT, 5000, AmountKind.IMPOSED)
     assert fee.data.legal_reference == "LL 30 §" and fee.data.category is Category.MUNICIPAL_DECISION
     assert fee.data.business is not None
-    assert fee.data.business.sole_trader == pseudonymise("196805053458", CTX.pseudonym_key)
+    assert fee.data.business.sole_trader == psn("196805053458")
 
 
 def test_a_corrected_environmental_sanction_fee_supersedes_the_first_amount() -> None:
-    events = sample_events()
+    events = SAMPLE.events()
     first, corrected = events[5], events[6]
     assert isinstance(first, DecisionTakenV1) and isinstance(corrected, DecisionTakenV1)
     assert first.data.legal_reference.startswith("MB 30 kap. 1 §")
@@ -86,7 +67,7 @@ def test_a_corrected_environmental_sanction_fee_supersedes_the_first_amount() ->
 
 
 def test_a_double_registered_injunction_is_retracted() -> None:
-    events = sample_events()
+    events = SAMPLE.events()
     injunction, withdrawal = events[7], events[8]
     assert isinstance(injunction, DecisionTakenV1) and isinstance(withdrawal, EventRetractedV1)
     assert injunction.data.legal_reference == "MB 26 kap. 9 §"
@@ -94,47 +75,18 @@ def test_a_double_registered_injunction_is_retracted() -> None:
     assert withdrawal.id == event_id_for("MUNI_ENV_HEALTH", "beslut.makulering", "MHN-2026-001204", "1")
 
 
-def test_no_clear_personnummer_reaches_an_event() -> None:
-    text = json.dumps([event_json(e) for e in sample_events()])
-    for pnr in CLEAR:
-        assert pnr not in text and pnr[2:8] not in text
-
-
-def test_reading_the_same_export_twice_gives_identical_events() -> None:
-    assert [event_json(e) for e in sample_events()] == [event_json(e) for e in sample_events()]
-
-
-def test_writing_the_events_back_reads_as_the_same_events(tmp_path: Path) -> None:
-    events = sample_events()
-    out = tmp_path / "export.csv"
-    FORMAT.write(events, out, CTX, CLEAR_IDS)
-    again = list(FORMAT.read(out, CTX))
-    assert all(isinstance(r, Mapped) for r in again)
-    assert events_of(again) == events
-    assert [event_json(e) for e in events_of(again)] == [event_json(e) for e in events]
-
-
 def test_writing_a_retraction_without_the_retracted_event_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not among the events"):
-        FORMAT.write(sample_events()[-1:], tmp_path / "x.csv", CTX, CLEAR_IDS)
+        SAMPLE.write(SAMPLE.events()[-1:], tmp_path / "x.csv")
 
 
 def test_writing_without_the_clear_number_of_a_person_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="clear_ids"):
-        FORMAT.write(sample_events()[:1], tmp_path / "x.csv", CTX, {})
+        SAMPLE.write(SAMPLE.events()[:1], tmp_path / "x.csv", {})
 
 
-def _sample_rows() -> list[dict[str, str]]:
-    with SAMPLE.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle, delimiter=";"))
 
 
-def _write_rows(path: Path, rows: list[dict[str, str]], drop: str | None = None) -> None:
-    columns = [c for c in rows[0] if c != drop]
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, delimiter=";", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 CONTROL, FEE, WITHDRAWN = 0, 4, 8  # indexes of sample rows to break
@@ -160,22 +112,15 @@ CONTROL, FEE, WITHDRAWN = 0, 4, 8  # indexes of sample rows to break
 ])
 def test_a_bad_record_is_quarantined_with_its_line_and_native_column_and_the_rest_still_map(
         tmp_path: Path, row: int, column: str, value: str, message: str) -> None:
-    rows = _sample_rows()
+    rows = SAMPLE.rows()
     rows[row] = {**rows[row], column: value}
-    bad = tmp_path / "bad.csv"
-    _write_rows(bad, rows)
-    results = list(FORMAT.read(bad, CTX))
-    errors = [r for r in results if isinstance(r, RecordError)]
-    assert len(errors) == 1, errors
-    assert (errors[0].file, errors[0].line, errors[0].field) == (str(bad), row + 2, column)
-    assert message in errors[0].message
-    assert len(events_of(results)) == len(rows) - 1
+    SAMPLE.assert_quarantined(write_rows(tmp_path / "bad.csv", rows), row + 2, column, message)
 
 
 def test_an_export_without_the_decision_type_column_fails_only_the_decisions(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
-    _write_rows(bad, _sample_rows(), drop="beslutstyp")
-    results = list(FORMAT.read(bad, CTX))
+    write_rows(bad, SAMPLE.rows(), drop="beslutstyp")
+    results = SAMPLE.read(bad)
     errors = [r for r in results if isinstance(r, RecordError)]
     assert [(e.line, e.field) for e in errors] == [(line, "beslutstyp") for line in range(5, 10)]
     assert [type(e) for e in events_of(results)] == [InspectionConductedV1] * 3 + [EventRetractedV1]

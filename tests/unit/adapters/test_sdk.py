@@ -93,7 +93,7 @@ def test_signed_rows_verify_against_the_registry(tmp_path: Path) -> None:
     registry = KeyRegistry([PublicKey("FIRE-1", "FIRE", raw, T - datetime.timedelta(days=1))])
     event = new_event(EventRetractedV1, EventRetracted(retracts=uuid.uuid4(), reason="x"), agency="FIRE",
                       event_id=uuid.uuid4(), time=T)
-    event_id, topic, key, value, headers = Signer("FIRE", "FIRE-1", KEY).wire(event)
+    event_id, topic, _key, value, headers = Signer("FIRE", "FIRE-1", KEY).wire(event)
     assert topic == "los.events.fire" and event_id == str(event.id)
     assert verify(json.loads(value), registry).key_id == "FIRE-1"
     assert ("content-type", b"application/cloudevents+json; charset=utf-8") in headers

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,64 +9,16 @@ import pytest
 
 from schemas.categories import Category
 from schemas.decision import AmountKind, AppealStatus, DecisionKind
-from schemas.events import (
-    AnyEvent,
-    DecisionTakenV1,
-    EventRetractedV1,
-    InspectionConductedV1,
-    event_json,
-    to_bytes,
-)
-from schemas.identifiers import pseudonymise
+from schemas.events import DecisionTakenV1, EventRetractedV1, InspectionConductedV1
 from schemas.subjects import Industry
-from services.adapters.agencies import all_formats
-from services.adapters.agencies.work_env import FORMATS
-from services.adapters.sdk.mapping import Mapped, MappingContext, RecordError, events_of
+from tests.unit.adapters.samples import SAMPLES
 
-CTX = MappingContext(pseudonym_key=b"k" * 32, today=datetime.date(2026, 6, 1), system="av-inspektion")
-FORMAT = FORMATS[0]
-SAMPLE = Path(__file__).parents[3] / "services/adapters/agencies/samples/work-env-inspektioner.json"
-CLEAR = ["197711239835", "199206309859", "200102289840", "199512059883"]
-CLEAR_IDS = {pseudonymise(pnr, CTX.pseudonym_key): pnr for pnr in CLEAR}
-LINES = list(range(1, 8))
-
-
-def psn(pnr: str) -> str:
-    return pseudonymise(pnr, CTX.pseudonym_key)
-
-
-def read(path: Path) -> list[Mapped | RecordError]:
-    return list(FORMAT.read(path, CTX))
-
-
-def sample_events() -> list[AnyEvent]:
-    results = read(SAMPLE)
-    assert [r for r in results if isinstance(r, RecordError)] == []
-    assert [r.line for r in results] == LINES
-    return events_of(results)
-
-
-def with_value(tmp_path: Path, line: int, keys: tuple[str | int, ...], value: Any) -> Path:
-    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    target = doc["inspektioner"][line - 1]
-    for key in keys[:-1]:
-        target = target[key]
-    if value is None:
-        del target[keys[-1]]
-    else:
-        target[keys[-1]] = value
-    path = tmp_path / "av-bad.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
-def test_the_format_is_registered_under_its_name() -> None:
-    assert all_formats()["work-env-inspektioner"] is FORMAT
-    assert (FORMAT.agency, FORMAT.suffix) == ("WORK_ENV", ".json")
+SAMPLE = SAMPLES["work-env-inspektioner"]
+psn = SAMPLE.psn
 
 
 def test_the_sample_maps_inspections_bans_fees_a_correction_and_a_withdrawal() -> None:
-    events = sample_events()
+    events = SAMPLE.events()
     assert [type(e) for e in events] == [InspectionConductedV1, DecisionTakenV1, DecisionTakenV1,
                                          InspectionConductedV1, DecisionTakenV1, DecisionTakenV1,
                                          EventRetractedV1]
@@ -76,7 +26,7 @@ def test_the_sample_maps_inspections_bans_fees_a_correction_and_a_withdrawal() -
 
 
 def test_uninspected_car_lifts_become_work_environment_findings() -> None:
-    inspection = sample_events()[0]
+    inspection = SAMPLE.events()[0]
     assert isinstance(inspection, InspectionConductedV1)
     data = inspection.data
     assert (data.inspection_ref, data.operation_id, data.premises.industry) == (
@@ -87,7 +37,7 @@ def test_uninspected_car_lifts_become_work_environment_findings() -> None:
 
 
 def test_a_ban_on_using_the_car_lifts_is_a_forbud_under_the_work_environment_act() -> None:
-    ban = sample_events()[1]
+    ban = SAMPLE.events()[1]
     assert isinstance(ban, DecisionTakenV1)
     data = ban.data
     assert (data.kind, data.legal_reference, data.category) == (
@@ -97,7 +47,7 @@ def test_a_ban_on_using_the_car_lifts_is_a_forbud_under_the_work_environment_act
 
 
 def test_missing_working_time_records_at_a_nail_salon_give_a_sanction_fee() -> None:
-    events = sample_events()
+    events = SAMPLE.events()
     inspection, fee = events[3], events[4]
     assert isinstance(inspection, InspectionConductedV1) and isinstance(fee, DecisionTakenV1)
     assert inspection.data.premises.industry is Industry.NAIL_SALON
@@ -109,33 +59,13 @@ def test_missing_working_time_records_at_a_nail_salon_give_a_sanction_fee() -> N
 
 
 def test_a_corrected_fee_supersedes_the_first_and_a_withdrawn_injunction_is_retracted() -> None:
-    events = sample_events()
+    events = SAMPLE.events()
     corrected, withdrawal = events[5], events[6]
     assert isinstance(corrected, DecisionTakenV1) and isinstance(withdrawal, EventRetractedV1)
     assert (corrected.data.supersedes, corrected.data.amount_sek) == (events[4].id, 30_000)
     assert withdrawal.data.retracts == events[2].id
     injunction = events[2]
     assert isinstance(injunction, DecisionTakenV1) and injunction.data.appeal_status is AppealStatus.APPEALED
-
-
-def test_no_clear_personnummer_reaches_an_event() -> None:
-    text = json.dumps([event_json(e) for e in sample_events()], ensure_ascii=False)
-    for pnr in CLEAR:
-        for form in (pnr, f"{pnr[:8]}-{pnr[8:]}", pnr[2:], f"{pnr[2:8]}-{pnr[8:]}"):
-            assert form not in text
-
-
-def test_reading_the_same_export_twice_gives_identical_events() -> None:
-    first, second = sample_events(), sample_events()
-    assert [to_bytes(event_json(e)) for e in first] == [to_bytes(event_json(e)) for e in second]
-    assert len({e.id for e in first}) == len(first)
-
-
-def test_writing_the_events_and_reading_them_back_gives_the_same_events(tmp_path: Path) -> None:
-    events = sample_events()
-    path = tmp_path / "av-out.json"
-    FORMAT.write(events, path, CTX, CLEAR_IDS)
-    assert events_of(read(path)) == events
 
 
 @pytest.mark.parametrize(("line", "keys", "value", "field", "message"), [
@@ -154,10 +84,5 @@ def test_writing_the_events_and_reading_them_back_gives_the_same_events(tmp_path
 ])
 def test_a_bad_record_is_quarantined_with_its_position_and_element_and_the_rest_still_map(
         tmp_path: Path, line: int, keys: tuple[str | int, ...], value: Any, field: str, message: str) -> None:
-    path = with_value(tmp_path, line, keys, value)
-    results = read(path)
-    errors = [r for r in results if isinstance(r, RecordError)]
-    assert [(e.file, e.line, e.field) for e in errors] == [(str(path), line, field)]
-    assert message in errors[0].message
-    assert "9884" not in errors[0].message
-    assert [r.line for r in results if isinstance(r, Mapped)] == [n for n in LINES if n != line]
+    path = SAMPLE.with_value(tmp_path, line, keys, value)
+    SAMPLE.assert_quarantined(path, line, field, message, hidden=("9884",))

@@ -69,7 +69,7 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
     setup_tracing("los-coordinator", settings.otel_exporter)
     instrument_asyncpg()
     serve_metrics(settings.metrics_port)
-    broker = KafkaBroker(settings.kafka_bootstrap_servers, enable_idempotence=True,
+    broker = KafkaBroker(settings.kafka_bootstrap_servers.split(","), enable_idempotence=True,
                          client_id="los-coordinator", middlewares=broker_middlewares("los-coordinator"))
     runtime = Runtime(settings)
     service_settings = Settings(

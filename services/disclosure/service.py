@@ -59,7 +59,8 @@ def build_app(settings: FeedSettings) -> FastStream:
     serve_metrics(settings.metrics_port)
     policy = load_policy(settings.policy_file)
     agencies = load_agencies()
-    broker = KafkaBroker(settings.kafka_bootstrap_servers, enable_idempotence=True, client_id="los-disclosure",
+    broker = KafkaBroker(settings.kafka_bootstrap_servers.split(","), enable_idempotence=True,
+                         client_id="los-disclosure",
                          middlewares=broker_middlewares("los-disclosure"))
     runtime = Runtime()
     listener = SeekToStoredOffsets(runtime.get_pool, settings.feeds_group_id)

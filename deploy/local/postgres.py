@@ -15,6 +15,7 @@ import secrets
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from deploy.local.processes import (
     LocalRunnerError,
@@ -67,7 +68,7 @@ class PostgresServer:
         self.log_file = self.root / "postgres.log"
         self.meta_file = self.root / "server.json"
 
-    def _meta(self) -> dict[str, object]:
+    def _meta(self) -> dict[str, Any]:
         try:
             return dict(json.loads(self.meta_file.read_text()))
         except (OSError, ValueError):
@@ -75,10 +76,10 @@ class PostgresServer:
 
     @property
     def port(self) -> int:
-        return int(self._meta()["port"])  # type: ignore[call-overload]
+        return int(self._meta()["port"])
 
     def _password(self, role: str) -> str:
-        return str(self._meta()["passwords"][role])  # type: ignore[index]
+        return str(self._meta()["passwords"][role])
 
     def url(self, role: str = APP, database: str = DATABASE) -> str:
         return f"postgresql://{role}:{self._password(role)}@127.0.0.1:{self.port}/{database}"
@@ -123,7 +124,7 @@ class PostgresServer:
             (self.data / "postmaster.pid").unlink(missing_ok=True)
             for stale in self.sockets.glob(".s.PGSQL.*"):
                 stale.unlink(missing_ok=True)
-            port = int(meta["port"])  # type: ignore[call-overload]
+            port = int(meta["port"])
             if not port_is_free(port):
                 port = free_port()
                 self.meta_file.write_text(json.dumps({**meta, "port": port}))

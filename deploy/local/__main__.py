@@ -52,6 +52,8 @@ def up(
                     typer.echo(f"  demo campaign: {files} export files dropped for the adapters")
     except LocalRunnerError as error:
         _fail(error)
+    if not infra_only:
+        typer.echo(f"console: http://127.0.0.1:{stack.env()['LOS_CONSOLE_PORT']}/  (sign in as any agency and role)")
     typer.echo(f"settings: source {stack.env_file}")
 
 

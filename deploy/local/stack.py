@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ import yaml
 
 from deploy.local.kafka import KafkaCluster
 from deploy.local.postgres import OWNER, PostgresServer
-from deploy.local.processes import read_pid, spawn, stop_pid
+from deploy.local.processes import free_port, port_is_free, read_pid, spawn, stop_pid
 from deploy.topics import TopicSpec, load_topics
 
 REPO = Path(__file__).resolve().parents[2]
@@ -93,10 +94,20 @@ class LocalStack:
             "LOS_PSEUDONYM_KEY_FILE": str(self.state_dir / "keys" / "pseudonym.key"),
             "LOS_ADAPTER_SPOOL_DIR": str(self.state_dir / "adapters"),
             "LOS_ADAPTER_DROP_DIR": str(self.state_dir / "drop"),
+            "LOS_CONSOLE_PORT": str(self._console_port()),
+            # the local demo signs in with the development identity provider (never in production)
+            "LOS_CONSOLE_DEV_IDP": "true",
         }
         self.env_file.write_text("".join(f"export {k}='{v}'\n" for k, v in env.items()))
         os.chmod(self.env_file, 0o600)
         return env
+
+    def _console_port(self) -> int:
+        """The port used before (a running console keeps it), else 8080 when free, else any."""
+        previous = self.env().get("LOS_CONSOLE_PORT")
+        if previous:
+            return int(previous)
+        return 8080 if port_is_free(8080) else free_port()
 
     def env(self) -> dict[str, str]:
         env: dict[str, str] = {}
@@ -141,6 +152,8 @@ class LocalStack:
         self.postgres.stop()
 
     def purge(self) -> None:
+        """Stop and delete everything under the state folder (data, keys, outboxes, drop folders)."""
         self.down()
         self.kafka.destroy()
         self.postgres.destroy()
+        shutil.rmtree(self.state_dir, ignore_errors=True)

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from schemas.canonical import canonical_json
 from schemas.categories import Category
@@ -113,14 +121,20 @@ class Policy(_Frozen):
     def basis(self, basis_id: str) -> LegalBasis:
         return next(b for b in self.bases if b.id == basis_id)
 
+    _digest: str = PrivateAttr(default="")
+
+    def model_post_init(self, context: object, /) -> None:
+        # computed once: every decision records the label, and hashing per decision is costly
+        self._digest = hashlib.sha256(canonical_json(self.model_dump(mode="json"))).hexdigest()
+
     @property
     def label(self) -> str:
         """`id@version+digest`: what every decision and audit entry records."""
-        return f"{self.id}@{self.version}+{self.digest[:12]}"
+        return f"{self.id}@{self.version}+{self._digest[:12]}"
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256(canonical_json(self.model_dump(mode="json"))).hexdigest()
+        return self._digest
 
 
 def load_policy(path: Path) -> Policy:

@@ -1,7 +1,7 @@
 -- Operation records, the facts they are built from, rejections and the consumer offsets
 -- stored in the same transaction as the state they produced (exactly-once effect).
 
-CREATE TABLE consumer_offsets (
+CREATE TABLE IF NOT EXISTS consumer_offsets (
     group_id     text    NOT NULL,
     topic        text    NOT NULL,
     partition    integer NOT NULL,

@@ -37,7 +37,8 @@ def test_the_local_runner_provides_every_infrastructure_variable_services_read()
     optional = {"LOS_OTEL_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT"}
     for spec in LOCAL_SERVICES.values():
         for variable in set(spec.env) - optional:
-            if variable.startswith(("LOS_KAFKA", "LOS_DATABASE", "LOS_KEYS", "LOS_PSEUDONYM", "LOS_ADAPTER")):
+            if variable.startswith(("LOS_KAFKA", "LOS_DATABASE", "LOS_KEYS", "LOS_PSEUDONYM", "LOS_ADAPTER",
+                                    "LOS_CONSOLE_PORT", "LOS_CONSOLE_DEV_IDP")):
                 assert f'"{variable}"' in source, f"local runner does not set {variable}"
 
 

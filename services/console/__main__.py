@@ -1,0 +1,50 @@
+"""`python -m services.console`: apply the migrations, then serve the console with uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import uvicorn
+
+from services.common.migrate import migrate
+from services.console.app import create_app
+from services.console.settings import ConsoleSettings
+from services.disclosure.policy import PolicyError
+
+SERVICES = Path(__file__).parents[1]
+MIGRATIONS = [  # the order matters: the console's indexes are on the coordinator's tables
+    ("coordinator", SERVICES / "coordinator" / "migrations"),
+    ("audit", SERVICES / "audit" / "migrations"),
+    ("disclosure", SERVICES / "disclosure" / "migrations"),
+    ("console", SERVICES / "console" / "migrations"),
+]
+log = logging.getLogger("services.console")
+
+
+async def apply_migrations(owner_url: str) -> list[str]:
+    applied = []
+    for component, folder in MIGRATIONS:
+        applied += [f"{component}/{name}" for name in await migrate(owner_url, folder, component=component)]
+    return applied
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = ConsoleSettings()
+    try:
+        app = create_app(settings)  # configuration errors first, before touching the database
+    except (RuntimeError, PolicyError, OSError) as error:
+        log.error("the console cannot start: %s", error)
+        raise SystemExit(2) from error
+    applied = asyncio.run(apply_migrations(settings.database_owner_url))
+    if applied:
+        log.info("applied migrations %s", ", ".join(applied))
+    log.info("console on http://%s:%d", settings.console_host, settings.console_port)
+    uvicorn.run(app, host=settings.console_host, port=settings.console_port, proxy_headers=True,
+                log_level="info", access_log=False, timeout_graceful_shutdown=5)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""One module per page (HTML under Swedish paths, JSON under /api)."""

@@ -1,0 +1,251 @@
+"""Operationer: the list of operations a viewer may see, and one operation's timeline,
+updating live (Server-Sent Events) as the coordinator changes the record."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from pydantic import BaseModel
+
+from services.common.periodic import sleep_unless_stopped
+from services.console.context import Console, ConsoleDep, Worker
+from services.console.enforcement import shown_subjects
+from services.console.errors import NOT_FOUND_OPERATION, BadRequest, NotFound
+from services.console.ports import Cursor, OperationFilter
+from services.console.purpose import ask_for_purpose, required
+from services.disclosure.enforce import Viewer
+from services.disclosure.policy import Purpose
+
+router = APIRouter()
+BATCH = 200
+MAX_EXAMINED = 5000  # rows decided per request at most; the page then ends early with a cursor
+
+
+@dataclass
+class ListPage:
+    operations: list[dict[str, Any]]
+    next: Cursor | None
+
+
+def operation_filter(console: Console, municipality: str | None, status: str | None,
+                     date_from: datetime.date | None, date_to: datetime.date | None,
+                     agency: str | None) -> OperationFilter:
+    if status and status not in ("planned", "executed", "closed", "cancelled"):
+        raise BadRequest(f"Okänd status: {status}")
+    if agency and agency not in console.agencies:
+        raise BadRequest(f"Okänd myndighet: {agency}")
+    return OperationFilter(municipality=(municipality or "").strip() or None, status=status or None,
+                           date_from=date_from, date_to=date_to, agency=agency or None)
+
+
+async def list_operations(console: Console, viewer: Viewer, purpose: Purpose, where: OperationFilter,
+                          after: Cursor | None, limit: int) -> ListPage:
+    """A page of plans the enforcement point lets the viewer see; each shown plan is audited."""
+    today, now = console.today(), console.now()
+    scope = console.enforcement.scope(viewer, purpose, today)
+    shown: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    cursor, examined, exhausted = after, 0, False
+    async with console.source.unit() as unit:
+        while len(shown) < limit and examined < MAX_EXAMINED and not exhausted:
+            batch = await unit.plans(where, scope, cursor, min(BATCH, max(limit * 2, 20)))
+            exhausted = len(batch) < min(BATCH, max(limit * 2, 20))
+            for row in batch:
+                examined += 1
+                cursor = row.cursor
+                view = console.enforcement.plan(row, viewer, purpose, today)
+                entries += console.enforcement.entries(view, viewer, purpose, now)
+                if view.visible:
+                    shown.append(view.record)
+                    if len(shown) == limit:
+                        exhausted = exhausted and row is batch[-1]
+                        break
+        await unit.append_audit(entries)
+    return ListPage(shown, None if exhausted else cursor)
+
+
+async def show_operation(console: Console, viewer: Viewer, purpose: Purpose,
+                         operation_id: str) -> dict[str, Any]:
+    """One operation as the viewer may see it; the read and every item shown are audited."""
+    now = console.now()
+    async with console.source.unit() as unit:
+        record = await unit.record(operation_id)
+        if record is None:
+            raise NotFound(NOT_FOUND_OPERATION)
+        requests = await unit.approved_requests(operation_id=operation_id)
+        view = console.enforcement.operation(record, viewer, purpose, console.today(), requests)
+        entries = console.enforcement.entries(view, viewer, purpose, now, record=record, requests=requests)
+        if view.visible:
+            entries.append(console.enforcement.read(viewer, purpose, now, f"operation {operation_id}",
+                                                    shown_subjects(view.record)))
+        await unit.append_audit(entries)
+    if not view.visible:  # the denials above are committed; the viewer learns nothing
+        raise NotFound(NOT_FOUND_OPERATION)
+    return view.record
+
+
+async def may_see(console: Console, viewer: Viewer, purpose: Purpose, operation_id: str) -> int | None:
+    """The revision when the viewer may see the operation's plan, else None (nothing is shown)."""
+    async with console.source.unit() as unit:
+        row = await unit.plan(operation_id)
+    if row is None or not console.enforcement.plan(row, viewer, purpose, console.today()).visible:
+        return None
+    return row.revision
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n"
+
+
+async def changes(console: Console, viewer: Viewer, purpose: Purpose, operation_id: str,
+                  first: datetime.datetime | None) -> AsyncIterator[str]:
+    """`changed` each time the record's updated_at moves; ends after a while (the browser
+    reconnects), at shutdown, or with `gone` when the viewer may no longer see it."""
+    settings = console.settings
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.console_sse_max_seconds
+    last, quiet = first, 0.0
+    yield "retry: 3000\n\n" + _sse("ready", {"operation_id": operation_id})
+    while loop.time() < deadline:
+        if await sleep_unless_stopped(console.stopping, settings.console_sse_poll_seconds):
+            return
+        current = await console.source.changed_at(operation_id)
+        if current == last:
+            quiet += settings.console_sse_poll_seconds
+            if quiet >= 15:
+                quiet = 0.0
+                yield ": still here\n\n"
+            continue
+        last, quiet = current, 0.0
+        revision = await may_see(console, viewer, purpose, operation_id)
+        if revision is None:
+            yield _sse("gone", {"operation_id": operation_id})
+            return
+        yield _sse("changed", {"operation_id": operation_id, "revision": revision})
+
+
+# --- JSON API ------------------------------------------------------------------------------
+
+class OperationSummary(BaseModel):
+    operation_id: str
+    title: str
+    municipality: str
+    planned_date: datetime.date
+    status: str
+    lead_agency: str
+    participants: list[str]
+
+
+class OperationList(BaseModel):
+    purpose: Purpose
+    operations: list[OperationSummary]
+    next: str | None
+
+
+class OperationDetail(BaseModel):
+    purpose: Purpose
+    policy: str
+    operation_id: str
+    revision: int
+    title: str
+    municipality: str
+    planned_date: datetime.date
+    status: str
+    lead_agency: str
+    participants: list[str]
+    targets: list[str]
+    timeline: list[dict[str, Any]]
+    inspections_by_agency: dict[str, int]
+    decisions_by_kind: dict[str, int]
+    amounts_sek: dict[str, int]
+    premises_visited: list[str]
+    withheld_items: int
+
+
+Municipality = Annotated[str | None, Query(description="Kommun (exakt namn, oavsett versaler).")]
+Status = Annotated[str | None, Query(description="planned, executed, closed eller cancelled.")]
+From = Annotated[datetime.date | None, Query(alias="from", description="Planerat datum från och med.")]
+To = Annotated[datetime.date | None, Query(alias="to", description="Planerat datum till och med.")]
+Agency = Annotated[str | None, Query(description="En deltagande myndighet (kod).")]
+After = Annotated[str | None, Query(description="Fortsättning från föregående sida (`next`).")]
+ListPurpose = Annotated[Purpose, Query(description="Ändamålet med uppgifterna; skrivs i granskningsloggen.")]
+NeedPurpose = Annotated[Purpose | None, Query(description="Ändamålet; krävs, skrivs i granskningsloggen.")]
+
+
+@router.get("/api/operations", response_model=OperationList, tags=["operationer"],
+            summary="Operationer som din myndighet får ta del av")
+async def api_list(console: ConsoleDep, user: Worker, municipality: Municipality = None,
+                   status: Status = None,
+                   date_from: From = None, date_to: To = None, agency: Agency = None, after: After = None,
+                   purpose: ListPurpose = Purpose.JOINT_OPERATION) -> OperationList:
+    where = operation_filter(console, municipality, status, date_from, date_to, agency)
+    page = await list_operations(console, user.viewer, purpose, where, Cursor.decode(after or ""),
+                                 console.settings.console_page_size)
+    fields = OperationSummary.model_fields
+    summaries = [OperationSummary(**{k: op[k] for k in fields}) for op in page.operations]
+    return OperationList(purpose=purpose, operations=summaries,
+                         next=page.next.encode() if page.next else None)
+
+
+@router.get("/api/operations/{operation_id}", response_model=OperationDetail, tags=["operationer"],
+            summary="En operations tidslinje som din myndighet får se den")
+async def api_detail(console: ConsoleDep, user: Worker, operation_id: str,
+                     purpose: NeedPurpose = None) -> OperationDetail:
+    purpose = required(purpose)
+    record = await show_operation(console, user.viewer, purpose, operation_id)
+    return OperationDetail(purpose=purpose, policy=console.policy.label, **record)
+
+
+@router.get("/api/operations/{operation_id}/events", tags=["operationer"],
+            summary="Händelseström (Server-Sent Events) när operationens uppgifter ändras",
+            response_class=StreamingResponse)
+async def api_events(console: ConsoleDep, user: Worker, operation_id: str,
+                     purpose: NeedPurpose = None) -> StreamingResponse:
+    purpose = required(purpose)
+    first = await console.source.changed_at(operation_id)
+    if await may_see(console, user.viewer, purpose, operation_id) is None:
+        raise NotFound(NOT_FOUND_OPERATION)
+    return StreamingResponse(changes(console, user.viewer, purpose, operation_id, first),
+                             media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+@router.get("/operationer", response_class=HTMLResponse, include_in_schema=False)
+async def page_list(request: Request, console: ConsoleDep, user: Worker, municipality: Municipality = None,
+                    status: Status = None, date_from: From = None, date_to: To = None, agency: Agency = None,
+                    after: After = None, purpose: ListPurpose = Purpose.JOINT_OPERATION) -> Response:
+    where = operation_filter(console, municipality, status, date_from, date_to, agency)
+    page = await list_operations(console, user.viewer, purpose, where, Cursor.decode(after or ""),
+                                 console.settings.console_page_size)
+    keep = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
+    return console.render(request, "operations.html", {
+        "operations": page.operations, "next": page.next.encode() if page.next else None, "keep": keep,
+        "filter": where, "purpose": purpose, "first_page": after is None})
+
+
+@router.get("/operationer/{operation_id}", response_class=HTMLResponse, include_in_schema=False)
+async def page_detail(request: Request, console: ConsoleDep, user: Worker, operation_id: str,
+                      purpose: NeedPurpose = None) -> Response:
+    if purpose is None:
+        return ask_for_purpose(request, console, "operationens tidslinje")
+    record = await show_operation(console, user.viewer, purpose, operation_id)
+    return console.render(request, "operation.html", {"op": record, "purpose": purpose})
+
+
+@router.get("/operationer/{operation_id}/tidslinje", response_class=HTMLResponse, include_in_schema=False)
+async def page_timeline(request: Request, console: ConsoleDep, user: Worker, operation_id: str,
+                        purpose: NeedPurpose = None) -> Response:
+    """The timeline fragment the live view swaps in (audited like the whole page)."""
+    if purpose is None:
+        return ask_for_purpose(request, console, "operationens tidslinje")
+    record = await show_operation(console, user.viewer, purpose, operation_id)
+    return console.render(request, "_timeline.html", {"op": record, "purpose": purpose})

@@ -1,0 +1,113 @@
+"""Planera insats: coordinators plan a joint operation; the plan is published as a signed
+`OperationPlannedV1` on their own agency's topic and appears once the coordinator service
+has processed it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from schemas.topics import events_topic
+from services.console.context import Console, ConsoleDep, Coordinator
+from services.console.errors import BadRequest, ConsoleError
+from services.console.planning import INDUSTRIES, Checked, PlanInput, TargetInput, check_plan
+from services.console.publisher import ensure_signing_key, publish_plan
+from services.disclosure.enforce import Viewer
+
+router = APIRouter()
+log = logging.getLogger(__name__)
+FORM_ROWS = 3  # target rows the form starts with (a button adds more)
+
+
+class Unavailable(ConsoleError):
+    status = 503
+
+
+class Published(BaseModel):
+    status: str = "published"
+    operation_id: str
+    event_id: str
+    topic: str
+
+
+async def plan_and_publish(console: Console, viewer: Viewer,
+                           given: PlanInput) -> tuple[Checked, Published | None]:
+    checked = check_plan(given, lead_agency=viewer.agency, known_agencies=set(console.agencies))
+    if checked.plan is None:
+        return checked, None
+    try:
+        publisher = await console.publisher()
+        event_id = await publish_plan(publisher, checked.plan, keys_dir=console.settings.keys_dir,
+                                      now=console.now(),
+                                      grace=console.settings.console_new_key_grace_seconds)
+    except Exception as error:  # the broker away: say so, keep what was typed
+        log.exception("publishing plan %s failed", checked.plan.operation_id)
+        raise Unavailable("Planen kunde inte publiceras just nu (meddelandetjänsten svarar inte). "
+                          "Försök igen om en stund.") from error
+    log.info("%s published plan %s as %s", viewer.user, checked.plan.operation_id, event_id)
+    return checked, Published(operation_id=checked.plan.operation_id, event_id=event_id,
+                              topic=events_topic(viewer.agency))
+
+
+def _form_input(form: dict[str, Any], rows: int) -> PlanInput:
+    def text(name: str) -> str | None:
+        value = form.get(name)
+        return value if isinstance(value, str) else None
+
+    targets = []
+    for i in range(rows):
+        industry = text(f"target_{i}_industry") or "other"
+        targets.append(TargetInput(
+            fastighetsbeteckning=text(f"target_{i}_fastighetsbeteckning"),
+            address=text(f"target_{i}_address"),
+            orgnr=text(f"target_{i}_orgnr"), business_name=text(f"target_{i}_business_name"),
+            industry=industry if industry in INDUSTRIES else "other", note=text(f"target_{i}_note")))
+    return PlanInput(operation_id=text("operation_id"), title=text("title") or "",
+                     municipality=text("municipality") or "", planned_date=text("planned_date") or "",
+                     participants=[p for p in form.get("participants", []) if isinstance(p, str)],
+                     targets=targets)
+
+
+def _page(request: Request, console: Console, given: PlanInput | None, errors: dict[str, str],
+          published: Published | None = None, status: int = 200) -> Response:
+    rows = max(FORM_ROWS, len(given.targets) if given else 0)
+    typed = given.targets if given else []
+    targets = typed + [TargetInput() for _ in range(rows - len(typed))]
+    return console.render(request, "plan.html", {
+        "nav": "planera", "given": given, "targets": targets, "errors": errors, "published": published,
+        "industries": INDUSTRIES}, status=status)
+
+
+@router.post("/api/plans", response_model=Published, status_code=201, tags=["planering"],
+             summary="Planera en gemensam insats (publiceras signerad på den egna myndighetens ämne)")
+async def api_plan(console: ConsoleDep, user: Coordinator, given: PlanInput) -> Published:
+    checked, published = await plan_and_publish(console, user.viewer, given)
+    if published is None:
+        raise BadRequest("Planen är inte giltig: " + "; ".join(checked.errors.values()))
+    return published
+
+
+@router.get("/planera", response_class=HTMLResponse, include_in_schema=False)
+async def page_form(request: Request, console: ConsoleDep, user: Coordinator) -> Response:
+    # the key exists before the plan is signed, so coordinators have read it by then
+    await asyncio.to_thread(ensure_signing_key, console.settings.keys_dir, user.agency, now=console.now())
+    return _page(request, console, None, {})
+
+
+@router.post("/planera", response_class=HTMLResponse, include_in_schema=False)
+async def page_submit(request: Request, console: ConsoleDep, user: Coordinator) -> Response:
+    form = await request.form()
+    fields: dict[str, Any] = {k: form.get(k) for k in form if k != "participants"}
+    fields["participants"] = form.getlist("participants")
+    numbers = [int(k.split("_")[1]) for k in form if k.startswith("target_") and k.split("_")[1].isdigit()]
+    rows = 1 + max(numbers or [FORM_ROWS - 1])
+    given = _form_input(fields, min(rows, 100))
+    checked, published = await plan_and_publish(console, user.viewer, given)
+    if published is None:
+        return _page(request, console, given, checked.errors, status=422)
+    return _page(request, console, None, {}, published=published)

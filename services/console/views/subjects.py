@@ -1,0 +1,126 @@
+"""Subjekt: one business, premises or person across operations, each operation's part
+passing the enforcement point; only operations the viewer may see are listed."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from schemas.identifiers import (
+    IdentifierError,
+    parse_address,
+    parse_fastighetsbeteckning,
+    parse_organisationsnummer,
+)
+from services.console.context import Console, ConsoleDep, Worker
+from services.console.errors import BadRequest
+from services.console.purpose import ask_for_purpose, required
+from services.disclosure.enforce import Viewer
+from services.disclosure.policy import Purpose
+
+router = APIRouter()
+KINDS = ("business", "premises", "person")
+LIMIT = 100  # operations per subject page, newest first
+PSEUDONYM = re.compile(r"^psn:[A-Za-z0-9_.-]{1,32}:[0-9a-f]{64}$")
+PLAN_FIELDS = ("operation_id", "title", "municipality", "planned_date", "status", "lead_agency")
+
+
+def subject_key(kind: str, text: str) -> str:
+    """The key correlation uses, from what a person types (orgnr, property, address, pseudonym)."""
+    text = " ".join(text.split())
+    if not text:
+        raise BadRequest("Ange vem eller vad du söker.")
+    try:
+        if kind == "business":
+            if text.startswith("st:") and PSEUDONYM.match(text[3:]):
+                return text
+            return "org:" + parse_organisationsnummer(text.removeprefix("org:"))
+        if kind == "premises":
+            if text.startswith(("fb:", "ad:")):
+                return text[:3] + text[3:].upper()
+            try:
+                return "fb:" + parse_fastighetsbeteckning(text).key
+            except IdentifierError:
+                return "ad:" + parse_address(text).key
+    except IdentifierError as error:
+        raise BadRequest(f"Kan inte tolka {text!r}: {error}") from error
+    if kind == "person":
+        if not PSEUDONYM.match(text):
+            raise BadRequest("Ange personens pseudonym (psn:…). Personnummer söks inte i konsolen.")
+        return text
+    raise BadRequest(f"Okänd typ av subjekt: {kind}")
+
+
+def concerns(item: dict[str, Any], kind: str, key: str) -> bool:
+    if kind == "person":
+        return key in (item.get("persons") or [])
+    return item.get(kind) == key
+
+
+async def subject_history(console: Console, viewer: Viewer, purpose: Purpose, kind: str,
+                          key: str) -> list[dict[str, Any]]:
+    """The subject's part of each operation the viewer may see; audited as shown."""
+    now, today = console.now(), console.today()
+    history: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    async with console.source.unit() as unit:
+        for operation_id in await unit.subject_operations(kind, key, LIMIT):
+            record = await unit.record(operation_id)
+            if record is None:
+                continue
+            requests = await unit.approved_requests(operation_id=operation_id)
+            view = console.enforcement.operation(record, viewer, purpose, today, requests)
+            items = [e for e in view.record.get("timeline", []) if concerns(e, kind,
+                                                                            key)] if view.visible else []
+            targeted = view.visible and kind == "premises" and key in view.record["targets"]
+            entries += console.enforcement.entries(view, viewer, purpose, now, record=record,
+                                                   requests=requests,
+                                                   only_events={e["event_id"] for e in items})
+            if items or targeted:
+                history.append({**{k: view.record[k] for k in PLAN_FIELDS}, "items": items})
+        entries.append(console.enforcement.read(viewer, purpose, now, f"subject {kind}", [key]))
+        await unit.append_audit(entries)
+    return history
+
+
+class SubjectHistory(BaseModel):
+    kind: str
+    key: str
+    purpose: Purpose
+    policy: str
+    operations: list[dict[str, Any]]
+
+
+Kind = Annotated[str, Query(description="business, premises eller person.")]
+Key = Annotated[str, Query(description="Organisationsnummer, fastighetsbeteckning, adress eller pseudonym.")]
+NeedPurpose = Annotated[Purpose | None, Query(description="Ändamålet; krävs, skrivs i granskningsloggen.")]
+
+
+@router.get("/api/subjects", response_model=SubjectHistory, tags=["subjekt"],
+            summary="Ett företags, en lokals eller en persons historik över operationer")
+async def api_subject(console: ConsoleDep, user: Worker, kind: Kind, key: Key,
+                      purpose: NeedPurpose = None) -> SubjectHistory:
+    purpose = required(purpose)
+    subject = subject_key(kind, key)
+    history = await subject_history(console, user.viewer, purpose, kind, subject)
+    return SubjectHistory(kind=kind, key=subject, purpose=purpose, policy=console.policy.label,
+                          operations=history)
+
+
+@router.get("/subjekt", response_class=HTMLResponse, include_in_schema=False)
+async def page_subject(request: Request, console: ConsoleDep, user: Worker, kind: str = "business",
+                       key: str = "", purpose: NeedPurpose = None) -> Response:
+    if kind not in KINDS:
+        raise BadRequest(f"Okänd typ av subjekt: {kind}")
+    context: dict[str, Any] = {"kind": kind, "key": key, "purpose": purpose, "history": None, "subject": None}
+    if key.strip():
+        if purpose is None:
+            return ask_for_purpose(request, console, "ett subjekts historik")
+        subject = subject_key(kind, key)
+        context.update(subject=subject, history=await subject_history(console, user.viewer, purpose, kind,
+                                                                      subject))
+    return console.render(request, "subject.html", context)

@@ -1,0 +1,112 @@
+"""The console on PostgreSQL with a simulated campaign: each agency sees exactly the
+operations the rules open to it, the planted social services secret reaches nobody else,
+every view lands in the audit chain, and the timeline follows the coordinator live."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import uuid
+
+import asyncpg
+import pytest
+
+from deploy.local.stack import REPO
+from schemas.agencies import load_agencies
+from schemas.categories import Category
+from schemas.decision import DecisionKind, DecisionTaken
+from schemas.events import DecisionTakenV1, new_event
+from services.audit import review
+from services.common.keys import load_registry
+from services.console.enforcement import Enforcement
+from services.disclosure.enforce import Viewer
+from services.disclosure.policy import Purpose, Role, load_policy
+from tests.integration.console.conftest import PLANTED, PLANTED_PERSON, LiveConsole
+
+pytestmark = pytest.mark.integration
+AGENCIES = load_agencies()
+POLICY = load_policy(REPO / "deploy" / "policy" / "los-default.yaml")
+
+
+async def every_page(live: LiveConsole, agency: str, role: Role, query: str = "") -> list[str]:
+    seen: list[str] = []
+    after = None
+    async with live.client(agency, role) as client:
+        while True:
+            sep = "&" if query else ""
+            page = await client.get(f"/api/operations?{query}{sep}after={after}" if after
+                                    else f"/api/operations?{query}")
+            assert page.status_code == 200, page.text
+            body = page.json()
+            seen += [op["operation_id"] for op in body["operations"]]
+            after = body["next"]
+            if after is None:
+                return seen
+
+
+async def test_each_agency_lists_exactly_the_operations_the_rules_open_to_it(live: LiveConsole) -> None:
+    records = await live.records()
+    enforcement = Enforcement(POLICY, AGENCIES)
+    today = live.app.state.console.today()
+    for agency in AGENCIES:
+        viewer = Viewer(agency, Role.OFFICER, "test")
+        expected = sorted((r for r in records if enforcement.operation(r, viewer, Purpose.JOINT_OPERATION,
+                                                                       today).visible),
+                          key=lambda r: (r["planned_date"], r["operation_id"]), reverse=True)
+        assert await every_page(live, agency, Role.OFFICER) == [r["operation_id"] for r in expected], agency
+
+
+async def test_the_planted_secret_reaches_only_social_services(live: LiveConsole) -> None:
+    op = live.planted_operation
+    for agency in AGENCIES:
+        async with live.client(agency) as client:
+            page = await client.get(f"/operationer/{op}?purpose=joint_operation")
+            api = await client.get(f"/api/operations/{op}?purpose=joint_operation")
+        seen = page.text + api.text
+        if agency == "MUNI_SOCIAL":
+            assert PLANTED in seen and PLANTED_PERSON in seen
+        else:
+            assert PLANTED not in seen and PLANTED_PERSON not in seen, agency
+    stored = await live.fetch("SELECT entry::text FROM audit_log")
+    assert stored and not any(PLANTED in r["entry"] for r in stored)
+
+
+async def test_every_view_is_in_the_audit_chain_which_stays_intact(live: LiveConsole) -> None:
+    op = live.planted_operation
+    async with live.client("FIRE") as fire, live.client("POLICE", Role.COORDINATOR) as police:
+        await fire.get(f"/operationer/{op}?purpose=joint_operation")
+        await police.get(f"/api/operations/{op}?purpose=organised_crime")
+    conn = await asyncpg.connect(live.db.app_url)
+    try:
+        rows = await review.entries(conn)
+        report = await review.verify(conn, [], load_registry(live.settings.keys_dir))
+    finally:
+        await conn.close()
+    reads = [r for r in rows if r["kind"] == "read"]
+    assert [(r["actor"]["agency"], r["purpose"]) for r in reads] == [("FIRE", "joint_operation"),
+                                                                     ("POLICE", "organised_crime")]
+    to_police = [r for r in rows if r["kind"] == "disclosure" and r["recipient"] == "POLICE"]
+    assert {r["basis"] for r in to_police if r["category"] == "tax"} == {
+        "Lag (2016:774) om uppgiftsskyldighet vid samverkan mot viss organiserad brottslighet, 2 §"}
+    assert report.ok and report.checked == len(rows)
+
+
+async def test_the_live_stream_follows_the_coordinator(live: LiveConsole) -> None:
+    op = live.planted_operation
+    now = datetime.datetime.now(datetime.UTC)
+    ban = DecisionTaken(decision_ref="FIRE-LIVE-1", operation_id=op, decided_at=now, kind=DecisionKind.FORBUD,
+                        category=Category.MUNICIPAL_DECISION, legal_reference="LSO 5 kap. 2 §",
+                        summary="Förbud mot användning av lokalen", premises=live.premises)
+
+    async def a_decision_arrives() -> None:
+        await asyncio.sleep(0.5)
+        await live.coordinator.feed(new_event(DecisionTakenV1, ban, agency="FIRE", event_id=uuid.uuid4(),
+                                              time=now))
+
+    async with live.client("FIRE") as client:
+        task = asyncio.create_task(a_decision_arrives())
+        stream = await client.get(f"/api/operations/{op}/events?purpose=joint_operation")
+        await task
+        fragment = await client.get(f"/operationer/{op}/tidslinje?purpose=joint_operation")
+    assert "event: changed" in stream.text
+    assert "FIRE-LIVE-1" in fragment.text

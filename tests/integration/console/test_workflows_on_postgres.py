@@ -1,0 +1,149 @@
+"""What coordinators and officers do, on PostgreSQL: ask for and approve a disclosure, read
+the results, follow a business, and plan an operation that goes out on Kafka and comes
+back through the coordinator's store into the list."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from deploy.local.stack import REPO
+from schemas.agencies import load_agencies
+from schemas.topics import events_topic
+from services.common.keys import load_registry
+from services.console.enforcement import Enforcement
+from services.console.results import ResultRow, add_view, ordered
+from services.coordinator.ports import IncomingRecord, SystemClock
+from services.coordinator.service import check_records, store_batch
+from services.disclosure.enforce import Viewer
+from services.disclosure.policy import Purpose, Role, load_policy
+from tests.integration.console.conftest import PLANTED, LiveConsole
+from tests.integration.coordinator.conftest import SETTINGS
+from tests.support import end_offsets
+
+pytestmark = pytest.mark.integration
+POLICY = load_policy(REPO / "deploy" / "policy" / "los-default.yaml")
+
+
+def withheld_tax_item(view: dict) -> str | None:  # type: ignore[type-arg]
+    for item in view["timeline"]:
+        if item["agency"] == "TAX" and item.get("detail", {}).get("withheld"):
+            return str(item["event_id"])
+    return None
+
+
+async def test_an_approved_request_opens_the_tax_decision_to_fire(live: LiveConsole) -> None:
+    op = live.planted_operation
+    async with live.client("FIRE") as fire, live.client("TAX", Role.COORDINATOR) as tax:
+        before = (await fire.get(f"/api/operations/{op}?purpose=joint_operation")).json()
+        item = withheld_tax_item(before)
+        assert item is not None, "the campaign's operation has no withheld tax decision to ask for"
+        made = (await fire.post("/api/requests", json={
+            "operation_id": op, "owner": "TAX", "categories": ["tax"], "purpose": "joint_operation",
+            "basis": "osl-10-27",
+            "reason": "Brandrisk i lokal där personalliggaren visar nattarbete."})).json()
+        await tax.post(f"/api/requests/{made['id']}/decision",
+                       json={"approve": True, "assessment": "Brandskyddet väger klart tyngre i detta fall."})
+        after = (await fire.get(f"/api/operations/{op}?purpose=joint_operation")).json()
+    opened = next(i for i in after["timeline"] if i["event_id"] == item)
+    assert "decision_kind" in opened["detail"] and PLANTED not in json.dumps(after)
+    entries = await live.fetch("SELECT entry FROM audit_log WHERE entry ->> 'approval' = $1", made["id"])
+    assert entries, "the disclosure under the approval is not in the audit log"
+    steps = await live.fetch("SELECT kind FROM audit_log WHERE entry ->> 'request_id' = $1 ORDER BY seq",
+                             made["id"])
+    assert [r["kind"] for r in steps] == ["disclosure_request", "request_decision"]
+
+
+async def test_results_count_exactly_what_the_enforcement_point_shows(live: LiveConsole) -> None:
+    enforcement = Enforcement(POLICY, load_agencies())
+    today = live.app.state.console.today()
+    for agency, purpose in (("FIRE", Purpose.JOINT_OPERATION), ("POLICE", Purpose.ORGANISED_CRIME),
+                            ("POLICE", Purpose.RESULTS_REPORTING)):
+        table: dict[tuple[str, str], ResultRow] = {}
+        for record in await live.records():
+            view = enforcement.operation(record, Viewer(agency, Role.COORDINATOR, "t"), purpose, today)
+            if view.visible:
+                add_view(table, view.record)
+        async with live.client(agency, Role.COORDINATOR) as client:
+            query = f"/api/results?purpose={purpose.value}&first=2020-01&last=2030-12"
+            shown = (await client.get(query)).json()
+        assert shown["rows"] == [r.__dict__ for r in ordered(table)], (agency, purpose)
+        assert shown["rows"] or purpose == Purpose.RESULTS_REPORTING
+
+
+async def test_a_business_history_spans_the_operations_it_was_inspected_in(live: LiveConsole) -> None:
+    rows = await live.fetch("SELECT subject, count(*) AS n FROM subject_operations"
+                            " WHERE subject_kind = 'business'"
+                            " GROUP BY subject ORDER BY n DESC, subject LIMIT 1")
+    business = rows[0]["subject"]
+    async with live.client("POLICE", Role.COORDINATOR) as client:
+        found = (await client.get("/api/subjects", params={"kind": "business", "key": business,
+                                                           "purpose": "joint_operation"})).json()
+    assert found["operations"] and all(i.get("business") == business for op in found["operations"]
+                                       for i in op["items"])
+
+
+async def read_plan(bootstrap: str, start: dict[tuple[str, int], int], operation_id: str) -> list[Any]:
+    """The records of the planner's topic since `start` that carry this operation's plan."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(t, p) for (t, p) in start]
+        consumer.assign(tps)
+        for tp in tps:
+            consumer.seek(tp, start[(tp.topic, tp.partition)])
+        found: list[Any] = []
+        for _ in range(20):
+            batch = await consumer.getmany(timeout_ms=500)
+            found += [r for rs in batch.values() for r in rs
+                      if json.loads(r.value)["data"]["operation_id"] == operation_id]
+            if found:
+                return found
+        return found
+    finally:
+        await consumer.stop()
+
+
+async def process(live: LiveConsole, found: list[Any]) -> None:
+    """What the coordinator does with records it consumes: intake checks, then its store."""
+    records = [IncomingRecord(r.topic, r.partition, r.offset, r.key, r.value) for r in found]
+    checked, rejected = check_records(records, load_registry(live.settings.keys_dir), SETTINGS)
+    assert not rejected, rejected
+    conn = await asyncpg.connect(live.db.app_url)
+    try:
+        async with conn.transaction():
+            await store_batch(conn, records, checked, rejected, SETTINGS, SystemClock())
+    finally:
+        await conn.close()
+
+
+async def listed(live: LiveConsole, agency: str, role: Role = Role.OFFICER) -> list[dict[str, Any]]:
+    async with live.client(agency, role) as client:
+        return list((await client.get("/api/operations")).json()["operations"])
+
+
+async def test_a_planned_operation_goes_out_signed_and_appears_once_processed(live: LiveConsole) -> None:
+    bootstrap = live.settings.kafka_bootstrap_servers
+    start = await end_offsets(bootstrap, [events_topic("MUNI_SECURITY")])
+    plan = {"title": "Kvällstillslag Hageby", "municipality": "Norrköping", "planned_date": "2026-12-01",
+            "participants": ["POLICE", "FIRE"], "targets": [
+                {"fastighetsbeteckning": "Norrköping Sandgatan 2:14", "orgnr": "556036-0793",
+                 "business_name": "Hageby Bilvård AB", "industry": "car_wash"}]}
+    async with live.client("MUNI_SECURITY", Role.COORDINATOR) as coordinator:
+        published = await coordinator.post("/api/plans", json=plan)
+    assert published.status_code == 201, published.text
+    op = published.json()["operation_id"]
+    assert op not in [o["operation_id"] for o in await listed(live, "MUNI_SECURITY", Role.COORDINATOR)]
+
+    found = await read_plan(bootstrap, start, op)
+    assert len(found) == 1, "the plan did not reach the planner's own topic exactly once"
+    await process(live, found)
+
+    mine = await listed(live, "MUNI_SECURITY", Role.COORDINATOR)
+    assert mine[0]["operation_id"] == op and mine[0]["lead_agency"] == "MUNI_SECURITY"
+    assert op in [o["operation_id"] for o in await listed(live, "FIRE")]
+    assert op not in [o["operation_id"] for o in await listed(live, "TAX")]  # only participants learn of it

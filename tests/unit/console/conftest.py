@@ -1,0 +1,154 @@
+"""A console on the in-memory source with a few operations, a planted secret and a fake
+broker: what officers, coordinators and auditors of different agencies see, without I/O."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.console.app import create_app
+from services.console.memory import MemorySource
+from services.console.settings import ConsoleSettings
+from services.disclosure.policy import Role
+
+NOW = datetime.datetime(2026, 5, 4, 10, 0, tzinfo=datetime.UTC)
+PLANTED = "PLANTED_SOCIAL_SECRET_4711"  # a social services finding code: no rule opens it to anyone else
+PERSON = "psn:k1:" + "a" * 64
+TAX_FEE = 20_000
+
+
+def entry(agency: str, kind: str, event_id: str, detail: dict[str, Any], *, persons: list[str] | None = None,
+          at: str = "2026-04-14T08:00:00+00:00", premises: str = "fb:LINKÖPING TANNEFORS 1:4",
+          business: str = "org:556036-0793") -> dict[str, Any]:
+    return {"at": at, "agency": agency, "kind": kind, "event_id": event_id, "ref": f"{agency}-{event_id}",
+            "premises": premises, "business": business, "persons": persons or [], "detail": detail}
+
+
+def decision(kind: str, category: str, amount: int | None = None,
+             amount_kind: str | None = None) -> dict[str, Any]:
+    return {"decision_kind": kind, "category": category, "legal_reference": "X 1 kap. 1 §",
+            "amount_sek": amount,
+            "amount_kind": amount_kind, "appeal_status": "not_appealed"}
+
+
+def record(operation_id: str, *, lead: str, participants: list[str], status: str = "executed",
+           planned: str = "2026-04-14", municipality: str = "Linköping", title: str | None = None,
+           timeline: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    timeline = timeline or []
+    return {
+        "operation_id": operation_id, "revision": 1, "title": title or f"Tillslag {operation_id}",
+        "municipality": municipality, "planned_date": planned, "status": status, "lead_agency": lead,
+        "participants": sorted(participants), "targets": ["fb:LINKÖPING TANNEFORS 1:4"],
+        "premises_visited": sorted({e["premises"] for e in timeline if e["kind"] == "inspection"}),
+        "businesses": sorted({e["business"] for e in timeline if e.get("business")}),
+        "persons": sorted({p for e in timeline for p in e.get("persons", [])}), "timeline": timeline,
+    }
+
+
+def spring_operation() -> dict[str, Any]:
+    """A shared operation in Linköping: tax findings, a fire ban, and social services' own matter."""
+    return record("LKPG-2026-04", lead="POLICE", participants=["FIRE", "MUNI_SOCIAL", "POLICE",
+                                                               "SOCIAL_INSURANCE",
+                                                                "TAX"], title="Vårens tillslag", timeline=[
+        entry("TAX", "inspection", "e1", {"findings": [{"code": "PERSONALLIGGARE_SAKNAS", "category": "tax",
+                                                        "count": 3}]}),
+        entry("TAX", "decision", "e2", decision("kontrollavgift", "tax", TAX_FEE, "imposed")),
+        entry("FIRE", "inspection", "e3", {"findings": [{"code": "UTRYMNING_BLOCKERAD",
+                                                         "category": "municipal_decision", "count": None}]}),
+        entry("FIRE", "decision", "e4", decision("förbud", "municipal_decision")),
+        entry("MUNI_SOCIAL", "inspection", "e5", {"findings": [{"code": PLANTED,
+                                                                "category": "social_services",
+                                                                "count": 1}]}, persons=[PERSON]),
+        entry("MUNI_SOCIAL", "notification", "e6", {"to_agency": "SOCIAL_INSURANCE",
+                                                    "category": "social_services"}),
+    ])
+
+
+def operations() -> list[dict[str, Any]]:
+    return [
+        spring_operation(),
+        record("NKPG-2026-05", lead="MUNI_SECURITY", participants=["MUNI_SECURITY", "FIRE", "WORK_ENV"],
+               status="planned", planned="2026-05-20", municipality="Norrköping"),
+        record("LKPG-2025-09", lead="POLICE", participants=["POLICE", "FIRE"], status="closed",
+               planned="2025-09-10", timeline=[entry("FIRE", "decision", "c1", decision("förbud",
+                                                                                        "municipal_decision"),
+                                                     at="2025-09-10T09:00:00+00:00")]),
+        record("MTLA-2026-03", lead="EMPLOYMENT", participants=["EMPLOYMENT", "POLICE"], status="executed",
+               planned="2026-03-03", municipality="Motala"),
+    ]
+
+
+@dataclass
+class FakePublisher:
+    sent: list[tuple[str, bytes, bytes, list[tuple[str, bytes]]]] = field(default_factory=list)
+    fail: bool = False
+
+    async def publish(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+        if self.fail:
+            raise ConnectionError("broker away")
+        self.sent.append((topic, key, value, headers))
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass
+class Console:
+    app: FastAPI
+    source: MemorySource
+    publisher: FakePublisher
+    keys_dir: Path
+
+    def token(self, agency: str, role: Role, name: str = "Karin Testsson") -> str:
+        idp = self.app.state.console.dev_idp
+        return str(idp.issue(agency=agency, role=role, name=name))
+
+    def client(self, agency: str | None = None, role: Role = Role.OFFICER) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {self.token(agency, role)}"} if agency else {}
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://testserver",
+                                 headers=headers)
+
+    @property
+    def audit(self) -> list[dict[str, Any]]:
+        return self.source.audit
+
+
+def settings(keys_dir: Path, **overrides: Any) -> ConsoleSettings:
+    given: dict[str, Any] = {"console_dev_idp": True, "keys_dir": keys_dir, "console_sse_poll_seconds": 0.02,
+                             "console_sse_max_seconds": 1.0, "console_new_key_grace_seconds": 0.0,
+                             **overrides}
+    return ConsoleSettings(**given)
+
+
+@pytest.fixture
+def make_console(tmp_path: Path) -> Callable[..., Console]:
+    def make(records: list[dict[str, Any]] | None = None, **overrides: Any) -> Console:
+        source = MemorySource()
+        for r in operations() if records is None else records:
+            source.put_record(r, at=NOW - datetime.timedelta(hours=1))
+        publisher = FakePublisher()
+
+        async def make_publisher() -> FakePublisher:
+            return publisher
+
+        async def no_checkpoints() -> list[Any]:
+            raise ConnectionError("no broker in unit tests")
+
+        app = create_app(settings(tmp_path / "keys", **overrides), source=source,
+                         make_publisher=make_publisher,
+                         read_checkpoints=no_checkpoints, clock=lambda: NOW)
+        return Console(app, source, publisher, tmp_path / "keys")
+
+    return make
+
+
+@pytest.fixture
+async def console(make_console: Callable[..., Console]) -> AsyncIterator[Console]:
+    yield make_console()

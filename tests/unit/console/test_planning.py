@@ -1,0 +1,108 @@
+"""Planera insats: a coordinator's plan is checked against the contract, signed with her
+agency's key and sent to her agency's own topic, where the coordinator service accepts it."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from schemas.events import OperationPlannedV1
+from services.common.keys import load_registry
+from services.console.planning import PlanInput, TargetInput, check_plan, suggested_id
+from services.coordinator.domain.intake import Accepted, check
+from services.disclosure.policy import Role
+from tests.unit.console.conftest import Console
+
+AGENCIES = {"MUNI_SECURITY", "POLICE", "FIRE", "TAX"}
+FORM = {"title": "Kvällstillslag Hageby", "municipality": "Norrköping", "planned_date": "2026-12-01",
+        "participants": ["POLICE", "FIRE", "TAX"],
+        "target_0_fastighetsbeteckning": "Norrköping Sandgatan 2:14", "target_0_address": "",
+        "target_0_orgnr": "556036-0793", "target_0_business_name": "Hageby Bilvård AB",
+        "target_0_industry": "car_wash",
+        "target_1_fastighetsbeteckning": "", "target_1_address": "Hagebygatan 3, 603 65 Norrköping",
+        "target_1_orgnr": "", "target_1_business_name": "", "target_1_industry": "kiosk",
+        "target_2_fastighetsbeteckning": "", "target_2_address": "", "target_2_orgnr": "",
+        "target_2_business_name": "", "target_2_industry": "other"}
+
+
+def test_a_valid_plan_has_the_planner_as_lead_and_participant() -> None:
+    given = PlanInput(title="Tillslag", municipality="Norrköping", planned_date=datetime.date(2026, 12, 1),
+                      participants=["FIRE"],
+                      targets=[TargetInput(address="Hagebygatan 3, 603 65 Norrköping")])
+    checked = check_plan(given, lead_agency="MUNI_SECURITY", known_agencies=AGENCIES)
+    assert checked.errors == {} and checked.plan is not None
+    assert checked.plan.lead_agency == "MUNI_SECURITY" and checked.plan.participants == ["MUNI_SECURITY",
+                                                                                         "FIRE"]
+    assert checked.plan.operation_id.startswith("NORR-20261201-")
+
+
+def test_what_is_wrong_is_said_in_swedish_next_to_each_field() -> None:
+    given = PlanInput(title="", municipality="Norrköping", planned_date="den första", participants=["NOPE"],
+                      targets=[TargetInput(orgnr="556036-0794", business_name="Fel AB",
+                                           fastighetsbeteckning="Norrköping Sandgatan 2:14"),
+                               TargetInput(orgnr="556036-0793")])
+    errors = check_plan(given, lead_agency="POLICE", known_agencies=AGENCIES).errors
+    assert errors["participants"] == "Deltagare: okända myndigheter NOPE"
+    assert errors["target_1_business_name"] == "Mål 2: ange företagets namn till organisationsnumret"
+    assert errors["target_1_fastighetsbeteckning"] == "Mål 2: ange fastighetsbeteckning eller adress"
+    checked = check_plan(PlanInput(title="", municipality="N", planned_date="x", targets=[
+        TargetInput(orgnr="556036-0794", business_name="Fel AB", address="Storgatan 1, 582 24 Linköping")]),
+        lead_agency="POLICE", known_agencies=AGENCIES)
+    assert checked.errors["title"] == "Rubrik: måste fyllas i"
+    assert checked.errors["planned_date"] == "Datum: ange ett datum (ÅÅÅÅ-MM-DD)"
+    assert checked.errors["target_0_orgnr"].startswith("Mål 1: organisationsnummer: ogiltigt värde")
+    no_targets = check_plan(PlanInput(title="t", municipality="m", planned_date="2026-12-01"),
+                            lead_agency="POLICE",
+                            known_agencies=AGENCIES)
+    assert no_targets.plan is None and "minst ett mål" in no_targets.errors["targets"]
+
+
+def test_a_suggested_id_fits_the_contract() -> None:
+    assert suggested_id("Åtvidaberg", datetime.date(2026, 1, 2)).startswith("ATVI-20260102-")
+
+
+async def test_a_coordinator_publishes_a_signed_plan_on_her_own_topic(console: Console) -> None:
+    async with console.client("MUNI_SECURITY", Role.COORDINATOR) as client:
+        page = await client.post("/planera", data=FORM)
+    assert page.status_code == 200, page.text
+    assert "Insatsen är publicerad" in page.text
+    [(topic, key, value, headers)] = console.publisher.sent
+    assert topic == "los.events.muni_security" and ("content-type",
+                                                    b"application/cloudevents+json; charset=utf-8") \
+        in headers
+    result = check(value, topic, load_registry(console.keys_dir), max_bytes=256 * 1024)
+    assert isinstance(result, Accepted), result  # the coordinator's own intake checks accept it
+    event = result.event
+    assert isinstance(event, OperationPlannedV1) and event.source == "urn:los:agency:MUNI_SECURITY/console"
+    plan = event.data
+    assert plan.lead_agency == "MUNI_SECURITY" and set(plan.participants) == {"MUNI_SECURITY", "POLICE",
+                                                                              "FIRE", "TAX"}
+    assert [t.business.orgnr if t.business else None for t in plan.targets] == ["556036-0793", None]
+    assert key == f"op:{plan.operation_id}".encode() and plan.operation_id in page.text
+
+
+async def test_an_invalid_plan_is_shown_again_with_its_errors_and_nothing_is_sent(console: Console) -> None:
+    async with console.client("MUNI_SECURITY", Role.COORDINATOR) as client:
+        page = await client.post("/planera", data={**FORM, "title": "", "target_0_orgnr": "556036-0794"})
+    assert page.status_code == 422 and "Planen kunde inte publiceras" in page.text
+    assert 'aria-invalid="true"' in page.text and "Hageby Bilvård AB" in page.text  # what was typed is kept
+    assert console.publisher.sent == []
+
+
+async def test_the_api_plans_too_and_only_for_coordinators(console: Console) -> None:
+    body = {"title": "API-tillslag", "municipality": "Linköping", "planned_date": "2026-12-02",
+            "participants": ["FIRE"], "targets": [{"address": "Storgatan 1, 582 24 Linköping"}]}
+    async with console.client("POLICE", Role.OFFICER) as officer:
+        assert (await officer.post("/api/plans", json=body)).status_code == 403
+    async with console.client("POLICE", Role.COORDINATOR) as coordinator:
+        made = await coordinator.post("/api/plans", json=body)
+    assert made.status_code == 201 and made.json()["topic"] == "los.events.police"
+    sent = json.loads(console.publisher.sent[0][2])
+    assert sent["data"]["title"] == "API-tillslag" and sent["lossignature"]
+
+
+async def test_when_the_broker_is_away_the_coordinator_is_told_so(console: Console) -> None:
+    console.publisher.fail = True
+    async with console.client("POLICE", Role.COORDINATOR) as client:
+        page = await client.post("/planera", data=FORM)
+    assert page.status_code == 503 and "kunde inte publiceras just nu" in page.text

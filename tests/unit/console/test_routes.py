@@ -1,0 +1,40 @@
+"""No route, role or parameter gets an officer past the rules: every route of the app is
+tried signed out and with every role of several agencies, and social services' planted
+finding never reaches anyone but social services."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+
+from services.disclosure.policy import Role
+from tests.unit.console.conftest import PLANTED, Console, spring_operation
+from tests.unit.console.sweep import Target, report, sweep
+
+AGENCIES = ["MUNI_SOCIAL", "FIRE", "TAX", "SOCIAL_INSURANCE", "ENFORCEMENT", "POLICE"]
+
+
+async def test_no_route_role_or_parameter_reveals_what_the_rules_withhold(
+        make_console: Callable[..., Console]) -> None:
+    console = make_console(console_sse_max_seconds=0.05)
+    async with console.client("TAX") as tax:  # a pending request the sweep may try to decide
+        made = await tax.post("/api/requests", json={
+            "operation_id": "LKPG-2026-04", "owner": "MUNI_SOCIAL", "categories": ["personal_identity"],
+            "purpose": "joint_operation", "basis": "osl-10-27",
+            "reason": "Vem arbetade i lokalen den kvällen?"})
+    assert made.status_code == 201, made.text
+    record = spring_operation()
+    target = Target(record["operation_id"], made.json()["id"], frozenset(record["participants"]),
+                    "MUNI_SOCIAL",
+                    PLANTED, record["title"])
+
+    def client_for(agency: str | None, role: Role) -> httpx.AsyncClient:
+        return console.client(agency, role)
+
+    started = time.monotonic()
+    count, findings = await sweep(console.app, target, client_for, AGENCIES)
+    assert not findings, report(findings)
+    assert count > 1500, f"only {count} requests were tried"
+    print(f"{count} requests in {time.monotonic() - started:.1f}s")

@@ -1,0 +1,51 @@
+"""Subjekt: a business's, a premises' or a person's history across the operations the viewer
+may see; what concerns the subject in each passes the enforcement point."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.console.errors import BadRequest
+from services.console.views.subjects import subject_key
+from tests.unit.console.conftest import PERSON, PLANTED, Console
+
+
+def test_what_a_person_types_becomes_the_key_correlation_uses() -> None:
+    assert subject_key("business", " 5560360793 ") == "org:556036-0793"
+    assert subject_key("premises", "Linköping Tanneforss 1:4") == "fb:LINKÖPING TANNEFORSS 1:4"
+    assert subject_key("premises", "Storgatan 1, 582 24 Linköping").startswith("ad:STORGATAN 1|58224")
+    assert subject_key("person", PERSON) == PERSON
+    with pytest.raises(BadRequest, match="Personnummer söks inte"):
+        subject_key("person", "19800101-1234")
+    with pytest.raises(BadRequest, match="Kan inte tolka"):
+        subject_key("business", "123")
+
+
+async def test_a_business_history_shows_what_the_viewer_may_see_of_each_operation(console: Console) -> None:
+    async with console.client("FIRE") as client:
+        found = (await client.get("/api/subjects", params={"kind": "business", "key": "556036-0793",
+                                                           "purpose": "joint_operation"})).json()
+    [operation] = found["operations"]
+    assert operation["operation_id"] == "LKPG-2026-04"
+    assert {i["event_id"] for i in operation["items"]} == {"e3", "e4"}  # FIRE's own: others' are withheld
+    assert PLANTED not in str(found)
+    read = console.audit[-1]
+    assert read["kind"] == "read" and read["what"] == "subject business" and len(read["subjects"]) == 1
+
+
+async def test_only_social_services_find_the_person_in_their_own_matter(console: Console) -> None:
+    async with console.client("FIRE") as fire, console.client("MUNI_SOCIAL") as social:
+        query = {"kind": "person", "key": PERSON, "purpose": "joint_operation"}
+        by_fire = (await fire.get("/api/subjects", params=query)).json()
+        by_social = (await social.get("/api/subjects", params=query)).json()
+    assert by_fire["operations"] == []
+    assert [o["operation_id"] for o in by_social["operations"]] == ["LKPG-2026-04"]
+
+
+async def test_the_page_lists_the_history_and_the_search_is_logged(console: Console) -> None:
+    async with console.client("FIRE") as client:
+        premises = {"kind": "premises", "key": "fb:LINKÖPING TANNEFORS 1:4"}
+        page = await client.get("/subjekt", params={**premises, "purpose": "joint_operation"})
+        ask = await client.get("/subjekt", params=premises)
+    assert page.status_code == 200 and "Vårens tillslag" in page.text and "UTRYMNING_BLOCKERAD" in page.text
+    assert "Ange ändamål" in ask.text

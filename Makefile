@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help up down status test test-unit lint bench venv demo clean schemas
+.PHONY: help up down status test test-unit lint bench venv clean schemas
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ lint: $(STAMP) ## ruff and mypy
 
 bench: $(STAMP) ## Benchmarks against this machine's raw limits (table + bench-results/results.json)
 	$(PY) -m bench
+	$(PY) -m deploy.local up --infra-only --no-demo --state-dir .state/bench
+	set -a; . .state/bench/stack.env; set +a; $(PY) -m services.console.bench --events 1000000; \
+		rc=$$?; $(PY) -m deploy.local down --state-dir .state/bench; exit $$rc
 
 schemas: $(STAMP) ## Regenerate JSON Schemas, AsyncAPI and the event catalogue
 	$(PY) -m schemas.generate

@@ -21,6 +21,7 @@ from schemas.signing import KeyRegistry
 from services.common.offsets import SeekToStoredOffsets
 from services.common.retry import Halted, in_transaction_until_stored
 from services.coordinator.dead_letters import KafkaDeadLetters
+from services.coordinator.fact_cache import FactCache
 from services.coordinator.metrics import ACCEPTED, DUPLICATES, REJECTED
 from services.coordinator.ports import Clock, IncomingRecord
 from services.coordinator.service import Settings, check_records, store_batch
@@ -46,6 +47,7 @@ def register(broker: KafkaBroker, *, topics: list[str], settings: Settings, batc
     listener.subscriber = subscriber
 
     halted = False
+    cache = FactCache()
 
     @subscriber
     async def on_batch(msg: KafkaMessage) -> None:
@@ -60,7 +62,7 @@ def register(broker: KafkaBroker, *, topics: list[str], settings: Settings, batc
             await dead_letters.send(rejected)  # at least once; the table row is exactly once
         try:
             outcome = await in_transaction_until_stored(
-                pool_ref, lambda conn: store_batch(conn, records, checked, rejected, settings, clock), stop)
+                pool_ref, lambda conn: store_batch(conn, records, checked, rejected, settings, clock, cache), stop)
         except Halted:
             halted = True
             log.warning("shutting down with an unstored batch; it is read again on restart")

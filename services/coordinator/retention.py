@@ -18,8 +18,9 @@ import asyncpg
 from services.audit.store import append
 from services.common.periodic import every
 from services.coordinator.domain.keys import ERASED_SOLE_TRADER as ERASED
+from services.coordinator.fact_cache import bump_generation
 from services.coordinator.ports import Clock
-from services.coordinator.service import rebuild_operation
+from services.coordinator.service import BATCH_LOCK, rebuild_operation
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,9 @@ log = logging.getLogger(__name__)
 async def erase_personal_data(conn: asyncpg.Connection, cutoff: datetime.datetime,
                               clock: Clock) -> tuple[int, set[str]]:
     """Erase personal data of events that happened before `cutoff`, rebuild the records
-    concerned and write the erasure to the audit log; the caller owns the transaction."""
+    concerned and write the erasure to the audit log; the caller owns the transaction.
+    Takes the batch lock: no batch works on facts while they are being rewritten."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", BATCH_LOCK)
     rows = await conn.fetch(
         """SELECT event_id, operation_id, fact::text FROM events
            WHERE occurred_at < $1 AND NOT (event ? 'erased_at')
@@ -47,6 +50,8 @@ async def erase_personal_data(conn: asyncpg.Connection, cutoff: datetime.datetim
             row["event_id"], ERASED, json.dumps(fact), clock.now().isoformat())
         if row["operation_id"]:
             operations.add(row["operation_id"])
+    if rows:
+        await bump_generation(conn)  # every process's cached facts of these events are stale now
     await conn.execute("DELETE FROM subject_operations WHERE subject_kind = 'person' AND operation_id = ANY($1)",
                        sorted(operations))
     for op in sorted(operations):

@@ -12,16 +12,18 @@ Several coordinator processes share the partitions of one consumer group. Signat
 checks and parsing run outside the transaction, in parallel across processes; the
 transaction itself takes one advisory lock, so inference and record rebuilding see every
 committed fact (a plan and a parked inspection committed by two processes at once cannot
-miss each other).
+miss each other). Facts already read are kept in a `FactCache`; which events belong to an
+operation is always read from the database.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+import orjson
 
 from schemas.events import event_json
 from schemas.operation import OperationPlan
@@ -33,6 +35,7 @@ from services.coordinator.domain.noisy import DEFAULT_CAP
 from services.coordinator.domain.plans import PlanView, StoredPlan, infer_operation, latest_plan
 from services.coordinator.domain.records import summarise
 from services.coordinator.domain.signals import cross_agency_signal
+from services.coordinator.fact_cache import FactCache
 from services.coordinator.ports import Clock, IncomingRecord, RejectedRecord
 
 BATCH_LOCK = 7_412_100
@@ -60,7 +63,6 @@ class BatchOutcome:
 class Checked:
     record: IncomingRecord
     fact: Fact
-    event: dict[str, Any]
     type: str
     key_id: str
 
@@ -72,19 +74,22 @@ def check_records(records: list[IncomingRecord], registry: KeyRegistry,
     for record in records:
         result = check(record.value, record.topic, registry, max_bytes=settings.max_event_bytes)
         if isinstance(result, Accepted):
-            assert record.value is not None
-            good.append(Checked(record, fact_of(result.event), json.loads(record.value),
-                                result.event.type, result.key_id))
+            good.append(Checked(record, fact_of(result.event), result.event.type, result.key_id))
         else:
             bad.append(RejectedRecord(record, result.reason, result.detail, result.agency))
     return good, bad
 
 
 async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], checked: list[Checked],
-                      rejected: list[RejectedRecord], settings: Settings, clock: Clock) -> BatchOutcome:
-    """Write the batch's effect and its offsets; the caller owns the transaction."""
+                      rejected: list[RejectedRecord], settings: Settings, clock: Clock,
+                      cache: FactCache | None = None) -> BatchOutcome:
+    """Write the batch's effect and its offsets; the caller owns the transaction.
+
+    `cache` carries facts from one batch to the next (a fresh one reads everything)."""
+    cache = cache if cache is not None else FactCache()
     outcome = BatchOutcome(rejected=rejected)
     await conn.execute("SELECT pg_advisory_xact_lock($1)", BATCH_LOCK)
+    await cache.check_generation(conn)
     if rejected:
         await conn.executemany(
             "INSERT INTO rejections (topic, partition, \"offset\", agency, reason, detail, raw)"
@@ -92,31 +97,31 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
             [(r.record.topic, r.record.partition, r.record.offset, r.agency, r.reason, r.detail,
               r.record.value) for r in rejected])
     new = await _insert_events(conn, checked)
+    cache.add(new)
     outcome.accepted = len(new)
     outcome.duplicates = len(checked) - len(new)
-    touched: set[str] = await _track_noisy_keys(conn, new, settings)
+    touched: set[str] = await _track_noisy_keys(conn, new, settings, cache)
     plan_ops = sorted({f.operation_id for f in new if f.kind == "plan" and f.operation_id})
     for op in plan_ops:
-        touched |= await _refresh_plan(conn, op, settings)
+        touched |= await _refresh_plan(conn, op, settings, cache)
     facts = [f for f in new if f.kind in ("inspection", "decision", "notification")]
     touched |= {f.operation_id for f in facts if f.operation_id}  # stored with the event already
-    inferred = []
-    for fact in facts:
-        if fact.operation_id is None and (found := await _infer(conn, fact, settings)) is not None:
-            inferred.append((fact.event_id, found))
-            touched.add(found)
+    parked = [f for f in facts if f.operation_id is None and f.premises]
+    infer = await _inferrer(conn, {p for f in parked for p in f.premises}, settings)
+    inferred = [(f.event_id, found) for f in parked if (found := infer(f)) is not None]
     if inferred:
-        await conn.executemany("UPDATE events SET operation_id = $2 WHERE event_id = $1", inferred)
+        await conn.execute(
+            "UPDATE events e SET operation_id = u.op FROM unnest($1::uuid[], $2::text[]) AS u(id, op)"
+            " WHERE e.event_id = u.id", [i for i, _ in inferred], [op for _, op in inferred])
+        touched |= {op for _, op in inferred}
     # corrections and retractions change the operation of the event they name
     named = [f.supersedes or f.retracts for f in new if f.supersedes or f.retracts]
     if named:
         touched |= {r["operation_id"] for r in await conn.fetch(
             "SELECT DISTINCT operation_id FROM events WHERE event_id = ANY($1::uuid[]) AND operation_id IS NOT NULL",
             named)}
-    for op in sorted(touched):
-        if await rebuild_operation(conn, op, clock):
-            outcome.operations_changed.add(op)
-    await _refresh_signals(conn, {f.business for f in new if f.business}, settings)
+    outcome.operations_changed = await rebuild_operations(conn, touched, clock, cache)
+    await _refresh_signals(conn, {f.business for f in new if f.business}, settings, cache)
     await store_offsets(conn, settings.group_id, ((r.topic, r.partition, r.offset) for r in records))
     return outcome
 
@@ -147,7 +152,9 @@ async def _insert_events(conn: asyncpg.Connection, checked: list[Checked]) -> li
         # text[][] is not a thing in unnest; premises and persons travel as '{...}' literals
         [_pg_array(c.fact.premises) for c in unique], [c.fact.business for c in unique],
         [_pg_array(c.fact.persons) for c in unique], [c.fact.retracts for c in unique],
-        [json.dumps(fact_to_json(c.fact)) for c in unique], [json.dumps(c.event) for c in unique],
+        [orjson.dumps(fact_to_json(c.fact)).decode() for c in unique],
+        # the event exactly as received (intake parsed and verified these very bytes)
+        [(c.record.value or b"").decode() for c in unique],
     )
     inserted = {r["event_id"] for r in rows}
     return [c.fact for c in unique if c.fact.event_id in inserted]
@@ -159,21 +166,11 @@ def _pg_array(values: tuple[str, ...]) -> str:
 
 async def _latest_plan_of(conn: asyncpg.Connection, op: str) -> PlanView | None:
     """The latest revision among every plan event of `op` (read when a plan event arrives)."""
-    rows = await conn.fetch("SELECT fact FROM events WHERE kind = 'plan' AND explicit_operation = $1", op)
-    return latest_plan(fact_from_json(json.loads(r["fact"])) for r in rows)
+    rows = await conn.fetch("SELECT fact::text FROM events WHERE kind = 'plan' AND explicit_operation = $1", op)
+    return latest_plan(fact_from_json(orjson.loads(r["fact"])) for r in rows)
 
 
-async def _stored_plan_view(conn: asyncpg.Connection, op: str) -> PlanView | None:
-    """The plan kept with the operation (see `_refresh_plan`)."""
-    row = await conn.fetchrow("SELECT revision, plan::text, plan_event::text, target_keys FROM operations"
-                              " WHERE operation_id = $1", op)
-    if row is None or row["plan"] is None:
-        return None
-    return PlanView(op, row["revision"], row["plan_event"], OperationPlan.model_validate_json(row["plan"]),
-                    frozenset(row["target_keys"]))
-
-
-async def _refresh_plan(conn: asyncpg.Connection, op: str, settings: Settings) -> set[str]:
+async def _refresh_plan(conn: asyncpg.Connection, op: str, settings: Settings, cache: FactCache) -> set[str]:
     """Store the latest plan of `op`, then re-infer every event at its old or new targets."""
     view = await _latest_plan_of(conn, op)
     if view is None:
@@ -190,44 +187,60 @@ async def _refresh_plan(conn: asyncpg.Connection, op: str, settings: Settings) -
                plan_event = EXCLUDED.plan_event, updated_at = now()""",
         op, plan.revision, plan.municipality, plan.planned_date, plan.status.value, plan.lead_agency,
         sorted(plan.participants), sorted(view.target_keys), plan.model_dump_json(), view.event_id)
-    return {op} | await _reinfer(conn, set(old_keys) | view.target_keys, settings)
+    return {op} | await _reinfer(conn, set(old_keys) | view.target_keys, settings, cache)
 
 
-async def _reinfer(conn: asyncpg.Connection, keys: set[str], settings: Settings) -> set[str]:
+async def _reinfer(conn: asyncpg.Connection, keys: set[str], settings: Settings, cache: FactCache) -> set[str]:
     """Infer again every event naming no operation at these premises; return changed operations."""
-    touched: set[str] = set()
     rows = await conn.fetch(
-        "SELECT event_id::text, operation_id, fact FROM events WHERE explicit_operation IS NULL"
+        "SELECT event_id::text, operation_id FROM events WHERE explicit_operation IS NULL"
         " AND kind IN ('inspection', 'decision', 'notification') AND premises && $1::text[]", sorted(keys))
-    for row in rows:
-        fact = fact_from_json(json.loads(row["fact"]))
-        inferred = await _infer(conn, fact, settings)
-        if inferred != row["operation_id"]:
-            await conn.execute("UPDATE events SET operation_id = $2 WHERE event_id = $1::uuid",
-                               row["event_id"], inferred)
-            touched |= {o for o in (inferred, row["operation_id"]) if o}
-    return touched
+    if not rows:
+        return set()
+    facts = await cache.get(conn, (r["event_id"] for r in rows))
+    infer = await _inferrer(conn, {p for f in facts.values() for p in f.premises}, settings)
+    moved = [(r["event_id"], r["operation_id"], infer(facts[r["event_id"]])) for r in rows]
+    moved = [(event_id, old, new) for event_id, old, new in moved if new != old]
+    if not moved:
+        return set()
+    await conn.execute(
+        "UPDATE events e SET operation_id = u.op FROM unnest($1::uuid[], $2::text[]) AS u(id, op)"
+        " WHERE e.event_id = u.id", [i for i, _, _ in moved], [new for _, _, new in moved])
+    return {o for _, old, new in moved for o in (old, new) if o}
 
 
-async def _infer(conn: asyncpg.Connection, fact: Fact, settings: Settings) -> str | None:
-    if not fact.premises:
-        return None
+async def _inferrer(conn: asyncpg.Connection, premises: set[str],
+                    settings: Settings) -> Callable[[Fact], str | None]:
+    """Inference for events at `premises`, with the plans and noisy keys there read once."""
+    if not premises:
+        return lambda fact: None
+    keys = sorted(premises)
     noisy = frozenset(r["key"] for r in await conn.fetch(
-        "SELECT key FROM noisy_keys WHERE key = ANY($1::text[])", list(fact.premises)))
+        "SELECT key FROM noisy_keys WHERE key = ANY($1::text[])", keys))
     rows = await conn.fetch("SELECT operation_id, planned_date, status, target_keys FROM operations"
-                            " WHERE target_keys && $1::text[]", list(fact.premises))
-    plans = [StoredPlan(r["operation_id"], r["planned_date"], r["status"] == "cancelled", frozenset(r["target_keys"]))
-             for r in rows]
-    return infer_operation(fact, plans, settings.inference_window_days, noisy)
+                            " WHERE target_keys && $1::text[]", keys)
+    by_key: dict[str, list[StoredPlan]] = {}
+    for r in rows:
+        plan = StoredPlan(r["operation_id"], r["planned_date"], r["status"] == "cancelled", frozenset(r["target_keys"]))
+        for key in plan.target_keys:
+            by_key.setdefault(key, []).append(plan)
+
+    def infer(fact: Fact) -> str | None:
+        plans = {p.operation_id: p for key in fact.premises for p in by_key.get(key, ())}
+        return infer_operation(fact, plans.values(), settings.inference_window_days, noisy)
+
+    return infer
 
 
-async def _track_noisy_keys(conn: asyncpg.Connection, new: list[Fact], settings: Settings) -> set[str]:
+async def _track_noisy_keys(conn: asyncpg.Connection, new: list[Fact], settings: Settings,
+                            cache: FactCache) -> set[str]:
     """Record which businesses appear at which premises; a key that passes the cap becomes
     noisy, is listed for review, and what was inferred through it is inferred again."""
     pairs = sorted({(p, f.business) for f in new if f.business for p in f.premises})
     if not pairs:
         return set()
-    await conn.executemany("INSERT INTO premises_businesses VALUES ($1, $2) ON CONFLICT DO NOTHING", pairs)
+    await conn.execute("INSERT INTO premises_businesses SELECT * FROM unnest($1::text[], $2::text[])"
+                       " ON CONFLICT DO NOTHING", [p for p, _ in pairs], [b for _, b in pairs])
     rows = await conn.fetch(
         """SELECT pb.premises_key, count(*) AS n FROM premises_businesses pb
            WHERE pb.premises_key = ANY($1::text[])
@@ -243,53 +256,96 @@ async def _track_noisy_keys(conn: asyncpg.Connection, new: list[Fact], settings:
             "INSERT INTO review_items (kind, key, detail) VALUES ('noisy_key', $1, $2) ON CONFLICT DO NOTHING",
             row["premises_key"], f"seen with {row['n']} businesses (cap {settings.noisy_cap}); "
                                  "no longer used to correlate")
-    return await _reinfer(conn, {r["premises_key"] for r in rows}, settings)
+    return await _reinfer(conn, {r["premises_key"] for r in rows}, settings, cache)
 
 
 async def rebuild_operation(conn: asyncpg.Connection, op: str, clock: Clock) -> bool:
-    """Rebuild the record of `op` from its facts; queue a change event when it changed."""
-    view = await _stored_plan_view(conn, op)
-    if view is None:
-        return False  # events wait (parked) until the plan arrives
+    """Rebuild the record of `op` from its facts as stored; queue a change event when it changed."""
+    return op in await rebuild_operations(conn, {op}, clock, FactCache())
+
+
+async def rebuild_operations(conn: asyncpg.Connection, ops: Iterable[str], clock: Clock,
+                             cache: FactCache) -> set[str]:
+    """Rebuild the records of `ops` that have a plan (the others' events wait, parked);
+    write those that changed, their dossier rows and change events; return them."""
     rows = await conn.fetch(
-        """SELECT fact FROM events WHERE operation_id = $1 AND kind <> 'plan'
-           UNION ALL
-           SELECT r.fact FROM events r JOIN events t ON r.retracts = t.event_id
-           WHERE t.operation_id = $1""", op)
-    record = summarise(view, (fact_from_json(json.loads(r["fact"])) for r in rows)).to_json()
-    encoded = json.dumps(record, sort_keys=True)
-    current = await conn.fetchval("SELECT record::text FROM operations WHERE operation_id = $1", op)
-    if current is not None and json.loads(current) == record:
-        return False
-    await conn.execute("UPDATE operations SET record = $2::jsonb, updated_at = now() WHERE operation_id = $1",
-                       op, encoded)
-    await conn.execute("DELETE FROM subject_operations WHERE operation_id = $1", op)
-    subjects = ([("business", b) for b in record["businesses"]]
-                + [("premises", p) for p in record["premises_visited"]]
-                + [("person", p) for p in record["persons"]])
-    await conn.executemany("INSERT INTO subject_operations VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                           [(kind, subject, op) for kind, subject in subjects])
-    change = {"type": "operation.record.changed", "operation_id": op, "revision": view.revision,
-              "status": record["status"], "at": clock.now().isoformat(),
-              "agencies_reporting": record["agencies_reporting"], "record": record}
-    await conn.execute("INSERT INTO record_changes (operation_id, change) VALUES ($1, $2::jsonb)",
-                       op, json.dumps(change))
-    return True
+        "SELECT operation_id, revision, plan::text, plan_event::text, target_keys, record::text FROM operations"
+        " WHERE operation_id = ANY($1::text[]) AND plan IS NOT NULL ORDER BY operation_id", sorted(set(ops)))
+    if not rows:
+        return set()
+    members: dict[str, list[str]] = {r["operation_id"]: [] for r in rows}
+    for m in await conn.fetch(
+            """SELECT operation_id, event_id::text FROM events WHERE operation_id = ANY($1::text[]) AND kind <> 'plan'
+               UNION ALL
+               SELECT t.operation_id, r.event_id::text FROM events r JOIN events t ON r.retracts = t.event_id
+               WHERE t.operation_id = ANY($1::text[])""", list(members)):
+        members[m["operation_id"]].append(m["event_id"])
+    facts = await cache.get(conn, (i for ids in members.values() for i in ids))
+    changed, updates, changes, gone, added = set(), [], [], [], []
+    for row in rows:
+        op = row["operation_id"]
+        view = PlanView(op, row["revision"], row["plan_event"], OperationPlan.model_validate_json(row["plan"]),
+                        frozenset(row["target_keys"]))
+        record = summarise(view, (facts[i] for i in members[op])).to_json()
+        old = orjson.loads(row["record"]) if row["record"] is not None else None
+        if old == record:
+            continue
+        changed.add(op)
+        updates.append((op, orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()))
+        before, after = _subjects(old), _subjects(record)
+        gone += [(kind, subject, op) for kind, subject in before - after]
+        added += [(kind, subject, op) for kind, subject in after - before]
+        changes.append((op, orjson.dumps(
+            {"type": "operation.record.changed", "operation_id": op, "revision": view.revision,
+             "status": record["status"], "at": clock.now().isoformat(),
+             "agencies_reporting": record["agencies_reporting"], "record": record}).decode()))
+    if not changed:
+        return changed
+    await conn.execute(
+        "UPDATE operations o SET record = u.record::jsonb, updated_at = now()"
+        " FROM unnest($1::text[], $2::text[]) AS u(op, record) WHERE o.operation_id = u.op",
+        [op for op, _ in updates], [r for _, r in updates])
+    if gone:
+        await conn.execute(
+            "DELETE FROM subject_operations s USING unnest($1::text[], $2::text[], $3::text[]) AS d(k, s, op)"
+            " WHERE s.subject_kind = d.k AND s.subject = d.s AND s.operation_id = d.op", *_columns(gone))
+    if added:
+        await conn.execute("INSERT INTO subject_operations SELECT * FROM unnest($1::text[], $2::text[], $3::text[])"
+                           " ON CONFLICT DO NOTHING", *_columns(added))
+    await conn.execute("INSERT INTO record_changes (operation_id, change)"
+                       " SELECT * FROM unnest($1::text[], $2::jsonb[]) ORDER BY 1",
+                       [op for op, _ in changes], [c for _, c in changes])
+    return changed
 
 
-async def _refresh_signals(conn: asyncpg.Connection, businesses: set[str], settings: Settings) -> None:
+def _columns(rows: list[tuple[str, str, str]]) -> list[list[str]]:
+    """Rows as columns, for unnest."""
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+def _subjects(record: dict[str, Any] | None) -> set[tuple[str, str]]:
+    """The dossier rows of a record: each business, premises visited and person in it."""
+    if record is None:
+        return set()
+    return ({("business", b) for b in record["businesses"]} | {("premises", p) for p in record["premises_visited"]}
+            | {("person", p) for p in record["persons"]})
+
+
+async def _refresh_signals(conn: asyncpg.Connection, businesses: set[str], settings: Settings,
+                           cache: FactCache) -> None:
     if not businesses:
         return
     rows = await conn.fetch(
-        """SELECT e.business, e.fact::text FROM events e WHERE e.business = ANY($1::text[])
+        """SELECT e.business, e.event_id::text FROM events e WHERE e.business = ANY($1::text[])
            UNION ALL
-           SELECT t.business, r.fact::text FROM events r JOIN events t ON r.retracts = t.event_id
+           SELECT t.business, r.event_id::text FROM events r JOIN events t ON r.retracts = t.event_id
            WHERE t.business = ANY($1::text[])""", sorted(businesses))
-    facts: dict[str, list[Fact]] = {b: [] for b in businesses}
+    facts = await cache.get(conn, (r["event_id"] for r in rows))
+    by_business: dict[str, list[Fact]] = {b: [] for b in businesses}
     for row in rows:
-        facts[row["business"]].append(fact_from_json(json.loads(row["fact"])))
+        by_business[row["business"]].append(facts[row["event_id"]])
     signals = {b: cross_agency_signal(b, fs, min_agencies=settings.signal_min_agencies,
-                                      window_days=settings.signal_window_days) for b, fs in facts.items()}
+                                      window_days=settings.signal_window_days) for b, fs in by_business.items()}
     gone = sorted(b for b, s in signals.items() if s is None)
     if gone:
         await conn.execute("DELETE FROM signals WHERE subject = ANY($1::text[])", gone)
@@ -301,4 +357,5 @@ async def _refresh_signals(conn: asyncpg.Connection, businesses: set[str], setti
                first_date = EXCLUDED.first_date, last_date = EXCLUDED.last_date, updated_at = now()""", found)
 
 
-__all__ = ["BatchOutcome", "Checked", "Settings", "check_records", "event_json", "store_batch"]
+__all__ = ["BatchOutcome", "Checked", "Settings", "check_records", "event_json", "rebuild_operation",
+           "rebuild_operations", "store_batch"]

@@ -26,6 +26,7 @@ up: $(STAMP) ## Start Kafka, PostgreSQL and every service (docker compose if a D
 ifeq ($(DOCKER_OK),yes)
 	@test -f .env || for v in LOS_POSTGRES_PASSWORD LOS_APP_DB_PASSWORD LOS_OWNER_DB_PASSWORD; do \
 		echo "$$v=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(18))')"; done > .env
+	$(PY) -m deploy.local compose-secrets
 	docker compose up -d --build
 else
 	$(PY) -m deploy.local up

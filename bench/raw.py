@@ -11,18 +11,20 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from deploy.local.kafka import kafka_options
+
 
 async def kafka_produce_consume(bootstrap: str, payloads: list[bytes]) -> tuple[float, float]:
     """Events/s for an idempotent producer (acks=all) and for a plain consumer."""
     topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, 6, 1)])
     finally:
         await admin.close()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5,
-                                max_batch_size=256 * 1024)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **kafka_options(bootstrap),
+                                enable_idempotence=True, linger_ms=5, max_batch_size=256 * 1024)
     await producer.start()
     try:
         start = time.perf_counter()
@@ -31,7 +33,7 @@ async def kafka_produce_consume(bootstrap: str, payloads: list[bytes]) -> tuple[
         produce_rate = len(payloads) / (time.perf_counter() - start)
     finally:
         await producer.stop()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **kafka_options(bootstrap), enable_auto_commit=False,
                                 max_partition_fetch_bytes=4 * 1024 * 1024)
     await consumer.start()
     try:
@@ -45,7 +47,7 @@ async def kafka_produce_consume(bootstrap: str, payloads: list[bytes]) -> tuple[
         consume_rate = len(payloads) / (time.perf_counter() - start)
     finally:
         await consumer.stop()
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
     await admin.start()
     try:
         await admin.delete_topics([topic])

@@ -5,7 +5,7 @@ Every way of running the system (local runner, compose, tests) creates topics fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -26,12 +26,13 @@ class TopicSpec:
     description: str = ""
     agency: str | None = None
     configs: dict[str, str] = field(default_factory=dict)
+    writers: tuple[str, ...] = ()  # Kafka principals allowed to produce here
+    readers: tuple[str, ...] = ()  # and to consume
 
     def for_cluster(self, brokers: int) -> TopicSpec:
         """The same topic on a smaller cluster: replication and min ISR capped to its size."""
         rf = min(self.replication_factor, brokers)
-        return TopicSpec(self.name, self.partitions, rf, min(self.min_insync_replicas, rf),
-                         self.cleanup_policy, self.retention_ms, self.description, self.agency)
+        return replace(self, replication_factor=rf, min_insync_replicas=min(self.min_insync_replicas, rf))
 
     @property
     def topic_configs(self) -> dict[str, str]:
@@ -45,6 +46,17 @@ class TopicSpec:
 def load_topics(path: Path = TOPICS_FILE) -> list[TopicSpec]:
     doc = yaml.safe_load(path.read_text())
     defaults = doc.get("defaults", {})
+    codes = load_agencies()
+
+    def principals(names: object, agency: str | None) -> tuple[str, ...]:
+        """`{agency}` is the topic's own agency, or every agency for a shared topic."""
+        found: list[str] = []
+        for name in names if isinstance(names, list) else []:
+            if "{agency}" not in name:
+                found.append(name)
+            else:
+                found += [name.format(agency=c.lower()) for c in ([agency] if agency else codes)]
+        return tuple(found)
 
     def spec(entry: dict[str, object], name: str, agency: str | None) -> TopicSpec:
         merged = {**defaults, **entry}
@@ -57,10 +69,12 @@ def load_topics(path: Path = TOPICS_FILE) -> list[TopicSpec]:
             retention_ms=int(merged.get("retention_ms", 604800000)),
             description=str(merged.get("description", "")),
             agency=agency,
+            writers=principals(merged.get("writers"), agency),
+            readers=principals(merged.get("readers"), agency),
         )
 
     specs = []
-    for code in load_agencies():
+    for code in codes:
         for entry in doc.get("per_agency", []):
             specs.append(spec(entry, entry["name"].format(agency=code.lower()), code))
     for entry in doc.get("topics", []):

@@ -14,6 +14,8 @@ from deploy.local.harness import (  # noqa: F401 - re-exported for the tests
     KEYS_CREATED,
     all_event_topics,
     end_offsets,
+    kafka_login,
+    kafka_options,
     produce,
     signed_bytes,
     spawn_service,
@@ -29,7 +31,7 @@ async def start_from_now(owner_url: str, db_url: str, group_id: str, bootstrap: 
 async def read_from(bootstrap: str, start: dict[tuple[str, int], int], *, expect: int,
                     timeout: float = 60.0) -> list[Any]:
     """Read records from the given positions until `expect` records (or the timeout)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **kafka_options(bootstrap))
     await consumer.start()
     records: list[Any] = []
     try:

@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from aiokafka.errors import KafkaError
 
+from deploy.access import write_compose_secrets, write_private_json
 from deploy.local.processes import LocalRunnerError
-from deploy.local.stack import LocalStack, create_topics
+from deploy.local.stack import REPO, LocalStack, apply_access, create_topics
 from deploy.topics import load_topics
+from services.common.kafka_security import ADMIN, KafkaCredentialsError, load_credentials
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 
@@ -37,7 +40,8 @@ def up(
     try:
         typer.echo("starting PostgreSQL and Kafka ...")
         env = stack.up_infra()
-        typer.echo(f"  Kafka      {env['LOS_KAFKA_BOOTSTRAP_SERVERS']}")
+        typer.echo(f"  Kafka      {env['LOS_KAFKA_BOOTSTRAP_SERVERS']}  (SASL/SCRAM logins in "
+                   f"{stack.kafka.credentials_file})")
         typer.echo(f"  PostgreSQL 127.0.0.1:{stack.postgres.port}")
         if not infra_only:
             started = stack.up_services()
@@ -107,6 +111,76 @@ def topics(
         _fail(LocalRunnerError("no Kafka given: pass --bootstrap-servers or run `make up` first"))
     created = asyncio.run(create_topics(str(bootstrap), load_topics(), brokers=None))
     typer.echo(f"created {len(created)} topics" + (": " + ", ".join(created) if created else ""))
+
+
+@app.command()
+def access(
+    bootstrap_servers: Annotated[
+        str | None, typer.Option(help="Kafka to use [default: the local stack's].")
+    ] = None,
+    credentials_file: Annotated[
+        Path | None, typer.Option(envvar="LOS_KAFKA_CREDENTIALS_FILE",
+                                  help="Every principal's password, the admin's included (JSON).")
+    ] = None,
+    state_dir: StateDir = None,
+) -> None:
+    """Create or update every principal's SCRAM login and make the ACLs those derived from
+    deploy/services.yaml and deploy/topics.yaml (also used by docker compose)."""
+    if bootstrap_servers is None:
+        stack = LocalStack(state_dir)
+        if not stack.env_file.exists():
+            _fail(LocalRunnerError("the stack has not been started here; run `make up` first"))
+        try:
+            stack.provision_kafka()
+        except (LocalRunnerError, KafkaError) as error:
+            _fail(LocalRunnerError(f"{error} (is the stack running? `up` first)"))
+        typer.echo("Kafka logins and ACLs are up to date")
+        return
+    if credentials_file is None:
+        _fail(LocalRunnerError("pass --credentials-file (or set LOS_KAFKA_CREDENTIALS_FILE)"))
+        return
+    try:
+        credentials = load_credentials(credentials_file)
+    except KafkaCredentialsError as error:
+        _fail(LocalRunnerError(str(error)))
+        return
+    created, deleted = asyncio.run(apply_access(bootstrap_servers, credentials))
+    typer.echo(f"{len(credentials) - 1} logins set; ACLs: {created} created, {deleted} deleted")
+
+
+@app.command("rotate-password")
+def rotate_password(
+    principal: Annotated[str, typer.Argument(help="The Kafka principal, e.g. coordinator or adapter-tax.")],
+    state_dir: StateDir = None,
+) -> None:
+    """Give a principal of the local stack a new random password; restart its service after."""
+    stack = LocalStack(state_dir)
+    if principal == ADMIN:
+        _fail(LocalRunnerError("the admin's password is fixed when the cluster is formatted: "
+                               "`down --purge` and `up` to change it"))
+    path = stack.kafka.credentials_file
+    try:
+        credentials = load_credentials(path)
+    except KafkaCredentialsError as error:
+        _fail(LocalRunnerError(str(error)))
+        return
+    if principal not in credentials:
+        _fail(LocalRunnerError(f"no principal {principal!r} in {path}"))
+    del credentials[principal]
+    write_private_json(path, credentials)
+    try:
+        stack.provision_kafka()  # a new password, the login updated, service files rewritten
+    except (LocalRunnerError, KafkaError) as error:  # the next `up` sets the new password
+        _fail(LocalRunnerError(f"{error} (is the stack running? `up` first)"))
+    typer.echo(f"{principal} has a new password; restart its service (`down` then `up`)")
+
+
+@app.command("compose-secrets")
+def compose_secrets(
+    folder: Annotated[Path, typer.Option(help="Where the secret files go.")] = REPO / ".state" / "compose",
+) -> None:
+    """Generate (once) the Kafka passwords docker-compose.yml mounts as secrets."""
+    typer.echo(f"Kafka secrets for compose in {write_compose_secrets(folder)}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
 """Driving the running system from outside, for tests and benchmarks: fresh databases,
-signed events produced to the real broker, services started as real processes."""
+signed events produced to the real broker, services started as real processes.
+
+Kafka is reached as the `admin` super user of the local cluster unless a principal is
+named (`kafka_options(bootstrap, "adapter-tax")`); services started with `service_env`
+run as the admin too, so tests may use any topic or consumer group."""
 
 from __future__ import annotations
 
@@ -16,12 +20,15 @@ from pathlib import Path
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from deploy.local.kafka import kafka_login as kafka_login  # re-exported for tests
+from deploy.local.kafka import kafka_options
 from deploy.local.stack import REPO
 from schemas.agencies import load_agencies
 from schemas.envelope import CONTENT_TYPE
 from schemas.events import AnyEvent, event_json, to_bytes
 from schemas.signing import sign
 from schemas.topics import events_topic
+from services.common.kafka_security import ADMIN
 from services.common.keys import ensure_agency_key
 
 KEYS_CREATED = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
@@ -66,10 +73,11 @@ def wire(events: Iterable[AnyEvent], keys_dir: Path) -> list[tuple[str, bytes, b
     return [(events_topic(e.losagency), e.partition_key, signed_bytes(e, keys_dir)) for e in events]
 
 
-async def produce(bootstrap: str, messages: Iterable[tuple[str, bytes | None, bytes | None]]) -> None:
+async def produce(bootstrap: str, messages: Iterable[tuple[str, bytes | None, bytes | None]], *,
+                  principal: str = ADMIN) -> None:
     """Send (topic, key, value) messages with an idempotent producer and wait for every ack."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5,
-                                max_batch_size=256 * 1024)
+                                max_batch_size=256 * 1024, **kafka_options(bootstrap, principal))
     await producer.start()
     try:
         futures = [await producer.send(t, v, key=k, headers=[("content-type", CONTENT_TYPE.encode())])
@@ -80,7 +88,7 @@ async def produce(bootstrap: str, messages: Iterable[tuple[str, bytes | None, by
 
 
 async def end_offsets(bootstrap: str, topics: list[str]) -> dict[tuple[str, int], int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
     await consumer.start()
     try:
         await consumer._client.force_metadata_update()  # the public API has no refresh

@@ -3,6 +3,13 @@
 One node or a three-node cluster on loopback, each node broker and controller at once.
 Storage is formatted once; a second start reuses the data, the cluster id and, when they
 are still free, the ports. A crashed run leaves only stale pid files, which are removed.
+
+Clients authenticate with SASL/SCRAM-SHA-512 and the StandardAuthorizer denies whatever no
+ACL allows. The `admin` super user (also the inter-broker login) is created when storage
+is formatted; its password and those of the other principals live in
+`<state>/kafka/credentials.json` (mode 0600). The controllers talk SASL/PLAIN among
+themselves with a static login of their own. State formatted by an older runner (without
+authentication) is recognised by its missing stamp and rebuilt.
 """
 
 from __future__ import annotations
@@ -10,13 +17,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import re
 import shutil
 import subprocess
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
+from deploy.access import CONTROLLER, SUPER_USERS, ensure_credentials, new_password, write_private_text
 from deploy.local.processes import (
     LocalRunnerError,
     free_port,
@@ -27,8 +37,19 @@ from deploy.local.processes import (
     stop_pid,
     wait_until,
 )
+from services.common.kafka_security import (
+    ADMIN,
+    MECHANISM,
+    KafkaCredentialsError,
+    KafkaLogin,
+    client_options,
+    load_credentials,
+)
 
 POM = Path(__file__).with_name("pom.xml")
+# Bumped whenever the way nodes are configured or formatted changes incompatibly: storage
+# stamped otherwise (or not at all) is rebuilt.
+SECURITY = "sasl-scram-sha-512+acls/1"
 
 LOG4J2 = """\
 status = warn
@@ -93,6 +114,36 @@ def ensure_jars(cache_dir: Path) -> Path:
     return libs
 
 
+# The local clusters this process has started or read the settings of, so that helpers given
+# only bootstrap servers (tests, benchmarks) can log in to them: bootstrap -> credentials file.
+_CREDENTIALS: dict[str, Path] = {}
+
+
+def remember_credentials(bootstrap: str, credentials_file: Path) -> None:
+    _CREDENTIALS[bootstrap] = credentials_file
+
+
+def kafka_login(bootstrap: str, principal: str = ADMIN) -> KafkaLogin | None:
+    """How to log in to the cluster at `bootstrap` as `principal` (None: no authentication).
+
+    The credentials are those of a local cluster this process knows, else the file named by
+    LOS_KAFKA_CREDENTIALS_FILE (a sourced stack.env, compose's init containers)."""
+    known = _CREDENTIALS.get(bootstrap)
+    path = known or (Path(os.environ["LOS_KAFKA_CREDENTIALS_FILE"])
+                     if os.environ.get("LOS_KAFKA_CREDENTIALS_FILE") else None)
+    if path is None:
+        return None
+    password = load_credentials(path).get(principal)
+    if password is None:
+        raise KafkaCredentialsError(f"{path} holds no password for Kafka principal {principal!r}")
+    return KafkaLogin(principal, password)
+
+
+def kafka_options(bootstrap: str, principal: str = ADMIN) -> dict[str, Any]:
+    """aiokafka keyword arguments for `kafka_login(bootstrap, principal)`."""
+    return client_options(kafka_login(bootstrap, principal))
+
+
 @dataclass
 class KafkaNode:
     node_id: int
@@ -110,20 +161,42 @@ class KafkaCluster:
         self.cache_dir = cache_dir
         self.size = size
         self.meta_file = self.root / "cluster.json"
+        self.credentials_file = self.root / "credentials.json"
+        self.controller_secret = self.root / "controller.secret"
 
     # --- state ---------------------------------------------------------------------------
-    def _load(self) -> tuple[str, list[KafkaNode]] | None:
+    def _meta(self) -> dict[str, Any] | None:
         try:
             data = json.loads(self.meta_file.read_text())
         except (OSError, ValueError):
             return None
+        return data if isinstance(data, dict) else None
+
+    def _load(self) -> tuple[str, list[KafkaNode]] | None:
+        data = self._meta()
+        if data is None or data.get("security") != SECURITY:
+            return None
         return data["cluster_id"], [KafkaNode(**n) for n in data["nodes"]]
+
+    def is_outdated(self) -> bool:
+        """Storage formatted by an older runner (no authentication, say): it must be rebuilt."""
+        data = self._meta()
+        return data is not None and data.get("security") != SECURITY
 
     def _save(self, cluster_id: str, nodes: list[KafkaNode]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.meta_file.write_text(
-            json.dumps({"cluster_id": cluster_id, "nodes": [asdict(n) for n in nodes]}, indent=2)
-        )
+        self.meta_file.write_text(json.dumps(
+            {"cluster_id": cluster_id, "security": SECURITY, "nodes": [asdict(n) for n in nodes]}, indent=2))
+
+    def _password(self, principal: str) -> str:
+        try:
+            return load_credentials(self.credentials_file)[principal]
+        except (KafkaCredentialsError, KeyError) as error:
+            raise LocalRunnerError(f"the Kafka password of {principal!r} is lost ({error}); "
+                                   "delete the state folder to start afresh") from error
+
+    def admin_options(self) -> dict[str, Any]:
+        return client_options(KafkaLogin(ADMIN, self._password(ADMIN)))
 
     def node_dir(self, node: KafkaNode) -> Path:
         return self.root / f"node-{node.node_id}"
@@ -136,8 +209,9 @@ class KafkaCluster:
 
     @property
     def nodes(self) -> list[KafkaNode]:
-        loaded = self._load()
-        return loaded[1] if loaded else []
+        """The nodes on record (of an outdated cluster too, so that it can be stopped)."""
+        data = self._meta()
+        return [KafkaNode(**n) for n in data["nodes"]] if data else []
 
     @property
     def bootstrap_servers(self) -> str:
@@ -151,19 +225,21 @@ class KafkaCluster:
         """Start every node that is not running; return the bootstrap servers."""
         java = check_java()
         libs = ensure_jars(self.cache_dir)
-        loaded = self._load()
+        loaded = self._load()  # None as well for an outdated cluster
         if loaded is not None and len(loaded[1]) != self.size:
-            self.destroy()  # a cluster of another size was here: start afresh
-            loaded = None
+            loaded = None  # a cluster of another size was here
         if loaded is None:
-            shutil.rmtree(self.root, ignore_errors=True)
+            self.destroy()  # nothing usable here: start afresh
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             nodes = [KafkaNode(i + 1, free_port(), free_port()) for i in range(self.size)]
+            ensure_credentials(self.credentials_file, [ADMIN])
+            write_private_text(self.controller_secret, new_password())
         else:
             cluster_id, nodes = loaded
         running = {n.node_id for n in self.running_nodes()} if loaded else set()
         stopped = [n for n in nodes if n.node_id not in running]
         if not stopped:
+            remember_credentials(self.bootstrap_servers, self.credentials_file)
             self.wait_ready()
             return self.bootstrap_servers
         if not running and not all(
@@ -172,6 +248,7 @@ class KafkaCluster:
             # Ports were taken while we were down: all nodes are stopped, so move them all.
             nodes = [KafkaNode(n.node_id, free_port(), free_port()) for n in nodes]
         self._save(cluster_id, nodes)
+        remember_credentials(self.bootstrap_servers, self.credentials_file)
         for node in nodes:
             self._write_config(node, nodes)
         for node in stopped:
@@ -207,18 +284,45 @@ class KafkaCluster:
 
     # --- internals -----------------------------------------------------------------------
     def _write_config(self, node: KafkaNode, nodes: list[KafkaNode]) -> None:
+        props = self.node_properties(node, nodes, admin_password=self._password(ADMIN),
+                                     controller_password=self.controller_secret.read_text().strip())
+        directory = self.node_dir(node)
+        directory.mkdir(parents=True, exist_ok=True)
+        write_private_text(directory / "server.properties",  # it holds passwords
+                           "".join(f"{k}={v}\n" for k, v in props.items()))
+        (directory / "log4j2.properties").write_text(LOG4J2)
+
+    def node_properties(self, node: KafkaNode, nodes: list[KafkaNode], *, admin_password: str,
+                        controller_password: str) -> dict[str, object]:
+        """The server.properties of one node."""
         n = len(nodes)
         voters = ",".join(f"{x.node_id}@127.0.0.1:{x.controller_port}" for x in nodes)
         rf, isr = min(3, n), min(2, n)
-        props = {
+        controller = controller_password
+        return {
             "process.roles": "broker,controller",
             "node.id": node.node_id,
             "controller.quorum.voters": voters,
-            "listeners": f"PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{node.port}",
+            "listeners": f"CLIENT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
+            "advertised.listeners": f"CLIENT://127.0.0.1:{node.port}",
             "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name": "CLIENT",
+            "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+            # clients and brokers: SCRAM users stored in the cluster metadata
+            "sasl.enabled.mechanisms": MECHANISM,
+            "sasl.mechanism.inter.broker.protocol": MECHANISM,
+            f"listener.name.client.{MECHANISM.lower()}.sasl.jaas.config":
+                f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{ADMIN}" '
+                f'password="{admin_password}";',
+            # controllers: SCRAM needs the metadata they serve, so a static PLAIN login
+            "sasl.mechanism.controller.protocol": "PLAIN",
+            "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+            "listener.name.controller.plain.sasl.jaas.config":
+                f'org.apache.kafka.common.security.plain.PlainLoginModule required username="{CONTROLLER}" '
+                f'password="{controller}" user_{CONTROLLER}="{controller}";',
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "allow.everyone.if.no.acl.found": "false",
+            "super.users": SUPER_USERS,
             "log.dirs": self.node_dir(node) / "data",
             "num.partitions": 6,
             "auto.create.topics.enable": "false",
@@ -234,12 +338,6 @@ class KafkaCluster:
             "group.initial.rebalance.delay.ms": 0,
             "message.max.bytes": 1048588,
         }
-        directory = self.node_dir(node)
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / "server.properties").write_text(
-            "".join(f"{k}={v}\n" for k, v in props.items())
-        )
-        (directory / "log4j2.properties").write_text(LOG4J2)
 
     def _format(self, java: str, libs: Path, cluster_id: str, node: KafkaNode) -> None:
         directory = self.node_dir(node)
@@ -247,8 +345,9 @@ class KafkaCluster:
             return
         result = subprocess.run(
             [java, "-cp", f"{libs}/*", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}",
-             "kafka.tools.StorageTool", "format", "-t", cluster_id,
-             "-c", str(directory / "server.properties")],
+             "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}",  # an id may start with -
+             "-c", str(directory / "server.properties"),
+             "--add-scram", f"{MECHANISM}=[name={ADMIN},password={self._password(ADMIN)}]"],
             capture_output=True, text=True,
         )
         if result.returncode != 0:
@@ -280,7 +379,7 @@ class KafkaCluster:
         from aiokafka.admin import AIOKafkaAdminClient  # the runner's venv has it
 
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers,
-                                    request_timeout_ms=5000)
+                                    request_timeout_ms=5000, **self.admin_options())
         try:
             await admin.start()
             cluster = await admin.describe_cluster()

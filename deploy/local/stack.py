@@ -8,21 +8,25 @@ connection settings are written to `<state>/stack.env` so services, tests and pe
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import yaml
-
-from deploy.local.kafka import KafkaCluster
+from deploy.access import acl_bindings, ensure_credentials, principals, service_credentials, write_private_json
+from deploy.kafka_admin import AclBinding, KafkaAdminError, describe_acls, sync_acls, upsert_scram_users
+from deploy.local.kafka import KafkaCluster, kafka_options, remember_credentials
 from deploy.local.postgres import OWNER, PostgresServer
 from deploy.local.processes import free_port, port_is_free, read_pid, spawn, stop_pid
+from deploy.services import ServiceSpec, load_services
 from deploy.topics import TopicSpec, load_topics
+from services.common.kafka_security import ADMIN
+
+__all__ = ["REPO", "LocalStack", "ServiceSpec", "apply_access", "create_topics", "load_services", "provision"]
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICES_FILE = REPO / "deploy" / "services.yaml"
 
 
 def default_state_dir() -> Path:
@@ -33,27 +37,11 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("LOS_CACHE_DIR", REPO / ".cache"))
 
 
-@dataclass(frozen=True)
-class ServiceSpec:
-    name: str
-    module: str
-    env: tuple[str, ...]
-    description: str = ""
-
-
-def load_services(path: Path = SERVICES_FILE) -> list[ServiceSpec]:
-    doc = yaml.safe_load(path.read_text())
-    return [
-        ServiceSpec(name, entry["module"], tuple(entry.get("env", [])), entry.get("description", ""))
-        for name, entry in doc["services"].items()
-    ]
-
-
 async def create_topics(bootstrap: str, specs: list[TopicSpec], brokers: int | None) -> list[str]:
     """Create the topics that are missing; return their names. `brokers=None` asks the cluster."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options(bootstrap))
     await admin.start()
     try:
         if brokers is None:
@@ -70,6 +58,74 @@ async def create_topics(bootstrap: str, specs: list[TopicSpec], brokers: int | N
         await admin.close()
 
 
+async def apply_access(bootstrap: str, credentials: dict[str, str]) -> tuple[int, int]:
+    """Give every principal of `credentials` its SCRAM login and make the ACLs those derived
+    from the deploy files (deploy/access.py); returns how many rules were created and deleted.
+    The admin logs in with its entry of `credentials` and keeps the login it was formatted with."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from services.common.kafka_security import KafkaLogin, client_options
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap,
+                                **client_options(KafkaLogin(ADMIN, credentials[ADMIN])))
+    await admin.start()
+    try:
+        users = {p: pw for p, pw in credentials.items() if p != ADMIN}
+        await upsert_scram_users(admin, users)
+        desired = acl_bindings()
+        created, deleted = await sync_acls(admin, desired, managed={f"User:{p}" for p in credentials})
+        await _until_applied(admin, bootstrap, users, desired)
+        return len(created), len(deleted)
+    finally:
+        await admin.close()
+
+
+async def _until_applied(admin: Any, bootstrap: str, users: dict[str, str], desired: set[AclBinding],
+                         timeout: float = 60.0) -> None:
+    """The controller has committed the logins and rules; the broker applies them a moment
+    later. Wait until it has: a login works and every rule is listed (each was one batch)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.errors import KafkaError
+
+    from services.common.kafka_security import KafkaLogin, client_options
+
+    probe = max(users, default=None)
+    deadline = asyncio.get_running_loop().time() + timeout
+    quiet = logging.getLogger("aiokafka")  # a refused login before the broker caught up is expected
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        while True:
+            try:
+                if probe is not None:
+                    client = AIOKafkaAdminClient(bootstrap_servers=bootstrap,
+                                                 **client_options(KafkaLogin(probe, users[probe])))
+                    try:
+                        await client.start()
+                    finally:
+                        await client.close()
+                if desired <= await describe_acls(admin):
+                    return
+            except KafkaError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise KafkaAdminError(f"the broker at {bootstrap} did not apply the logins and ACLs "
+                                      f"in {timeout:.0f}s")
+            await asyncio.sleep(0.2)
+    finally:
+        quiet.setLevel(level)
+
+
+async def provision(cluster: KafkaCluster) -> dict[str, str]:
+    """A started local cluster made ready for the system: the declared topics, a password
+    for every principal (kept in the cluster's credentials file), their logins and ACLs."""
+    credentials = ensure_credentials(cluster.credentials_file, principals())
+    remember_credentials(cluster.bootstrap_servers, cluster.credentials_file)  # for create_topics
+    await create_topics(cluster.bootstrap_servers, load_topics(), cluster.size)
+    await apply_access(cluster.bootstrap_servers, credentials)
+    return credentials
+
+
 class LocalStack:
     def __init__(self, state_dir: Path | None = None, cache_dir: Path | None = None,
                  kafka_nodes: int = 1) -> None:
@@ -81,12 +137,21 @@ class LocalStack:
 
     # --- infrastructure -------------------------------------------------------------------
     def up_infra(self) -> dict[str, str]:
+        if self.kafka.is_outdated():
+            # Kafka without authentication: its data, the database built from it, the outboxes
+            # and keys belong together, so all of it starts afresh, as in a clean checkout.
+            print(f"{self.state_dir} was made by an older runner (Kafka without authentication); "
+                  "starting afresh", file=sys.stderr)
+            self.purge()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         database_url = self.postgres.start()
         bootstrap = self.kafka.start()
-        asyncio.run(create_topics(bootstrap, load_topics(), self.kafka.size))
+        self.provision_kafka()
         env = {
             "LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            # people, tests and benchmarks act as the admin; services get their own principal
+            "LOS_KAFKA_USERNAME": ADMIN,
+            "LOS_KAFKA_CREDENTIALS_FILE": str(self.kafka.credentials_file),
             "LOS_DATABASE_URL": database_url,
             "LOS_DATABASE_OWNER_URL": self.postgres.url(OWNER),
             "LOS_POSTGRES_SUPERUSER_URL": self.postgres.superuser_url,
@@ -102,6 +167,24 @@ class LocalStack:
         os.chmod(self.env_file, 0o600)
         return env
 
+    def provision_kafka(self) -> None:
+        """Topics, logins and ACLs (again: idempotent), and each service's own password file."""
+        credentials = asyncio.run(provision(self.kafka))
+        for name, own in service_credentials(credentials).items():
+            write_private_json(self.service_credentials_file(name), own)
+
+    def service_credentials_file(self, service: str) -> Path:
+        return self.kafka.root / "services" / f"{service}.json"
+
+    def service_env(self, service: ServiceSpec) -> dict[str, str]:
+        """The Kafka identity a service runs with: its own principal and password file; the
+        adapter gateway names no principal, it takes each agency's from its file."""
+        if service.kafka_principal is None:
+            return {}
+        single = "{agency}" not in service.kafka_principal
+        return {"LOS_KAFKA_USERNAME": service.kafka_principal if single else "", "LOS_KAFKA_PASSWORD": "",
+                "LOS_KAFKA_CREDENTIALS_FILE": str(self.service_credentials_file(service.name))}
+
     def _console_port(self) -> int:
         """The port used before (a running console keeps it), else 8080 when free, else any."""
         previous = self.env().get("LOS_CONSOLE_PORT")
@@ -115,6 +198,8 @@ class LocalStack:
             for line in self.env_file.read_text().splitlines():
                 key, _, value = line.removeprefix("export ").partition("=")
                 env[key] = value.strip("'")
+        if env.get("LOS_KAFKA_BOOTSTRAP_SERVERS") and env.get("LOS_KAFKA_CREDENTIALS_FILE"):
+            remember_credentials(env["LOS_KAFKA_BOOTSTRAP_SERVERS"], Path(env["LOS_KAFKA_CREDENTIALS_FILE"]))
         return env
 
     # --- services -------------------------------------------------------------------------
@@ -130,7 +215,7 @@ class LocalStack:
             pid_file, log_file = self._service_files(service.name)
             if read_pid(pid_file) is None:
                 spawn([sys.executable, "-m", service.module], pid_file=pid_file,
-                      log_file=log_file, env=env, cwd=REPO)
+                      log_file=log_file, env={**env, **self.service_env(service)}, cwd=REPO)
                 started.append(service.name)
         return started
 

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from schemas.topics import AUDIT_CHECKPOINTS
 from services.audit.chain import Checkpoint, sign_checkpoint
 from services.audit.store import MAIN, head
+from services.common.kafka_security import KafkaLogin, client_options
 
 SIGNER = "COORDINATOR"  # the key registry's name for the coordinator's own signing keys
 
@@ -35,8 +36,9 @@ async def make_checkpoint(conn: asyncpg.Connection, key: Ed25519PrivateKey, key_
     return checkpoint
 
 
-async def publish(bootstrap: str, checkpoint: Checkpoint, topic: str = AUDIT_CHECKPOINTS) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+async def publish(bootstrap: str, checkpoint: Checkpoint, topic: str = AUDIT_CHECKPOINTS, *,
+                  login: KafkaLogin | None = None) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, **client_options(login))
     await producer.start()
     try:
         await producer.send_and_wait(topic, json.dumps(checkpoint.to_json()).encode(),
@@ -45,9 +47,10 @@ async def publish(bootstrap: str, checkpoint: Checkpoint, topic: str = AUDIT_CHE
         await producer.stop()
 
 
-async def read_published(bootstrap: str, topic: str = AUDIT_CHECKPOINTS, timeout_ms: int = 3000) -> list[Checkpoint]:
+async def read_published(bootstrap: str, topic: str = AUDIT_CHECKPOINTS, timeout_ms: int = 3000, *,
+                         login: KafkaLogin | None = None) -> list[Checkpoint]:
     """Every checkpoint on the topic, as an agency holding copies would read them."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options(login))
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(topic)

@@ -51,7 +51,8 @@ def verify(
         conn = await _connect(settings)
         try:
             total = await conn.fetchval("SELECT count(*) FROM audit_log")
-            published = await read_published(settings.kafka_bootstrap_servers) if checkpoints else []
+            published = (await read_published(settings.kafka_bootstrap_servers, login=settings.kafka_login())
+                         if checkpoints else [])
             with Progress(TextColumn("verifying"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                           TimeRemainingColumn(), console=console) as progress:
                 task = progress.add_task("chain", total=total)

@@ -29,7 +29,8 @@ async def checkpoint_once(pool: asyncpg.Pool, settings: AuditSettings) -> int | 
         checkpoint = await make_checkpoint(conn, key, key_id, at=now)
         if checkpoint is None:
             return None
-        await publish(settings.kafka_bootstrap_servers, checkpoint)  # before commit: at least once
+        await publish(settings.kafka_bootstrap_servers, checkpoint,
+                      login=settings.kafka_login())  # before commit: at least once
     log.info("checkpoint at entry %d published", checkpoint.seq)
     return checkpoint.seq
 

@@ -7,10 +7,21 @@ Services subclass `LosSettings` and pass the instance down; nothing deeper reads
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.common.kafka_security import (
+    KafkaCredentialsError,
+    KafkaLogin,
+    broker_security,
+    client_options,
+    load_credentials,
+)
+
+if TYPE_CHECKING:
+    from faststream.security import SASLScram512
 
 
 class LosSettings(BaseSettings):
@@ -18,6 +29,12 @@ class LosSettings(BaseSettings):
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", description="Kafka brokers, comma-separated.")
+    kafka_username: str | None = Field(
+        default=None, description="This process's Kafka principal (SASL/SCRAM-SHA-512); unset: no authentication.")
+    kafka_password: SecretStr | None = Field(
+        default=None, description="Its password [default: its entry in the credentials file].")
+    kafka_credentials_file: Path | None = Field(
+        default=None, description="JSON of principal -> password; the adapter gateway takes each agency's here.")
     keys_dir: Path = Field(default=Path(".state/local/keys"),
                            description="Key registry and private keys (see services.common.keys).")
     pseudonym_key_file: Path = Field(default=Path(".state/local/keys/pseudonym.key"),
@@ -26,3 +43,33 @@ class LosSettings(BaseSettings):
         default="none", description="Where traces go.")
     metrics_port: int | None = Field(
         default=None, description="Serve Prometheus metrics on 127.0.0.1:<port> (off when unset).")
+
+    @field_validator("kafka_username", "kafka_password", "kafka_credentials_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def kafka_login(self, principal: str | None = None) -> KafkaLogin | None:
+        """The Kafka login of `principal` [default: this process's own]; None without authentication.
+
+        The password is LOS_KAFKA_PASSWORD for this process's own principal, else the
+        principal's entry in the credentials file."""
+        name = principal or self.kafka_username
+        if not name:
+            return None
+        if name == self.kafka_username and self.kafka_password is not None:
+            return KafkaLogin(name, self.kafka_password.get_secret_value())
+        if self.kafka_credentials_file is not None:
+            password = load_credentials(self.kafka_credentials_file).get(name)
+            if password is not None:
+                return KafkaLogin(name, password)
+        raise KafkaCredentialsError(f"no Kafka password for {name!r}: set LOS_KAFKA_PASSWORD or add it "
+                                    "to the file named by LOS_KAFKA_CREDENTIALS_FILE")
+
+    def kafka_client_options(self, principal: str | None = None) -> dict[str, Any]:
+        """aiokafka keyword arguments for `kafka_login(principal)`."""
+        return client_options(self.kafka_login(principal))
+
+    def kafka_broker_security(self) -> SASLScram512 | None:
+        """FastStream's `KafkaBroker(security=...)` for this process's own login."""
+        return broker_security(self.kafka_login())

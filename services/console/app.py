@@ -121,10 +121,10 @@ def create_app(settings: ConsoleSettings, *, source: Source | None = None,
         log.warning("the development identity provider is enabled: anyone can sign in as anyone")
 
     async def kafka_publisher() -> Publisher:
-        return await KafkaPublisher.start(settings.kafka_bootstrap_servers)
+        return await KafkaPublisher.start(settings.kafka_bootstrap_servers, login=settings.kafka_login())
 
     async def kafka_checkpoints() -> list[Checkpoint]:
-        return await asyncio.wait_for(read_published(settings.kafka_bootstrap_servers),
+        return await asyncio.wait_for(read_published(settings.kafka_bootstrap_servers, login=settings.kafka_login()),
                                       settings.console_checkpoint_timeout_seconds)
 
     console = Console(

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 from schemas.events import OperationPlannedV1, new_event
 from schemas.operation import OperationPlan
 from services.adapters.sdk.pipeline import Signer
+from services.common.kafka_security import KafkaLogin, client_options
 from services.common.keys import active_key_id, ensure_agency_key
 from services.console.ports import Publisher
 
@@ -28,9 +29,9 @@ class KafkaPublisher:
         self.producer = producer
 
     @classmethod
-    async def start(cls, bootstrap: str) -> KafkaPublisher:
+    async def start(cls, bootstrap: str, *, login: KafkaLogin | None = None) -> KafkaPublisher:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all",
-                                    client_id="los-console")
+                                    client_id="los-console", **client_options(login))
         await producer.start()
         return cls(producer)
 

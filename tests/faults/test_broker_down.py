@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from deploy.local.kafka import KafkaCluster
-from deploy.local.stack import REPO, create_topics
-from deploy.topics import load_topics
+from deploy.local.stack import REPO, provision
 from services.adapters.simulator import generate_campaign
 from tests.conftest import Database, Infra
 from tests.e2e.test_coordinator_campaign import PSEUDONYM_KEY, check_truth, coordinator_env, messages, settled
@@ -29,12 +28,13 @@ async def test_a_broker_stopping_mid_stream_loses_nothing(
     cluster = KafkaCluster(state, REPO / ".cache", size=3)
     try:
         bootstrap = await asyncio.to_thread(cluster.start)
-        await create_topics(bootstrap, load_topics(), 3)
+        await provision(cluster)
         campaign = generate_campaign(17, pseudonym_key=PSEUDONYM_KEY)
         keys, group = tmp_path / "keys", f"coordinator-{unique}"
         await start_from_now(database.owner_url, database.app_url, group, bootstrap, all_event_topics())
         stream = messages(campaign.events, keys)
-        env = {**coordinator_env(infra, database, keys, group, batch=50), "LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+        env = {**coordinator_env(infra, database, keys, group, batch=50), "LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+               "LOS_KAFKA_CREDENTIALS_FILE": str(cluster.credentials_file)}  # this cluster's admin
         proc = spawn_service("services.coordinator", env, tmp_path / "coordinator.log")
         try:
             third = len(stream) // 3

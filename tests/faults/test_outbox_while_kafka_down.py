@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from deploy.local.kafka import KafkaCluster
-from deploy.local.stack import REPO, create_topics
+from deploy.local.stack import REPO, provision
 from deploy.topics import load_topics
 from services.adapters.outbox_status import unsent_counts
 from services.adapters.sdk.mapping import MappingContext
@@ -30,7 +30,7 @@ async def test_events_wait_in_the_outbox_while_kafka_is_down_and_all_arrive_afte
     kafka = KafkaCluster(state, REPO / ".cache")
     try:
         bootstrap = await asyncio.to_thread(kafka.start)
-        await create_topics(bootstrap, load_topics(), 1)
+        await provision(kafka)  # topics, and each agency's Kafka principal
         await asyncio.to_thread(kafka.stop)  # the broker is down before the agency exports
 
         campaign = generate_campaign(13, pseudonym_key=KEY)
@@ -39,7 +39,8 @@ async def test_events_wait_in_the_outbox_while_kafka_is_down_and_all_arrive_afte
         exported = write_native(campaign, tmp_path / "export", ctx, canonical=False)
         tax_files = [f for f in exported.files if format_of(f) == "tax-personalliggare"]
         (tmp_path / "pseudonym.key").write_bytes(KEY)
-        env = {"LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "LOS_KEYS_DIR": str(tmp_path / "keys"),
+        env = {"LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "LOS_KAFKA_CREDENTIALS_FILE": str(kafka.credentials_file),
+               "LOS_KEYS_DIR": str(tmp_path / "keys"),
                "LOS_PSEUDONYM_KEY_FILE": str(tmp_path / "pseudonym.key"),
                "LOS_ADAPTER_SPOOL_DIR": str(tmp_path / "spool"), "LOS_ADAPTER_DROP_DIR": str(tmp_path / "drop"),
                "LOS_ADAPTER_POLL_SECONDS": "0.2"}

@@ -11,6 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from deploy.local.kafka import kafka_options
 from deploy.local.processes import pid_alive, port_answers, read_pid, wait_until
 from deploy.local.stack import REPO, LocalStack
 from deploy.topics import load_topics
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 
 async def test_every_declared_topic_exists_with_its_partitions(infra: Infra) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=infra.bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.bootstrap_servers, **kafka_options(infra.bootstrap_servers))
     await admin.start()
     try:
         described = await admin.describe_topics([t.name for t in load_topics()])
@@ -33,13 +34,15 @@ async def test_every_declared_topic_exists_with_its_partitions(infra: Infra) -> 
 
 async def test_an_acknowledged_message_can_be_read_back(infra: Infra, unique: str) -> None:
     topic = "los.coordinator.dlq"
-    producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap_servers, enable_idempotence=True)
+    producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap_servers, enable_idempotence=True,
+                                **kafka_options(infra.bootstrap_servers))
     await producer.start()
     try:
         meta = await producer.send_and_wait(topic, f"ping-{unique}".encode(), key=b"k")
     finally:
         await producer.stop()
-    consumer = AIOKafkaConsumer(bootstrap_servers=infra.bootstrap_servers, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=infra.bootstrap_servers, enable_auto_commit=False,
+                                **kafka_options(infra.bootstrap_servers))
     await consumer.start()
     try:
         from aiokafka import TopicPartition

@@ -81,7 +81,7 @@ def read_xml_records(path: Path, tag: str) -> Iterator[tuple[int, ElementTree.El
     expat_parser.StartElementHandler = start
     try:
         expat_parser.Parse(data, True)
-    except expat.ExpatError as error:
+    except (expat.ExpatError, LookupError, ValueError) as error:  # LookupError: an unknown declared encoding
         raise FieldError("-", f"the file is not well-formed XML: {error}") from error
     root = ElementTree.fromstring(data)
     for line, element in zip(lines, root.iter(tag), strict=True):

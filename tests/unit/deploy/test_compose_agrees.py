@@ -8,7 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from deploy.local.stack import REPO, load_services
+from deploy.access import SUPER_USERS
+from deploy.local.kafka import KafkaCluster, KafkaNode
+from deploy.local.stack import REPO, LocalStack, load_services
 from deploy.topics import load_topics
 
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -22,7 +24,7 @@ def test_every_local_service_is_in_compose_with_the_same_module() -> None:
 
 
 def test_compose_runs_no_service_the_local_runner_does_not() -> None:
-    infrastructure = {"kafka", "postgres", "topics", "otel-collector"}
+    infrastructure = {"kafka-format", "kafka", "kafka-access", "postgres", "topics", "otel-collector"}
     assert set(COMPOSE["services"]) - infrastructure == set(LOCAL_SERVICES)
 
 
@@ -67,3 +69,65 @@ def test_dockerfile_copies_every_top_level_package() -> None:
     for package in ("schemas", "services", "deploy"):
         assert f"COPY {package} {package}" in dockerfile
     assert Path(REPO / "requirements.txt").exists()
+
+
+# --- Kafka authentication and authorisation ------------------------------------------------
+def _property(variable: str) -> str:
+    """The property an apache/kafka image variable becomes: _ is ., __ is _, ___ is -."""
+    name = variable.removeprefix("KAFKA_").replace("___", "-").replace("__", "\0").replace("_", ".")
+    return name.replace("\0", "_").lower()
+
+
+SECURITY_PROPERTIES = ("listener.security.protocol.map", "inter.broker.listener.name", "controller.listener.names",
+                       "sasl.enabled.mechanisms", "sasl.mechanism.inter.broker.protocol",
+                       "sasl.mechanism.controller.protocol", "listener.name.controller.sasl.enabled.mechanisms",
+                       "authorizer.class.name", "allow.everyone.if.no.acl.found", "super.users")
+
+
+def test_compose_secures_kafka_as_the_local_runner_does(tmp_path: Path) -> None:
+    compose = {_property(k): str(v) for k, v in COMPOSE["services"]["kafka"]["environment"].items()
+               if k.startswith("KAFKA_")}
+    node = KafkaNode(1, 9092, 9093)
+    local = {k: str(v) for k, v in KafkaCluster(tmp_path, tmp_path).node_properties(
+        node, [node], admin_password="a", controller_password="c").items()}
+    for name in SECURITY_PROPERTIES:
+        assert compose.get(name) == local[name], name
+    assert local["allow.everyone.if.no.acl.found"] == "false"
+    assert local["super.users"] == SUPER_USERS
+    assert "java.security.auth.login.config=/run/secrets/kafka-jaas" in \
+        COMPOSE["services"]["kafka"]["environment"]["KAFKA_OPTS"]
+
+
+def test_compose_formats_the_admin_login_and_applies_the_derived_acls() -> None:
+    assert "--add-scram" in COMPOSE["services"]["kafka-format"]["command"][0]
+    assert COMPOSE["services"]["kafka"]["depends_on"]["kafka-format"]["condition"] == \
+        "service_completed_successfully"
+    assert COMPOSE["services"]["kafka-access"]["command"][:4] == ["python", "-m", "deploy.local", "access"]
+    for name in LOCAL_SERVICES:
+        assert COMPOSE["services"][name]["depends_on"]["kafka-access"]["condition"] == \
+            "service_completed_successfully", name
+
+
+def test_every_service_logs_in_as_its_own_principal_in_both(tmp_path: Path) -> None:
+    stack = LocalStack(tmp_path)
+    for name, spec in LOCAL_SERVICES.items():
+        assert spec.kafka_principal, f"{name} has no Kafka principal in deploy/services.yaml"
+        service = COMPOSE["services"][name]
+        env, local = service["environment"], stack.service_env(spec)
+        single = "{agency}" not in spec.kafka_principal
+        assert env.get("LOS_KAFKA_USERNAME") == (spec.kafka_principal if single else None), name
+        assert local["LOS_KAFKA_USERNAME"] == (spec.kafka_principal if single else ""), name
+        secret = f"kafka-{name}"
+        assert env["LOS_KAFKA_CREDENTIALS_FILE"] == f"/run/secrets/{secret}", name
+        assert service["secrets"] == [secret], f"{name} must see its own Kafka password only"
+        assert COMPOSE["secrets"][secret]["file"] == f"./.state/compose/kafka/services/{name}.json"
+        assert local["LOS_KAFKA_CREDENTIALS_FILE"] == str(stack.service_credentials_file(name))
+
+
+def test_the_compose_secret_files_are_the_ones_compose_secrets_writes(tmp_path: Path) -> None:
+    from deploy.access import write_compose_secrets
+
+    folder = write_compose_secrets(tmp_path / ".state" / "compose")
+    for secret in COMPOSE["secrets"].values():
+        assert (tmp_path / secret["file"]).exists(), secret["file"]
+    assert folder.stat().st_mode & 0o077 == 0, "the secrets folder is its owner's only"

@@ -1,0 +1,41 @@
+"""The declarative service list (`deploy/services.yaml`): what the local runner starts and
+compose declares, with each service's Kafka principal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from schemas.agencies import load_agencies
+
+SERVICES_FILE = Path(__file__).with_name("services.yaml")
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    module: str
+    env: tuple[str, ...]
+    description: str = ""
+    kafka_principal: str | None = None  # may hold `{agency}`: one principal per agency
+    kafka_groups: tuple[str, ...] = ()  # consumer-group name prefixes, same expansion
+
+    def principals(self) -> dict[str, tuple[str, ...]]:
+        """Each Kafka principal of this service and its group prefixes."""
+        if self.kafka_principal is None:
+            return {}
+        if "{agency}" not in self.kafka_principal:
+            return {self.kafka_principal: self.kafka_groups}
+        return {self.kafka_principal.format(agency=code.lower()):
+                tuple(g.format(agency=code.lower()) for g in self.kafka_groups) for code in load_agencies()}
+
+
+def load_services(path: Path = SERVICES_FILE) -> list[ServiceSpec]:
+    doc = yaml.safe_load(path.read_text())
+    return [
+        ServiceSpec(name, entry["module"], tuple(entry.get("env", [])), entry.get("description", ""),
+                    entry.get("kafka", {}).get("principal"), tuple(entry.get("kafka", {}).get("groups", [])))
+        for name, entry in doc["services"].items()
+    ]

@@ -1,0 +1,62 @@
+"""Who a process is on Kafka: SASL/SCRAM-SHA-512 logins and the client options they become.
+
+Every Kafka client of the system is built from a `KafkaLogin` (or none, for a broker without
+authentication). The broker's ACLs then decide what that principal may do; see
+docs/security.md for the principals and their rights.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from faststream.security import SASLScram512
+
+MECHANISM = "SCRAM-SHA-512"
+ADMIN = "admin"
+
+
+class KafkaCredentialsError(ValueError):
+    """The Kafka credentials configured for this process are missing or unreadable."""
+
+
+@dataclass(frozen=True)
+class KafkaLogin:
+    username: str
+    password: str = field(repr=False)
+
+
+def adapter_principal(agency: str) -> str:
+    """The principal of an agency's adapter: it alone may write the agency's events topic."""
+    return f"adapter-{agency.lower()}"
+
+
+def load_credentials(path: Path) -> dict[str, str]:
+    """A credentials file: a JSON object of principal -> password (keep it private)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise KafkaCredentialsError(f"cannot read the Kafka credentials file {path}: {error}") from error
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise KafkaCredentialsError(f"{path} must hold a JSON object of principal -> password")
+    return {str(k): v for k, v in data.items()}
+
+
+def client_options(login: KafkaLogin | None) -> dict[str, Any]:
+    """Keyword arguments for aiokafka's producer, consumer and admin client."""
+    if login is None:
+        return {}
+    return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": MECHANISM,
+            "sasl_plain_username": login.username, "sasl_plain_password": login.password}
+
+
+def broker_security(login: KafkaLogin | None) -> SASLScram512 | None:
+    """The same login for a FastStream `KafkaBroker(security=...)`."""
+    if login is None:
+        return None
+    from faststream.security import SASLScram512  # kept out of the settings' import graph
+
+    return SASLScram512(username=login.username, password=login.password)

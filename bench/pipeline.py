@@ -20,6 +20,7 @@ from deploy.local.harness import (
     create_database,
     drop_database,
     end_offsets,
+    kafka_options,
     produce,
     service_env,
     spawn_service,
@@ -130,7 +131,8 @@ async def latency(stack_env: dict[str, str], rate: int, seconds: float, logs: Pa
         seen: dict[str, float] = {}
         try:
             conn = await asyncpg.connect(run.db.app_url)
-            producer = AIOKafkaProducer(bootstrap_servers=stack_env["LOS_KAFKA_BOOTSTRAP_SERVERS"],
+            bootstrap = stack_env["LOS_KAFKA_BOOTSTRAP_SERVERS"]
+            producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **kafka_options(bootstrap),
                                         enable_idempotence=True, linger_ms=0)
             await producer.start()
 

@@ -31,7 +31,7 @@ from services.adapters.sdk.publisher import Publisher
 from services.adapters.settings import AdapterSettings
 from services.common.keys import create_key, ensure_agency_key, ensure_pseudonym_key
 from services.common.periodic import sleep_unless_stopped
-from services.common.telemetry import setup_tracing
+from services.common.telemetry import serve_metrics, setup_tracing
 
 app = typer.Typer(help="Run an agency's system adapter: export files in, signed events to Kafka out.",
                   no_args_is_help=True, add_completion=False)
@@ -80,6 +80,7 @@ def ingest(
     """Map, sign and store export files in the outbox, then publish them."""
     settings = AdapterSettings()
     fmt_ = _format(fmt)
+    setup_tracing(f"los-adapter-{fmt_.agency.lower()}", settings.otel_exporter)
     outbox = _outbox(settings, fmt_.agency)
     ctx, signer = _context(settings), _signer(settings, fmt_.agency)
     results = []
@@ -97,7 +98,7 @@ def ingest(
 
 
 async def _drain(outbox: Outbox, agency: str, settings: AdapterSettings) -> int:
-    publisher = Publisher(outbox, agency, settings.kafka_bootstrap_servers)
+    publisher = Publisher(outbox, agency, settings.kafka_bootstrap_servers, login=settings.kafka_login())
     try:
         return await publisher.drain()
     finally:
@@ -115,6 +116,7 @@ def run(
     settings = AdapterSettings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     setup_tracing(f"los-adapter-{_format(fmt).agency.lower()}", settings.otel_exporter)
+    serve_metrics(settings.metrics_port)  # los_adapter_* (LOS_METRICS_PORT)
     asyncio.run(_run(_format(fmt), watch, poll, settings))
 
 
@@ -125,7 +127,7 @@ async def _run(fmt: AgencyFormat, watch: Path, poll: float, settings: AdapterSet
         loop.add_signal_handler(sig, stop.set)
     outbox = _outbox(settings, fmt.agency)
     ctx, signer = _context(settings), _signer(settings, fmt.agency)
-    publisher = Publisher(outbox, fmt.agency, settings.kafka_bootstrap_servers)
+    publisher = Publisher(outbox, fmt.agency, settings.kafka_bootstrap_servers, login=settings.kafka_login())
     sender = asyncio.create_task(publisher.drain(stop=stop, forever=True, poll=poll))
     done = watch / "done"
     done.mkdir(parents=True, exist_ok=True)

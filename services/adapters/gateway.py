@@ -22,9 +22,10 @@ from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import Signer, ingest_file
 from services.adapters.sdk.publisher import Publisher
 from services.adapters.settings import AdapterSettings
+from services.common.kafka_security import KafkaLogin, adapter_principal
 from services.common.keys import ensure_agency_key, ensure_pseudonym_key
 from services.common.periodic import sleep_unless_stopped
-from services.common.telemetry import setup_tracing
+from services.common.telemetry import serve_metrics, setup_tracing
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,14 @@ async def watch(fmt: AgencyFormat, folder: Path, ctx: MappingContext, signer: Si
         await sleep_unless_stopped(stop, poll)
 
 
+def agency_login(settings: GatewaySettings, agency: str) -> KafkaLogin | None:
+    """Each agency's adapter logs in as its own principal, taken from the credentials file,
+    so it can write its own events topic only; without a file all use this process's login."""
+    if settings.kafka_credentials_file is not None:
+        return settings.kafka_login(adapter_principal(agency))
+    return settings.kafka_login()
+
+
 async def serve(settings: GatewaySettings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -67,7 +76,8 @@ async def serve(settings: GatewaySettings) -> None:
     agencies = sorted({f.agency for f in formats.values()})
     outboxes = {a: Outbox(settings.adapter_spool_dir / a.lower() / "outbox.db") for a in agencies}
     signers = {a: Signer(a, *ensure_agency_key(settings.keys_dir, a, now=now)) for a in agencies}
-    publishers = [Publisher(outboxes[a], a, settings.kafka_bootstrap_servers) for a in agencies]
+    publishers = [Publisher(outboxes[a], a, settings.kafka_bootstrap_servers, login=agency_login(settings, a))
+                  for a in agencies]
     tasks: list[asyncio.Task[object]] = [
         asyncio.create_task(p.drain(stop=stop, forever=True, poll=settings.adapter_poll_seconds))
         for p in publishers]
@@ -90,6 +100,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = GatewaySettings()
     setup_tracing("los-adapters", settings.otel_exporter)
+    serve_metrics(settings.metrics_port)  # los_adapter_* (LOS_METRICS_PORT)
     asyncio.run(serve(settings))
 
 

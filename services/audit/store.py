@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 
 from services.audit.chain import GENESIS, ChainRow, link
+from services.audit.metrics import count_written
 
 MAIN = "main"
 
@@ -38,6 +39,7 @@ async def append(conn: asyncpg.Connection, entries: Sequence[Mapping[str, Any]],
         " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
         [(chain, r.seq, datetime.datetime.fromisoformat(str(r.entry["at"])), str(r.entry["kind"]),
           json.dumps(dict(r.entry), ensure_ascii=False), r.prev_hash, r.hash) for r in rows])
+    count_written(entries)  # los_audit_entries_written_total
     return [r.seq for r in rows]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import uvicorn
 
 from services.common.migrate import migrate
+from services.common.telemetry import instrument_asyncpg, serve_metrics, setup_tracing
 from services.console.app import create_app
 from services.console.settings import ConsoleSettings
 from services.disclosure.policy import PolicyError
@@ -33,6 +34,9 @@ async def apply_migrations(owner_url: str) -> list[str]:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = ConsoleSettings()
+    setup_tracing("los-console", settings.otel_exporter)
+    instrument_asyncpg()
+    serve_metrics(settings.metrics_port)
     try:
         app = create_app(settings)  # configuration errors first, before touching the database
     except (RuntimeError, PolicyError, OSError) as error:

@@ -158,5 +158,8 @@ class MemorySource:
     async def changed_at(self, operation_id: str) -> datetime.datetime | None:
         return self.state.updated.get(operation_id)
 
+    async def change_trace(self, operation_id: str) -> str | None:
+        return None
+
     async def close(self) -> None:
         return None

@@ -154,6 +154,10 @@ class Source(Protocol):
         """When the operation's record last changed (cheap; for live views)."""
         ...
 
+    async def change_trace(self, operation_id: str) -> str | None:
+        """The W3C trace context stored with the operation's latest traced change, if any."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -188,6 +188,14 @@ class PostgresSource:
                 operation_id)
             return value
 
+    async def change_trace(self, operation_id: str) -> str | None:
+        pool = await self.pool()
+        async with pool.acquire() as conn:
+            value: str | None = await conn.fetchval(
+                "SELECT traceparent FROM record_changes WHERE operation_id = $1 AND traceparent IS NOT NULL"
+                " ORDER BY seq DESC LIMIT 1", operation_id)  # index record_changes_traced
+            return value
+
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()

@@ -15,6 +15,7 @@ from schemas.agencies import load_agencies
 from schemas.signing import KeyRegistry
 from schemas.topics import events_topic
 from services.common.keys import load_registry
+from services.common.lag import report_lag
 from services.common.migrate import migrate
 from services.common.periodic import every
 from services.common.telemetry import broker_middlewares, instrument_asyncpg, serve_metrics, setup_tracing
@@ -70,6 +71,7 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
     instrument_asyncpg()
     serve_metrics(settings.metrics_port)
     broker = KafkaBroker(settings.kafka_bootstrap_servers.split(","), enable_idempotence=True,
+                         security=settings.kafka_broker_security(), allow_auto_create_topics=False,
                          client_id="los-coordinator", middlewares=broker_middlewares("los-coordinator"))
     runtime = Runtime(settings)
     service_settings = Settings(
@@ -79,9 +81,9 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
         signal_window_days=settings.coordinator_signal_window_days,
         noisy_cap=settings.coordinator_noisy_cap)
     topics = settings.coordinator_topics or [events_topic(code) for code in load_agencies()]
-    register(broker, topics=topics, settings=service_settings,
-             batch_size=settings.coordinator_batch_size, pool_ref=runtime.get_pool,
-             registry_ref=runtime.get_registry, clock=clock, stop=runtime.stop)
+    subscriber = register(broker, topics=topics, settings=service_settings,
+                          batch_size=settings.coordinator_batch_size, pool_ref=runtime.get_pool,
+                          registry_ref=runtime.get_registry, clock=clock, stop=runtime.stop)
     app = FastStream(broker)
 
     @app.on_startup
@@ -102,6 +104,8 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
                                                     runtime.stop, clock)),
             asyncio.create_task(_watch_registry(runtime)),
             asyncio.create_task(erase_forever(pool, settings.coordinator_retention_days, runtime.stop, clock)),
+            *report_lag("los-coordinator", settings.coordinator_group_id, subscriber, runtime.get_pool, runtime.stop,
+                        metrics_port=settings.metrics_port),  # los_consumer_lag, when metrics are served
         ]
 
     @app.on_shutdown

@@ -25,6 +25,7 @@ from services.coordinator.fact_cache import FactCache
 from services.coordinator.metrics import ACCEPTED, DUPLICATES, REJECTED
 from services.coordinator.ports import Clock, IncomingRecord
 from services.coordinator.service import Settings, check_records, store_batch
+from services.coordinator.tracing import traced_store
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,9 @@ def register(broker: KafkaBroker, *, topics: list[str], settings: Settings, batc
             await dead_letters.send(rejected)  # at least once; the table row is exactly once
         try:
             outcome = await in_transaction_until_stored(
-                pool_ref, lambda conn: store_batch(conn, records, checked, rejected, settings, clock, cache), stop)
+                pool_ref, traced_store(  # per-event spans when tracing is on; else the lambda itself
+                    kafka_records, checked, rejected,
+                    lambda conn: store_batch(conn, records, checked, rejected, settings, clock, cache)), stop)
         except Halted:
             halted = True
             log.warning("shutting down with an unstored batch; it is read again on restart")

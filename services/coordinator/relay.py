@@ -15,20 +15,22 @@ from faststream.kafka import KafkaBroker
 
 from schemas.topics import RECORD_CHANGES
 from services.common.periodic import every
+from services.common.telemetry import continued
 
 log = logging.getLogger(__name__)
 
 
 async def relay_once(pool: asyncpg.Pool, broker: KafkaBroker, *, limit: int = 500) -> int:
     async with pool.acquire() as conn:
-        rows = await conn.fetch("SELECT seq, operation_id, change::text FROM record_changes"
+        rows = await conn.fetch("SELECT seq, operation_id, change::text, traceparent FROM record_changes"
                                 " WHERE published_at IS NULL ORDER BY seq LIMIT $1", limit)
         for row in rows:
             change = json.loads(row["change"])
             change["seq"] = row["seq"]
-            await broker.publish(json.dumps(change).encode(), topic=RECORD_CHANGES,
-                                 key=row["operation_id"].encode(),
-                                 headers={"content-type": "application/json"})
+            with continued(row["traceparent"]):  # the publish span joins the trace of the change's event
+                await broker.publish(json.dumps(change).encode(), topic=RECORD_CHANGES,
+                                     key=row["operation_id"].encode(),
+                                     headers={"content-type": "application/json"})
         if rows:
             await conn.execute("UPDATE record_changes SET published_at = now() WHERE seq = ANY($1::bigint[])",
                                [r["seq"] for r in rows])

@@ -8,6 +8,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from faststream import AckPolicy, FastStream
@@ -17,11 +18,13 @@ from schemas.agencies import load_agencies
 from schemas.topics import RECORD_CHANGES
 from services.audit.entries import policy_entry
 from services.audit.store import append
+from services.common.lag import report_lag
 from services.common.migrate import migrate
 from services.common.offsets import SeekToStoredOffsets
 from services.common.retry import Halted, in_transaction_until_stored
 from services.common.telemetry import broker_middlewares, instrument_asyncpg, serve_metrics, setup_tracing
 from services.disclosure.feeds import Change, commit_batch, views_for_changes
+from services.disclosure.metrics import count_decisions
 from services.disclosure.policy import load_policy
 from services.disclosure.settings import FeedSettings
 
@@ -38,6 +41,7 @@ async def _raw(msg: object) -> None:
 class Runtime:
     pool: asyncpg.Pool | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def get_pool(self) -> asyncpg.Pool:
         assert self.pool is not None
@@ -60,6 +64,7 @@ def build_app(settings: FeedSettings) -> FastStream:
     policy = load_policy(settings.policy_file)
     agencies = load_agencies()
     broker = KafkaBroker(settings.kafka_bootstrap_servers.split(","), enable_idempotence=True,
+                         security=settings.kafka_broker_security(), allow_auto_create_topics=False,
                          client_id="los-disclosure",
                          middlewares=broker_middlewares("los-disclosure"))
     runtime = Runtime()
@@ -86,10 +91,13 @@ def build_app(settings: FeedSettings) -> FastStream:
                 body = None
             changes.append(Change(r.topic, r.partition, r.offset, body))
 
+        decided: list[dict[str, Any]] = []  # counted once the batch is stored
+
         async def work(conn: asyncpg.Connection) -> None:
             now = datetime.datetime.now(datetime.UTC)
             messages, entries = await views_for_changes(conn, changes, policy, agencies,
                                                         purpose=settings.feeds_purpose, now=now)
+            decided[:] = entries
             for m in messages:  # acknowledged before the audit entries commit
                 await broker.publish(m.value, topic=m.topic, key=m.key,
                                      headers={"content-type": "application/json"})
@@ -100,6 +108,7 @@ def build_app(settings: FeedSettings) -> FastStream:
         except Halted:
             halted = True
             return
+        count_decisions(decided)
         try:
             await msg.ack()
         except Exception:
@@ -116,9 +125,15 @@ def build_app(settings: FeedSettings) -> FastStream:
             await record_policy_in_force(conn, policy.label)
         log.info("disclosure policy in force: %s", policy.label)
 
+    @app.after_startup
+    async def background() -> None:
+        runtime.tasks = report_lag("los-disclosure", settings.feeds_group_id, subscriber, runtime.get_pool,
+                                   runtime.stop, metrics_port=settings.metrics_port)
+
     @app.on_shutdown
     async def shutdown() -> None:
         runtime.stop.set()
+        await asyncio.gather(*runtime.tasks, return_exceptions=True)
 
     @app.after_shutdown
     async def close() -> None:

@@ -24,7 +24,8 @@ from schemas.topics import events_topic
 from services.adapters.sdk.mapping import AgencyFormat, Mapped, MappingContext
 from services.adapters.sdk.metrics import ACCEPTED, QUARANTINED
 from services.adapters.sdk.outbox import Outbox
-from services.common.telemetry import current_traceparent
+from services.adapters.sdk.tracing import traced_wire
+from services.common.telemetry import current_traceparent, tracing_enabled
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -80,10 +81,10 @@ def ingest_file(path: Path, fmt: AgencyFormat, ctx: MappingContext, signer: Sign
         return FileResult(name, 0, 0, 0, skipped=True)
     with tracer.start_as_current_span("adapter.ingest_file", attributes={
             "los.agency": signer.agency, "los.format": fmt.name, "los.file": name}):
-        rows, errors = [], 0
+        rows, errors, traced = [], 0, tracing_enabled()
         for result in fmt.read(path, ctx):
-            if isinstance(result, Mapped):
-                rows.append(signer.wire(result.event))
+            if isinstance(result, Mapped):  # with tracing on, each event starts a trace of its own
+                rows.append(traced_wire(signer, result.event) if traced else signer.wire(result.event))
             else:
                 errors += 1
                 outbox.quarantine(name, result.line, result.field, result.message, result.raw)

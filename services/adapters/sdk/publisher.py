@@ -17,6 +17,8 @@ from aiokafka.errors import KafkaError
 from schemas.topics import events_topic
 from services.adapters.sdk.metrics import OUTBOX_DEPTH, PUBLISHED, SEND_FAILURES
 from services.adapters.sdk.outbox import Outbox
+from services.adapters.sdk.tracing import send_spans
+from services.common.kafka_security import KafkaLogin, client_options
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +48,8 @@ class _Delays:
 
 class Publisher:
     def __init__(self, outbox: Outbox, agency: str, bootstrap_servers: str, *,
-                 batch: int = 500, backoff: Backoff = Backoff()) -> None:
-        self.outbox, self.agency, self.bootstrap = outbox, agency, bootstrap_servers
+                 batch: int = 500, backoff: Backoff = Backoff(), login: KafkaLogin | None = None) -> None:
+        self.outbox, self.agency, self.bootstrap, self.login = outbox, agency, bootstrap_servers, login
         self.topic = events_topic(agency)
         self.batch, self.backoff = batch, backoff
         self._producer: AIOKafkaProducer | None = None
@@ -57,7 +59,7 @@ class Publisher:
             producer = AIOKafkaProducer(
                 bootstrap_servers=self.bootstrap, enable_idempotence=True, acks="all",
                 linger_ms=5, max_batch_size=256 * 1024, request_timeout_ms=15_000,
-                client_id=f"los-adapter-{self.agency.lower()}")
+                client_id=f"los-adapter-{self.agency.lower()}", **client_options(self.login))
             try:
                 await producer.start()
             except BaseException:
@@ -82,9 +84,12 @@ class Publisher:
             for event in batch:
                 if event.topic != self.topic:
                     raise ValueError(f"outbox row {event.seq} targets {event.topic}, not {self.topic}")
+            sending = send_spans(self.topic, batch)  # adapter.publish spans; None with tracing off
             futures = [await producer.send(self.topic, event.value, key=event.key,
                                            headers=event.headers) for event in batch]
             results = await asyncio.gather(*futures, return_exceptions=True)
+            if sending is not None:
+                sending.end(results)
             acks = []
             failure: BaseException | None = None
             for event, result in zip(batch, results, strict=True):

@@ -20,6 +20,7 @@ from services.console.enforcement import shown_subjects
 from services.console.errors import NOT_FOUND_OPERATION, BadRequest, NotFound
 from services.console.ports import Cursor, OperationFilter
 from services.console.purpose import ask_for_purpose, required
+from services.console.tracing import live_change
 from services.disclosure.enforce import Viewer
 from services.disclosure.policy import Purpose
 
@@ -124,7 +125,8 @@ async def changes(console: Console, viewer: Viewer, purpose: Purpose, operation_
                 yield ": still here\n\n"
             continue
         last, quiet = current, 0.0
-        revision = await may_see(console, viewer, purpose, operation_id)
+        async with live_change(console.source, operation_id):  # continues the change's trace (tracing on)
+            revision = await may_see(console, viewer, purpose, operation_id)
         if revision is None:
             yield _sse("gone", {"operation_id": operation_id})
             return

@@ -18,6 +18,7 @@ from services.audit.store import append
 from services.common.keys import ensure_agency_key, load_registry
 from services.common.migrate import migrate
 from tests.conftest import Database, Infra
+from tests.support import kafka_login
 
 pytestmark = pytest.mark.integration
 AT = datetime.datetime(2026, 4, 14, 9, 0, tzinfo=datetime.UTC)
@@ -90,14 +91,16 @@ async def test_a_deleted_tail_is_found_against_the_published_checkpoints(
             checkpoint = await make_checkpoint(conn, key, key_id, at=AT, chain="main")
         assert checkpoint is not None and checkpoint.seq == 20
         topic = "los.audit.checkpoints"
-        await publish(infra.bootstrap_servers, checkpoint, topic)
+        await publish(infra.bootstrap_servers, checkpoint, topic,
+                      login=kafka_login(infra.bootstrap_servers, "audit"))  # the audit service's principal
         admin = await asyncpg.connect(superuser_url(infra, audit_db))
         try:
             await admin.execute("SET session_replication_role = replica")
             await admin.execute("DELETE FROM audit_log WHERE seq > 16")
         finally:
             await admin.close()
-        held_by_agencies = [c for c in await read_published(infra.bootstrap_servers, topic)
+        as_police = kafka_login(infra.bootstrap_servers, "adapter-police")  # an agency holding copies
+        held_by_agencies = [c for c in await read_published(infra.bootstrap_servers, topic, login=as_police)
                             if c.key_id == key_id]
         report = await review.verify(conn, held_by_agencies, load_registry(keys))
     finally:

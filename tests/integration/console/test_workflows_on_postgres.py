@@ -23,7 +23,7 @@ from services.disclosure.enforce import Viewer
 from services.disclosure.policy import Purpose, Role, load_policy
 from tests.integration.console.conftest import PLANTED, LiveConsole
 from tests.integration.coordinator.conftest import SETTINGS
-from tests.support import end_offsets
+from tests.support import end_offsets, kafka_options
 
 pytestmark = pytest.mark.integration
 POLICY = load_policy(REPO / "deploy" / "policy" / "los-default.yaml")
@@ -89,7 +89,7 @@ async def test_a_business_history_spans_the_operations_it_was_inspected_in(live:
 
 async def read_plan(bootstrap: str, start: dict[tuple[str, int], int], operation_id: str) -> list[Any]:
     """The records of the planner's topic since `start` that carry this operation's plan."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **kafka_options(bootstrap))
     await consumer.start()
     try:
         tps = [TopicPartition(t, p) for (t, p) in start]

@@ -40,7 +40,9 @@ class Run:
     db: Database
     env: dict[str, str]
     procs: list
+    group: str
     feeds_group: str
+    events_start: int
     changes_start: int
 
     async def stop(self, stack_env: dict[str, str]) -> None:
@@ -61,6 +63,7 @@ async def start(stack_env: dict[str, str], keys: Path, coordinators: int, logs: 
     group, feeds = f"bench-{db.name}", f"bench-feeds-{db.name}"
     bootstrap = stack_env["LOS_KAFKA_BOOTSTRAP_SERVERS"]
     await start_from_now(db, group, bootstrap, all_event_topics())
+    events_start = sum((await end_offsets(bootstrap, all_event_topics())).values())
     await migrate(db.owner_url, AUDIT, component="audit")
     await migrate(db.owner_url, DISCLOSURE, component="disclosure")
     ends = await end_offsets(bootstrap, [RECORD_CHANGES])
@@ -74,15 +77,19 @@ async def start(stack_env: dict[str, str], keys: Path, coordinators: int, logs: 
     procs = [spawn_service("services.coordinator", env, logs / f"coordinator-{i}.log") for i in range(coordinators)]
     procs.append(spawn_service("services.disclosure", env, logs / "disclosure.log"))
     await asyncio.sleep(6)  # processes up and in their groups before the clock starts
-    return Run(db, env, procs, feeds, sum(ends.values()))
+    return Run(db, env, procs, group, feeds, events_start, sum(ends.values()))
 
 
-async def _stored(conn: asyncpg.Connection, unique: int) -> bool:
-    return bool(await conn.fetchval("SELECT count(*) FROM events") >= unique)
+async def _stored(conn: asyncpg.Connection, run: Run, published: int) -> bool:
+    """Every published message is behind the coordinators' stored positions, which commit
+    with the records (cheaper to ask than counting events while they are written)."""
+    consumed = await conn.fetchval("SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets WHERE group_id = $1",
+                                   run.group)
+    return bool(consumed - run.events_start >= published)
 
 
-async def _done(conn: asyncpg.Connection, run: Run, unique: int) -> bool:
-    if not await _stored(conn, unique):
+async def _done(conn: asyncpg.Connection, run: Run, published: int) -> bool:
+    if not await _stored(conn, run, published):
         return False
     pending = await conn.fetchval("SELECT count(*) FROM record_changes WHERE published_at IS NULL")
     changes = await conn.fetchval("SELECT count(*) FROM record_changes")
@@ -103,10 +110,12 @@ async def throughput(stack_env: dict[str, str], count: int, coordinators: int, l
             conn = await asyncpg.connect(run.db.app_url)
             began = time.perf_counter()
             await produce(stack_env["LOS_KAFKA_BOOTSTRAP_SERVERS"], messages)
-            while not await _stored(conn, unique):
-                await asyncio.sleep(0.1)
+            while not await _stored(conn, run, len(messages)):
+                await asyncio.sleep(0.05)
             records = time.perf_counter() - began
-            while not await _done(conn, run, unique):
+            if (stored := await conn.fetchval("SELECT count(*) FROM events")) != unique:
+                raise RuntimeError(f"{stored} events stored, {unique} distinct events published")
+            while not await _done(conn, run, len(messages)):
                 await asyncio.sleep(0.1)
             elapsed = time.perf_counter() - began
             entries = await conn.fetchval("SELECT count(*) FROM audit_log")

@@ -2,15 +2,19 @@
 
 The changes are written in the same transaction as the records (a transactional outbox),
 so a change is never announced for a record that was not stored, nor lost if the process
-dies: the relay sends what is unpublished, in order, and marks it afterwards."""
+dies: the relay sends what is unpublished, in order, and marks it afterwards.
+
+Each change goes out with the operation's record as stored when it is sent, which is the
+record of that change or a later one: consumers want the latest state of an operation,
+and reading it here keeps the large record out of the change queue."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 import asyncpg
+import orjson
 from faststream.kafka import KafkaBroker
 
 from schemas.topics import RECORD_CHANGES
@@ -21,14 +25,18 @@ log = logging.getLogger(__name__)
 
 async def relay_once(pool: asyncpg.Pool, broker: KafkaBroker, *, limit: int = 500) -> int:
     async with pool.acquire() as conn:
-        rows = await conn.fetch("SELECT seq, operation_id, change::text FROM record_changes"
-                                " WHERE published_at IS NULL ORDER BY seq LIMIT $1", limit)
-        for row in rows:
-            change = json.loads(row["change"])
+        rows = await conn.fetch(
+            "SELECT c.seq, c.operation_id, c.change::text, o.record::text FROM record_changes c"
+            " JOIN operations o USING (operation_id) WHERE c.published_at IS NULL ORDER BY c.seq LIMIT $1", limit)
+        sending = []
+        for row in rows:  # sent together, acknowledged before any is marked
+            change = orjson.loads(row["change"])
             change["seq"] = row["seq"]
-            await broker.publish(json.dumps(change).encode(), topic=RECORD_CHANGES,
-                                 key=row["operation_id"].encode(),
-                                 headers={"content-type": "application/json"})
+            change["record"] = orjson.Fragment(row["record"])  # the stored JSON as it is
+            sending.append(await broker.publish(orjson.dumps(change), topic=RECORD_CHANGES,
+                                                key=row["operation_id"].encode(), no_confirm=True,
+                                                headers={"content-type": "application/json"}))
+        await asyncio.gather(*sending)
         if rows:
             await conn.execute("UPDATE record_changes SET published_at = now() WHERE seq = ANY($1::bigint[])",
                                [r["seq"] for r in rows])

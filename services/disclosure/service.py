@@ -90,9 +90,9 @@ def build_app(settings: FeedSettings) -> FastStream:
             now = datetime.datetime.now(datetime.UTC)
             messages, entries = await views_for_changes(conn, changes, policy, agencies,
                                                         purpose=settings.feeds_purpose, now=now)
-            for m in messages:  # acknowledged before the audit entries commit
-                await broker.publish(m.value, topic=m.topic, key=m.key,
-                                     headers={"content-type": "application/json"})
+            sending = [await broker.publish(m.value, topic=m.topic, key=m.key, no_confirm=True,
+                                            headers={"content-type": "application/json"}) for m in messages]
+            await asyncio.gather(*sending)  # acknowledged before the audit entries commit
             await commit_batch(conn, settings.feeds_group_id, changes, messages, entries)
 
         try:

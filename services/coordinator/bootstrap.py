@@ -18,6 +18,7 @@ from services.common.keys import load_registry
 from services.common.migrate import migrate
 from services.common.periodic import every
 from services.common.telemetry import broker_middlewares, instrument_asyncpg, serve_metrics, setup_tracing
+from services.coordinator.checker import Checker
 from services.coordinator.consumer import register
 from services.coordinator.ports import Clock, SystemClock
 from services.coordinator.relay import relay_forever
@@ -79,9 +80,10 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
         signal_window_days=settings.coordinator_signal_window_days,
         noisy_cap=settings.coordinator_noisy_cap)
     topics = settings.coordinator_topics or [events_topic(code) for code in load_agencies()]
-    register(broker, topics=topics, settings=service_settings,
-             batch_size=settings.coordinator_batch_size, pool_ref=runtime.get_pool,
-             registry_ref=runtime.get_registry, clock=clock, stop=runtime.stop)
+    checker = Checker(service_settings, workers=settings.coordinator_check_workers)
+    intake = register(broker, topics=topics, settings=service_settings,
+                      batch_size=settings.coordinator_batch_size, pool_ref=runtime.get_pool,
+                      registry_ref=runtime.get_registry, clock=clock, stop=runtime.stop, checker=checker)
     app = FastStream(broker)
 
     @app.on_startup
@@ -107,6 +109,8 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
     @app.on_shutdown
     async def shutdown() -> None:
         runtime.stop.set()
+        await intake.drain()
+        checker.close()
         await asyncio.gather(*runtime.tasks, return_exceptions=True)
 
     @app.after_shutdown

@@ -100,6 +100,7 @@ def register(broker: KafkaBroker, *, topics: list[str], settings: Settings, batc
         *topics, group_id=settings.group_id, batch=True, max_records=batch_size,
         ack_policy=AckPolicy.MANUAL, auto_offset_reset="earliest", listener=listener,
         decoder=_raw, max_partition_fetch_bytes=4 * 1024 * 1024,
+        batch_timeout_ms=20,  # FastStream sleeps this long after an empty poll: keep it short
     )
     listener.subscriber = subscriber
     intake = Intake(settings, pool_ref, registry_ref, clock, stop, KafkaDeadLetters(broker),

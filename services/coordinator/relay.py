@@ -44,7 +44,7 @@ async def relay_once(pool: asyncpg.Pool, broker: KafkaBroker, *, limit: int = 50
 
 
 async def relay_forever(pool: asyncpg.Pool, broker: KafkaBroker, stop: asyncio.Event,
-                        interval: float = 0.5) -> None:
+                        interval: float = 0.1) -> None:
     async def drain() -> None:  # Kafka or Postgres away: the changes wait in the table
         while await relay_once(pool, broker):
             pass

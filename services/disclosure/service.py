@@ -65,6 +65,7 @@ def build_app(settings: FeedSettings) -> FastStream:
     runtime = Runtime()
     listener = SeekToStoredOffsets(runtime.get_pool, settings.feeds_group_id)
     subscriber = broker.subscriber(RECORD_CHANGES, group_id=settings.feeds_group_id, batch=True, max_records=200,
+                                   batch_timeout_ms=20,  # FastStream sleeps this long after an empty poll
                                    ack_policy=AckPolicy.MANUAL, auto_offset_reset="earliest", listener=listener,
                                    decoder=_raw)
     listener.subscriber = subscriber

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import os
 import signal
 import statistics
 import tempfile
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import asyncpg
 
+from bench.cpu import CpuMeter
 from deploy.local.harness import (
     Database,
     all_event_topics,
@@ -99,15 +101,19 @@ async def _done(conn: asyncpg.Connection, run: Run, published: int) -> bool:
 
 
 async def throughput(stack_env: dict[str, str], count: int, coordinators: int, logs: Path,
-                     progress: object = None) -> tuple[float, float, int]:
+                     servers: dict[str, list[int]]) -> tuple[float, float, int, dict[str, float], float]:
     """Events/s from the first publish until records are committed, and until the feeds'
-    audit entries are committed too."""
+    audit entries are committed too; and where the CPU time went (`servers`: the pids of
+    Kafka and PostgreSQL)."""
     with tempfile.TemporaryDirectory() as tmp:
         keys = Path(tmp) / "keys"
         messages, unique = prepare(count, 1, keys)
         run = await start(stack_env, keys, coordinators, logs)
         try:
             conn = await asyncpg.connect(run.db.app_url)
+            meter = CpuMeter({**servers, "coordinator": [p.pid for p in run.procs[:-1]],
+                              "disclosure": [run.procs[-1].pid], "bench producer": [os.getpid()]})
+            meter.start()
             began = time.perf_counter()
             await produce(stack_env["LOS_KAFKA_BOOTSTRAP_SERVERS"], messages)
             while not await _stored(conn, run, len(messages)):
@@ -118,11 +124,12 @@ async def throughput(stack_env: dict[str, str], count: int, coordinators: int, l
             while not await _done(conn, run, len(messages)):
                 await asyncio.sleep(0.1)
             elapsed = time.perf_counter() - began
+            cpu = meter.stop()
             entries = await conn.fetchval("SELECT count(*) FROM audit_log")
             await conn.close()
         finally:
             await run.stop(stack_env)
-    return count / records, count / elapsed, entries
+    return count / records, count / elapsed, entries, cpu, elapsed
 
 
 async def latency(stack_env: dict[str, str], rate: int, seconds: float, logs: Path) -> list[float]:

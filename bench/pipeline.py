@@ -94,7 +94,7 @@ async def _done(conn: asyncpg.Connection, run: Run, published: int) -> bool:
     if not await _stored(conn, run, published):
         return False
     pending = await conn.fetchval("SELECT count(*) FROM record_changes WHERE published_at IS NULL")
-    changes = await conn.fetchval("SELECT count(*) FROM record_changes")
+    changes = await conn.fetchval("SELECT count(*) FROM record_changes WHERE carried_by IS NULL")  # messages
     fed = await conn.fetchval("SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets WHERE group_id = $1",
                               run.feeds_group)
     return bool(pending == 0 and fed - run.changes_start >= changes)

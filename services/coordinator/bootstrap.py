@@ -21,7 +21,7 @@ from services.common.telemetry import broker_middlewares, instrument_asyncpg, se
 from services.coordinator.checker import Checker
 from services.coordinator.consumer import register
 from services.coordinator.ports import Clock, SystemClock
-from services.coordinator.relay import relay_forever
+from services.coordinator.relay import Relay, relay_forever
 from services.coordinator.retention import erase_forever
 from services.coordinator.review import flag_parked_forever
 from services.coordinator.service import Settings
@@ -99,7 +99,8 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
     async def background() -> None:
         pool = runtime.get_pool()
         runtime.tasks = [
-            asyncio.create_task(relay_forever(pool, broker, runtime.stop)),
+            asyncio.create_task(relay_forever(
+                Relay(pool, broker, min_interval=settings.coordinator_change_interval_seconds), runtime.stop)),
             asyncio.create_task(flag_parked_forever(pool, settings.coordinator_parked_review_seconds,
                                                     runtime.stop, clock)),
             asyncio.create_task(_watch_registry(runtime)),

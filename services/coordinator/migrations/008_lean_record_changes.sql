@@ -6,3 +6,5 @@ ALTER TABLE operations ALTER COLUMN record SET COMPRESSION lz4;
 ALTER TABLE record_changes ALTER COLUMN change SET COMPRESSION lz4;
 ALTER TABLE events ALTER COLUMN event SET COMPRESSION lz4;
 ALTER TABLE events ALTER COLUMN fact SET COMPRESSION lz4;
+-- A change announced together with a later change of the same operation names that one.
+ALTER TABLE record_changes ADD COLUMN carried_by bigint;

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 class Relay:
-    def __init__(self, pool: asyncpg.Pool, broker: KafkaBroker, *, min_interval: float = 1.0,
+    def __init__(self, pool: asyncpg.Pool, broker: KafkaBroker, *, min_interval: float = 5.0,
                  limit: int = 500) -> None:
         self.pool, self.broker, self.min_interval, self.limit = pool, broker, min_interval, limit
         self._announced: dict[str, float] = {}  # operation -> when it was last announced (monotonic)

@@ -17,7 +17,7 @@ class CoordinatorSettings(LosSettings):
     coordinator_check_workers: int = Field(
         default=1, ge=0, le=8, description="Processes verifying the next batch while one is stored (0: inline).")
     coordinator_change_interval_seconds: float = Field(
-        default=1.0, ge=0, description="An operation's record change is announced to the feeds at most this often.")
+        default=5.0, ge=0, description="An operation's record change is announced to the feeds at most this often.")
     coordinator_max_event_bytes: int = Field(default=256 * 1024, description="Larger events are rejected.")
     coordinator_inference_window_days: int = Field(
         default=1, ge=0, description="An event naming no operation joins one at the same premises within this.")

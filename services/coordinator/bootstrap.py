@@ -94,6 +94,7 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
             log.info("applied migrations %s", ", ".join(applied))
         runtime.pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
         runtime.reload_registry()
+        await checker.warm()
 
     @app.after_startup
     async def background() -> None:

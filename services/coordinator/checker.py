@@ -60,6 +60,10 @@ class Checker:
         return ([Checked(records[i], fact, type_, key_id) for i, fact, type_, key_id in good],
                 [RejectedRecord(records[i], reason, detail, agency) for i, reason, detail, agency in bad])
 
+    async def warm(self) -> None:
+        """Start the worker now rather than on the first batch (it imports the contracts)."""
+        await self.check([], KeyRegistry())
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)

@@ -11,7 +11,9 @@ import typer
 from rich.console import Console
 
 from bench import audit, pipeline, raw
+from bench.cpu import describe
 from bench.report import Report, Result
+from deploy.local.processes import read_pid
 from deploy.local.stack import REPO, LocalStack
 
 SIZES = {
@@ -37,7 +39,8 @@ def run(
     console.print("starting the benchmark's own Kafka and PostgreSQL (.state/bench) ...")
     env = stack.up_infra()
     try:
-        report = asyncio.run(_measure(size, env, [int(c) for c in coordinators.split(",")], console))
+        report = asyncio.run(_measure(size, env, [int(c) for c in coordinators.split(",")], server_pids(stack),
+                                      console))
     finally:
         stack.down()
     report.print(console)
@@ -45,7 +48,14 @@ def run(
     console.print(f"written to {out}")
 
 
-async def _measure(size: str, env: dict[str, str], coordinators: list[int], console: Console) -> Report:
+def server_pids(stack: LocalStack) -> dict[str, list[int]]:
+    """Kafka's and PostgreSQL's processes, whose CPU time each run reports."""
+    return {"kafka": [pid for n in stack.kafka.running_nodes() if (pid := read_pid(stack.kafka.pid_file(n)))],
+            "postgres": [pid for pid in [stack.postgres.running_pid()] if pid]}
+
+
+async def _measure(size: str, env: dict[str, str], coordinators: list[int], servers: dict[str, list[int]],
+                   console: Console) -> Report:
     raw_n, e2e_n, rate, seconds, entries = SIZES[size]
     report = Report(size)
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,12 +76,15 @@ async def _measure(size: str, env: dict[str, str], coordinators: list[int], cons
         slowest = min(produce_rate, consume_rate, insert_rate)
         for n in coordinators:
             console.print(f"end to end with {n} coordinator(s), {e2e_n} events ...")
-            to_records, to_audit, audit_entries = await pipeline.throughput(env, e2e_n, n, tmp_path / f"logs-{n}")
+            to_records, to_audit, audit_entries, cpu, wall = await pipeline.throughput(
+                env, e2e_n, n, tmp_path / f"logs-{n}", servers)
             report.add(Result(f"publish to records, {n} coordinator(s)", to_records, "events/s",
                               ">= 5,000 (1 coordinator)" if n == 1 else "", f"{to_records / slowest:.0%}"))
             report.add(Result(f"publish to records and audit entries, {n} coordinator(s)", to_audit, "events/s",
                               ">= 5,000 (1 coordinator)" if n == 1 else "",
                               f"{to_audit / slowest:.0%} (target >= 40%)", f"{audit_entries} audit entries"))
+            report.add(Result(f"CPU time of that run, {n} coordinator(s)", sum(cpu.values()), "CPU-s",
+                              note=describe(cpu, wall)))
         console.print(f"latency at {rate} events/s for {seconds:.0f}s ...")
         latencies = await pipeline.latency(env, rate, seconds, tmp_path / "logs-latency")
         for p in (50, 95, 99):

@@ -4,7 +4,7 @@ them, until operation records and the feeds' audit entries are committed."""
 from __future__ import annotations
 
 import asyncio
-import datetime
+import os
 import signal
 import statistics
 import tempfile
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import asyncpg
 
+from bench.cpu import CpuMeter
 from deploy.local.harness import (
     Database,
     all_event_topics,
@@ -41,7 +42,9 @@ class Run:
     db: Database
     env: dict[str, str]
     procs: list
+    group: str
     feeds_group: str
+    events_start: int
     changes_start: int
 
     async def stop(self, stack_env: dict[str, str]) -> None:
@@ -62,6 +65,7 @@ async def start(stack_env: dict[str, str], keys: Path, coordinators: int, logs: 
     group, feeds = f"bench-{db.name}", f"bench-feeds-{db.name}"
     bootstrap = stack_env["LOS_KAFKA_BOOTSTRAP_SERVERS"]
     await start_from_now(db, group, bootstrap, all_event_topics())
+    events_start = sum((await end_offsets(bootstrap, all_event_topics())).values())
     await migrate(db.owner_url, AUDIT, component="audit")
     await migrate(db.owner_url, DISCLOSURE, component="disclosure")
     ends = await end_offsets(bootstrap, [RECORD_CHANGES])
@@ -75,50 +79,65 @@ async def start(stack_env: dict[str, str], keys: Path, coordinators: int, logs: 
     procs = [spawn_service("services.coordinator", env, logs / f"coordinator-{i}.log") for i in range(coordinators)]
     procs.append(spawn_service("services.disclosure", env, logs / "disclosure.log"))
     await asyncio.sleep(6)  # processes up and in their groups before the clock starts
-    return Run(db, env, procs, feeds, sum(ends.values()))
+    return Run(db, env, procs, group, feeds, events_start, sum(ends.values()))
 
 
-async def _stored(conn: asyncpg.Connection, unique: int) -> bool:
-    return bool(await conn.fetchval("SELECT count(*) FROM events") >= unique)
+async def _stored(conn: asyncpg.Connection, run: Run, published: int) -> bool:
+    """Every published message is behind the coordinators' stored positions, which commit
+    with the records (cheaper to ask than counting events while they are written)."""
+    consumed = await conn.fetchval("SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets WHERE group_id = $1",
+                                   run.group)
+    return bool(consumed - run.events_start >= published)
 
 
-async def _done(conn: asyncpg.Connection, run: Run, unique: int) -> bool:
-    if not await _stored(conn, unique):
+async def _done(conn: asyncpg.Connection, run: Run, published: int) -> bool:
+    if not await _stored(conn, run, published):
         return False
     pending = await conn.fetchval("SELECT count(*) FROM record_changes WHERE published_at IS NULL")
-    changes = await conn.fetchval("SELECT count(*) FROM record_changes")
+    changes = await conn.fetchval("SELECT count(*) FROM record_changes WHERE carried_by IS NULL")  # messages
     fed = await conn.fetchval("SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets WHERE group_id = $1",
                               run.feeds_group)
     return bool(pending == 0 and fed - run.changes_start >= changes)
 
 
 async def throughput(stack_env: dict[str, str], count: int, coordinators: int, logs: Path,
-                     progress: object = None) -> tuple[float, float, int]:
+                     servers: dict[str, list[int]]) -> tuple[float, float, int, dict[str, float], float]:
     """Events/s from the first publish until records are committed, and until the feeds'
-    audit entries are committed too."""
+    audit entries are committed too; and where the CPU time went (`servers`: the pids of
+    Kafka and PostgreSQL)."""
     with tempfile.TemporaryDirectory() as tmp:
         keys = Path(tmp) / "keys"
         messages, unique = prepare(count, 1, keys)
         run = await start(stack_env, keys, coordinators, logs)
         try:
             conn = await asyncpg.connect(run.db.app_url)
+            meter = CpuMeter({**servers, "coordinator": [p.pid for p in run.procs[:-1]],
+                              "disclosure": [run.procs[-1].pid], "bench producer": [os.getpid()]})
+            meter.start()
             began = time.perf_counter()
             await produce(stack_env["LOS_KAFKA_BOOTSTRAP_SERVERS"], messages)
-            while not await _stored(conn, unique):
-                await asyncio.sleep(0.1)
+            while not await _stored(conn, run, len(messages)):
+                await asyncio.sleep(0.05)
             records = time.perf_counter() - began
-            while not await _done(conn, run, unique):
+            if (stored := await conn.fetchval("SELECT count(*) FROM events")) != unique:
+                raise RuntimeError(f"{stored} events stored, {unique} distinct events published")
+            while not await _done(conn, run, len(messages)):
                 await asyncio.sleep(0.1)
             elapsed = time.perf_counter() - began
+            cpu = meter.stop()
             entries = await conn.fetchval("SELECT count(*) FROM audit_log")
             await conn.close()
         finally:
             await run.stop(stack_env)
-    return count / records, count / elapsed, entries
+    return count / records, count / elapsed, entries, cpu, elapsed
 
 
 async def latency(stack_env: dict[str, str], rate: int, seconds: float, logs: Path) -> list[float]:
-    """Milliseconds from publish to the record being visible, at a fixed publish rate."""
+    """Milliseconds from publish to the record being visible, at a fixed publish rate.
+
+    An event is visible when the coordinator's stored position of its partition passes
+    its offset: positions commit in the same transaction as the records, and asking for
+    them costs the database nothing, whatever the size of the events table."""
     from aiokafka import AIOKafkaProducer
 
     count = int(rate * seconds)
@@ -127,8 +146,9 @@ async def latency(stack_env: dict[str, str], rate: int, seconds: float, logs: Pa
         events = list(stream_events(2, count, pseudonym_key=b"bench-pseudonym-key-0123456789ab"))
         messages = wire(events, keys)
         run = await start(stack_env, keys, 1, logs)
-        sent: dict[str, float] = {}
-        seen: dict[str, float] = {}
+        sent: list[float] = []
+        placed: dict[tuple[str, int], list[tuple[int, int]]] = {}  # partition -> [(offset, message index)]
+        seen: dict[int, float] = {}
         try:
             conn = await asyncpg.connect(run.db.app_url)
             bootstrap = stack_env["LOS_KAFKA_BOOTSTRAP_SERVERS"]
@@ -136,37 +156,40 @@ async def latency(stack_env: dict[str, str], rate: int, seconds: float, logs: Pa
                                         enable_idempotence=True, linger_ms=0)
             await producer.start()
 
-            expected = {str(e.id) for e in events}
-
             async def observe() -> None:
-                """Note when each event becomes visible (committed), polling every 10 ms."""
-                mark = None
-                while len(seen) < len(expected):
-                    rows = await conn.fetch(
-                        "SELECT event_id::text, received_at FROM events"
-                        " WHERE $1::timestamptz IS NULL OR received_at >= $1", mark)
+                """Note when each message becomes visible, polling the stored positions every 5 ms."""
+                while len(seen) < count:
+                    rows = await conn.fetch("SELECT topic, partition, next_offset FROM consumer_offsets"
+                                            " WHERE group_id = $1", run.group)
                     now = time.perf_counter()
                     for r in rows:
-                        seen.setdefault(r["event_id"], now)
-                    if rows:  # one coordinator commits batches in order; keep a margin anyway
-                        mark = max(r["received_at"] for r in rows) - datetime.timedelta(seconds=2)
-                    await asyncio.sleep(0.01)
+                        waiting = placed.get((r["topic"], r["partition"]), [])
+                        while waiting and waiting[0][0] < r["next_offset"]:
+                            seen[waiting.pop(0)[1]] = now
+                    await asyncio.sleep(0.005)
+
+            def placed_at(index: int, future: asyncio.Future) -> None:  # type: ignore[type-arg]
+                meta = future.result()
+                waiting = placed.setdefault((meta.topic, meta.partition), [])
+                waiting.append((meta.offset, index))
+                waiting.sort()
 
             watcher = asyncio.create_task(observe())
             began = time.perf_counter()
-            for i, (event, (topic, key, value)) in enumerate(zip(events, messages, strict=True)):
+            for i, (topic, key, value) in enumerate(messages):
                 due = began + i / rate
                 if (wait := due - time.perf_counter()) > 0:
                     await asyncio.sleep(wait)
-                sent.setdefault(str(event.id), time.perf_counter())
-                await producer.send(topic, value, key=key)
+                sent.append(time.perf_counter())
+                future = await producer.send(topic, value, key=key)
+                future.add_done_callback(lambda f, i=i: placed_at(i, f))
             await producer.flush()
             await asyncio.wait_for(watcher, timeout=seconds + 120)
             await producer.stop()
             await conn.close()
         finally:
             await run.stop(stack_env)
-    return [(seen[i] - sent[i]) * 1000 for i in sent if i in seen]
+    return [(seen[i] - sent[i]) * 1000 for i in sorted(seen)]
 
 
 def percentile(values: list[float], p: float) -> float:

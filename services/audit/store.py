@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from schemas.canonical import canonical_json
 from services.audit.chain import GENESIS, ChainRow, link
 from services.audit.metrics import count_written
 
@@ -34,11 +35,12 @@ async def append(conn: asyncpg.Connection, entries: Sequence[Mapping[str, Any]],
     head = await conn.fetchrow("SELECT seq, hash FROM audit_log WHERE chain = $1 ORDER BY seq DESC LIMIT 1",
                                chain)
     rows = link(head["seq"] if head else 0, bytes(head["hash"]) if head else GENESIS, entries)
-    await conn.executemany(
+    await conn.execute(
         "INSERT INTO audit_log (chain, seq, at, kind, entry, prev_hash, hash)"
-        " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
-        [(chain, r.seq, datetime.datetime.fromisoformat(str(r.entry["at"])), str(r.entry["kind"]),
-          json.dumps(dict(r.entry), ensure_ascii=False), r.prev_hash, r.hash) for r in rows])
+        " SELECT $1, * FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::jsonb[], $6::bytea[], $7::bytea[])",
+        chain, [r.seq for r in rows], [datetime.datetime.fromisoformat(str(r.entry["at"])) for r in rows],
+        [str(r.entry["kind"]) for r in rows], [canonical_json(dict(r.entry)).decode() for r in rows],
+        [r.prev_hash for r in rows], [r.hash for r in rows])
     count_written(entries)  # los_audit_entries_written_total
     return [r.seq for r in rows]
 

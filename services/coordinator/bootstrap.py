@@ -19,9 +19,10 @@ from services.common.lag import report_lag
 from services.common.migrate import migrate
 from services.common.periodic import every
 from services.common.telemetry import broker_middlewares, instrument_asyncpg, serve_metrics, setup_tracing
+from services.coordinator.checker import Checker
 from services.coordinator.consumer import register
 from services.coordinator.ports import Clock, SystemClock
-from services.coordinator.relay import relay_forever
+from services.coordinator.relay import Relay, relay_forever
 from services.coordinator.retention import erase_forever
 from services.coordinator.review import flag_parked_forever
 from services.coordinator.service import Settings
@@ -81,9 +82,10 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
         signal_window_days=settings.coordinator_signal_window_days,
         noisy_cap=settings.coordinator_noisy_cap)
     topics = settings.coordinator_topics or [events_topic(code) for code in load_agencies()]
-    subscriber = register(broker, topics=topics, settings=service_settings,
-                          batch_size=settings.coordinator_batch_size, pool_ref=runtime.get_pool,
-                          registry_ref=runtime.get_registry, clock=clock, stop=runtime.stop)
+    checker = Checker(service_settings, workers=settings.coordinator_check_workers)
+    intake = register(broker, topics=topics, settings=service_settings,
+                      batch_size=settings.coordinator_batch_size, pool_ref=runtime.get_pool,
+                      registry_ref=runtime.get_registry, clock=clock, stop=runtime.stop, checker=checker)
     app = FastStream(broker)
 
     @app.on_startup
@@ -94,23 +96,27 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
             log.info("applied migrations %s", ", ".join(applied))
         runtime.pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
         runtime.reload_registry()
+        await checker.warm()
 
     @app.after_startup
     async def background() -> None:
         pool = runtime.get_pool()
         runtime.tasks = [
-            asyncio.create_task(relay_forever(pool, broker, runtime.stop)),
+            asyncio.create_task(relay_forever(
+                Relay(pool, broker, min_interval=settings.coordinator_change_interval_seconds), runtime.stop)),
             asyncio.create_task(flag_parked_forever(pool, settings.coordinator_parked_review_seconds,
                                                     runtime.stop, clock)),
             asyncio.create_task(_watch_registry(runtime)),
             asyncio.create_task(erase_forever(pool, settings.coordinator_retention_days, runtime.stop, clock)),
-            *report_lag("los-coordinator", settings.coordinator_group_id, subscriber, runtime.get_pool, runtime.stop,
-                        metrics_port=settings.metrics_port),  # los_consumer_lag, when metrics are served
+            *report_lag("los-coordinator", settings.coordinator_group_id, intake.subscriber, runtime.get_pool,
+                        runtime.stop, metrics_port=settings.metrics_port),  # los_consumer_lag, when metrics are served
         ]
 
     @app.on_shutdown
     async def shutdown() -> None:
         runtime.stop.set()
+        await intake.drain()
+        checker.close()
         await asyncio.gather(*runtime.tasks, return_exceptions=True)
 
     @app.after_shutdown

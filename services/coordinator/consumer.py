@@ -4,13 +4,18 @@ Acknowledgement is MANUAL: nothing is committed by FastStream. The position of e
 partition lives in Postgres (see service.py); on every assignment the consumer seeks
 there, or to the beginning of a partition the database has never seen. A batch is
 retried until Postgres takes it (a database restart stalls intake, it never skips).
+
+Two batches are in flight at most: batch n+1 is checked (in the checker's worker process)
+while batch n is being stored, and n+1 is stored only after n, so positions and state are
+written in order. At shutdown the batch being stored finishes (or is left unstored, and
+then nothing after it is stored) before the pool closes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -20,11 +25,12 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from schemas.signing import KeyRegistry
 from services.common.offsets import SeekToStoredOffsets
 from services.common.retry import Halted, in_transaction_until_stored
+from services.coordinator.checker import Checker
 from services.coordinator.dead_letters import KafkaDeadLetters
 from services.coordinator.fact_cache import FactCache
 from services.coordinator.metrics import ACCEPTED, DUPLICATES, REJECTED
-from services.coordinator.ports import Clock, IncomingRecord
-from services.coordinator.service import Settings, check_records, store_batch
+from services.coordinator.ports import Clock, IncomingRecord, RejectedRecord
+from services.coordinator.service import BatchOutcome, Settings, store_batch
 from services.coordinator.tracing import traced_store
 
 log = logging.getLogger(__name__)
@@ -35,39 +41,43 @@ async def _raw(msg: Any) -> None:
     return None
 
 
-def register(broker: KafkaBroker, *, topics: list[str], settings: Settings, batch_size: int,
-             pool_ref: Callable[[], asyncpg.Pool], registry_ref: Callable[[], KeyRegistry],
-             clock: Clock, stop: asyncio.Event) -> Any:
-    listener = SeekToStoredOffsets(pool_ref, settings.group_id)
-    dead_letters = KafkaDeadLetters(broker)
-    subscriber = broker.subscriber(
-        *topics, group_id=settings.group_id, batch=True, max_records=batch_size,
-        ack_policy=AckPolicy.MANUAL, auto_offset_reset="earliest", listener=listener,
-        decoder=_raw, max_partition_fetch_bytes=4 * 1024 * 1024,
-    )
-    listener.subscriber = subscriber
+class Intake:
+    """The batch pipeline of one coordinator process: check, then store in order."""
 
-    halted = False
-    cache = FactCache()
+    def __init__(self, settings: Settings, pool_ref: Callable[[], asyncpg.Pool],
+                 registry_ref: Callable[[], KeyRegistry], clock: Clock, stop: asyncio.Event,
+                 dead_letters: KafkaDeadLetters, checker: Checker, subscriber: Any) -> None:
+        self.settings, self.pool_ref, self.registry_ref = settings, pool_ref, registry_ref
+        self.clock, self.stop, self.dead_letters, self.checker = clock, stop, dead_letters, checker
+        self.subscriber = subscriber  # FastStream's, whose consumer the lag report asks
+        self.cache = FactCache()
+        self.halted = False
+        self._storing: asyncio.Task[None] | None = None
 
-    @subscriber
-    async def on_batch(msg: KafkaMessage) -> None:
-        nonlocal halted
-        if halted:
+    async def on_batch(self, msg: KafkaMessage) -> None:
+        if self.halted:
             return  # a batch was left unstored at shutdown: store nothing after it
         raw = msg.raw_message
         kafka_records = raw if isinstance(raw, tuple | list) else (raw,)
         records = [IncomingRecord(r.topic, r.partition, r.offset, r.key, r.value) for r in kafka_records]
-        checked, rejected = check_records(records, registry_ref(), settings)
+        checked, rejected = await self.checker.check(records, self.registry_ref())
+        await self.drain()  # the previous batch is stored before this one is
+        if self.halted:
+            return
         if rejected:
-            await dead_letters.send(rejected)  # at least once; the table row is exactly once
+            await self.dead_letters.send(rejected)  # at least once; the table row is exactly once
+        work = traced_store(  # per-event spans when tracing is on; else the lambda itself
+            kafka_records, checked, rejected,
+            lambda conn: store_batch(conn, records, checked, rejected, self.settings, self.clock, self.cache))
+        self._storing = asyncio.create_task(self._store(msg, work, rejected))
+
+    async def _store(self, msg: KafkaMessage, work: Callable[[asyncpg.Connection], Awaitable[BatchOutcome]],
+                     rejected: list[RejectedRecord]) -> None:
         try:
             outcome = await in_transaction_until_stored(
-                pool_ref, traced_store(  # per-event spans when tracing is on; else the lambda itself
-                    kafka_records, checked, rejected,
-                    lambda conn: store_batch(conn, records, checked, rejected, settings, clock, cache)), stop)
+                self.pool_ref, work, self.stop)
         except Halted:
-            halted = True
+            self.halted = True
             log.warning("shutting down with an unstored batch; it is read again on restart")
             return
         ACCEPTED.inc(outcome.accepted)
@@ -79,4 +89,25 @@ def register(broker: KafkaBroker, *, topics: list[str], settings: Settings, batc
         except Exception:
             log.debug("committing Kafka offsets failed; harmless", exc_info=True)
 
-    return subscriber
+    async def drain(self) -> None:
+        """Wait until the batch being stored is stored (or halted)."""
+        if self._storing is not None:
+            storing, self._storing = self._storing, None
+            await storing
+
+
+def register(broker: KafkaBroker, *, topics: list[str], settings: Settings, batch_size: int,
+             pool_ref: Callable[[], asyncpg.Pool], registry_ref: Callable[[], KeyRegistry],
+             clock: Clock, stop: asyncio.Event, checker: Checker | None = None) -> Intake:
+    listener = SeekToStoredOffsets(pool_ref, settings.group_id)
+    subscriber = broker.subscriber(
+        *topics, group_id=settings.group_id, batch=True, max_records=batch_size,
+        ack_policy=AckPolicy.MANUAL, auto_offset_reset="earliest", listener=listener,
+        decoder=_raw, max_partition_fetch_bytes=4 * 1024 * 1024,
+        batch_timeout_ms=20,  # FastStream sleeps this long after an empty poll: keep it short
+    )
+    listener.subscriber = subscriber
+    intake = Intake(settings, pool_ref, registry_ref, clock, stop, KafkaDeadLetters(broker),
+                    checker or Checker(settings, workers=0), subscriber)
+    subscriber(intake.on_batch)
+    return intake

@@ -18,6 +18,7 @@ operation is always read from the database.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -269,7 +270,7 @@ async def rebuild_operations(conn: asyncpg.Connection, ops: Iterable[str], clock
     """Rebuild the records of `ops` that have a plan (the others' events wait, parked);
     write those that changed, their dossier rows and change events; return them."""
     rows = await conn.fetch(
-        "SELECT operation_id, revision, plan::text, plan_event::text, target_keys, record::text FROM operations"
+        "SELECT operation_id, revision, plan::text, plan_event::text, target_keys, record_digest FROM operations"
         " WHERE operation_id = ANY($1::text[]) AND plan IS NOT NULL ORDER BY operation_id", sorted(set(ops)))
     if not rows:
         return set()
@@ -281,30 +282,32 @@ async def rebuild_operations(conn: asyncpg.Connection, ops: Iterable[str], clock
                WHERE t.operation_id = ANY($1::text[])""", list(members)):
         members[m["operation_id"]].append(m["event_id"])
     facts = await cache.get(conn, (i for ids in members.values() for i in ids))
-    changed, updates, changes, gone, added = set(), [], [], [], []
+    records: dict[str, tuple[PlanView, dict[str, Any], bytes, bytes]] = {}
     for row in rows:
         op = row["operation_id"]
         view = PlanView(op, row["revision"], row["plan_event"], OperationPlan.model_validate_json(row["plan"]),
                         frozenset(row["target_keys"]))
         record = summarise(view, (facts[i] for i in members[op])).to_json()
-        old = orjson.loads(row["record"]) if row["record"] is not None else None
-        if old == record:
-            continue
-        changed.add(op)
-        updates.append((op, orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()))
-        before, after = _subjects(old), _subjects(record)
-        gone += [(kind, subject, op) for kind, subject in before - after]
-        added += [(kind, subject, op) for kind, subject in after - before]
-        changes.append((op, orjson.dumps(
-            {"type": "operation.record.changed", "operation_id": op, "revision": view.revision,
-             "status": record["status"], "at": clock.now().isoformat(),
-             "agencies_reporting": record["agencies_reporting"], "record": record}).decode()))
-    if not changed:
-        return changed
+        encoded = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+        digest = hashlib.sha256(encoded).digest()
+        if row["record_digest"] is None or bytes(row["record_digest"]) != digest:
+            records[op] = (view, record, encoded, digest)
+    if not records:
+        return set()
+    changed = sorted(records)
     await conn.execute(
-        "UPDATE operations o SET record = u.record::jsonb, updated_at = now()"
-        " FROM unnest($1::text[], $2::text[]) AS u(op, record) WHERE o.operation_id = u.op",
-        [op for op, _ in updates], [r for _, r in updates])
+        "UPDATE operations o SET record = u.record::jsonb, record_digest = u.digest, updated_at = now()"
+        " FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(op, record, digest) WHERE o.operation_id = u.op",
+        changed, [records[op][2].decode() for op in changed], [records[op][3] for op in changed])
+    before: dict[str, set[tuple[str, str]]] = {op: set() for op in changed}
+    for r in await conn.fetch("SELECT subject_kind, subject, operation_id FROM subject_operations"
+                              " WHERE operation_id = ANY($1::text[])", changed):
+        before[r["operation_id"]].add((r["subject_kind"], r["subject"]))
+    gone, added = [], []
+    for op in changed:
+        after = _subjects(records[op][1])
+        gone += [(kind, subject, op) for kind, subject in before[op] - after]
+        added += [(kind, subject, op) for kind, subject in after - before[op]]
     if gone:
         await conn.execute(
             "DELETE FROM subject_operations s USING unnest($1::text[], $2::text[], $3::text[]) AS d(k, s, op)"
@@ -312,10 +315,17 @@ async def rebuild_operations(conn: asyncpg.Connection, ops: Iterable[str], clock
     if added:
         await conn.execute("INSERT INTO subject_operations SELECT * FROM unnest($1::text[], $2::text[], $3::text[])"
                            " ON CONFLICT DO NOTHING", *_columns(added))
+    # the change names what changed; the relay publishes it with the record as stored then
+    now = clock.now().isoformat()
+    notes = []
+    for op in changed:
+        view, record, _, _ = records[op]
+        notes.append(orjson.dumps({"type": "operation.record.changed", "operation_id": op, "revision": view.revision,
+                                   "status": record["status"], "at": now,
+                                   "agencies_reporting": record["agencies_reporting"]}).decode())
     await conn.execute("INSERT INTO record_changes (operation_id, change)"
-                       " SELECT * FROM unnest($1::text[], $2::jsonb[]) ORDER BY 1",
-                       [op for op, _ in changes], [c for _, c in changes])
-    return changed
+                       " SELECT * FROM unnest($1::text[], $2::jsonb[])", changed, notes)
+    return set(changed)
 
 
 def _columns(rows: list[tuple[str, str, str]]) -> list[list[str]]:
@@ -323,10 +333,8 @@ def _columns(rows: list[tuple[str, str, str]]) -> list[list[str]]:
     return [list(column) for column in zip(*rows, strict=True)]
 
 
-def _subjects(record: dict[str, Any] | None) -> set[tuple[str, str]]:
+def _subjects(record: dict[str, Any]) -> set[tuple[str, str]]:
     """The dossier rows of a record: each business, premises visited and person in it."""
-    if record is None:
-        return set()
     return ({("business", b) for b in record["businesses"]} | {("premises", p) for p in record["premises_visited"]}
             | {("person", p) for p in record["persons"]})
 

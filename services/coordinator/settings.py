@@ -13,7 +13,11 @@ class CoordinatorSettings(LosSettings):
     database_owner_url: str = Field(default="postgresql://los_owner@127.0.0.1:5432/los",
                                     description="PostgreSQL as the schema owner, for migrations.")
     coordinator_group_id: str = Field(default="los-coordinator", description="Kafka consumer group.")
-    coordinator_batch_size: int = Field(default=500, ge=1, le=10_000)
+    coordinator_batch_size: int = Field(default=1000, ge=1, le=10_000, description="Records per transaction.")
+    coordinator_check_workers: int = Field(
+        default=1, ge=0, le=8, description="Processes verifying the next batch while one is stored (0: inline).")
+    coordinator_change_interval_seconds: float = Field(
+        default=5.0, ge=0, description="An operation's record change is announced to the feeds at most this often.")
     coordinator_max_event_bytes: int = Field(default=256 * 1024, description="Larger events are rejected.")
     coordinator_inference_window_days: int = Field(
         default=1, ge=0, description="An event naming no operation joins one at the same premises within this.")

@@ -50,12 +50,12 @@ def _subjects(record: dict[str, Any]) -> dict[str, list[str]]:
 async def views_for_changes(conn: asyncpg.Connection, changes: list[Change], policy: Policy,
                             agencies: dict[str, Agency], *, purpose: Purpose,
                             now: datetime.datetime) -> tuple[list[FeedMessage], list[dict[str, Any]]]:
-    """The feed messages and audit entries of a batch of changes (reads approvals only)."""
+    """The feed messages and audit entries of a batch of changes (reads approvals only).
+
+    Only the latest change of each operation in the batch is shown: a view superseded
+    before it was sent was never disclosed, so it needs neither a message nor an entry."""
     messages, entries = [], []
-    for change in changes:
-        body = change.body
-        if not body or "record" not in body:
-            continue
+    for body in _latest_per_operation(changes):
         record = body["record"]
         approvals = await approvals_for(conn, record["operation_id"])
         subjects = _subjects(record)
@@ -71,6 +71,15 @@ async def views_for_changes(conn: asyncpg.Connection, changes: list[Change], pol
                 messages.append(FeedMessage(feed_topic(code), record["operation_id"].encode(),
                                             json.dumps(payload, ensure_ascii=False).encode()))
     return messages, entries
+
+
+def _latest_per_operation(changes: list[Change]) -> list[dict[str, Any]]:
+    latest: dict[str, dict[str, Any]] = {}
+    for change in changes:  # in offset order within each operation's partition
+        body = change.body
+        if body and "record" in body:
+            latest[body["record"]["operation_id"]] = body
+    return sorted(latest.values(), key=lambda b: (b.get("seq") or 0, b["record"]["operation_id"]))
 
 
 def _key(entry: dict[str, Any]) -> tuple[str, str, str, str, str, str]:
@@ -98,12 +107,17 @@ async def commit_batch(conn: asyncpg.Connection, group_id: str, changes: list[Ch
     An item shown again unchanged (same digest) in a later view was disclosed already: only
     what is new to the recipient becomes an audit entry."""
     await append(conn, await _new_to_recipient(conn, entries))
-    for m in messages:
+    latest = {}
+    for m in messages:  # one row per agency and operation: the latest view
         payload = json.loads(m.value)
-        agency = m.topic.rsplit(".", 1)[1].upper()
+        latest[(m.topic.rsplit(".", 1)[1].upper(), payload["operation_id"])] = (
+            payload["change_seq"] or 0, json.dumps(payload["view"], ensure_ascii=False))
+    if latest:
+        rows = [(agency, op, seq, view) for (agency, op), (seq, view) in latest.items()]
         await conn.execute(
-            """INSERT INTO feed_views (agency, operation_id, change_seq, view) VALUES ($1, $2, $3, $4::jsonb)
+            """INSERT INTO feed_views (agency, operation_id, change_seq, view)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[])
                ON CONFLICT (agency, operation_id) DO UPDATE SET change_seq = EXCLUDED.change_seq,
                    view = EXCLUDED.view WHERE feed_views.change_seq <= EXCLUDED.change_seq""",
-            agency, payload["operation_id"], payload["change_seq"] or 0, json.dumps(payload["view"]))
+            *[list(column) for column in zip(*rows, strict=True)])
     await store_offsets(conn, group_id, ((c.topic, c.partition, c.offset) for c in changes))

@@ -70,6 +70,7 @@ def build_app(settings: FeedSettings) -> FastStream:
     runtime = Runtime()
     listener = SeekToStoredOffsets(runtime.get_pool, settings.feeds_group_id)
     subscriber = broker.subscriber(RECORD_CHANGES, group_id=settings.feeds_group_id, batch=True, max_records=200,
+                                   batch_timeout_ms=20,  # FastStream sleeps this long after an empty poll
                                    ack_policy=AckPolicy.MANUAL, auto_offset_reset="earliest", listener=listener,
                                    decoder=_raw)
     listener.subscriber = subscriber
@@ -98,9 +99,9 @@ def build_app(settings: FeedSettings) -> FastStream:
             messages, entries = await views_for_changes(conn, changes, policy, agencies,
                                                         purpose=settings.feeds_purpose, now=now)
             decided[:] = entries
-            for m in messages:  # acknowledged before the audit entries commit
-                await broker.publish(m.value, topic=m.topic, key=m.key,
-                                     headers={"content-type": "application/json"})
+            sending = [await broker.publish(m.value, topic=m.topic, key=m.key, no_confirm=True,
+                                            headers={"content-type": "application/json"}) for m in messages]
+            await asyncio.gather(*sending)  # acknowledged before the audit entries commit
             await commit_batch(conn, settings.feeds_group_id, changes, messages, entries)
 
         try:

@@ -13,6 +13,7 @@ from rich.console import Console
 from bench import audit, pipeline, raw
 from bench.cpu import describe
 from bench.report import Report, Result
+from deploy.local.harness import create_database, drop_database
 from deploy.local.processes import read_pid
 from deploy.local.stack import REPO, LocalStack
 
@@ -65,11 +66,11 @@ async def _measure(size: str, env: dict[str, str], coordinators: list[int], serv
         mean = sum(map(len, payloads)) / len(payloads)
         console.print(f"raw limits with {raw_n} messages of {mean:.0f} bytes on average ...")
         produce_rate, consume_rate = await raw.kafka_produce_consume(env["LOS_KAFKA_BOOTSTRAP_SERVERS"], payloads)
-        db = await pipeline.create_database(env, prefix="bench")
+        db = await create_database(env, prefix="bench")
         try:
             insert_rate = await raw.postgres_insert(db.app_url, payloads)
         finally:
-            await pipeline.drop_database(env, db.name)
+            await drop_database(env, db.name)
         report.add(Result("Kafka produce, idempotent, acks=all", produce_rate, "msg/s"))
         report.add(Result("Kafka consume", consume_rate, "msg/s"))
         report.add(Result("Postgres bulk insert (unnest, on conflict)", insert_rate, "rows/s"))

@@ -21,7 +21,9 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), sum(int(f) for f in fields[11:15]) / TICKS
 
 
-def _tree_seconds(roots: Iterable[int]) -> float:
+def _tree_seconds(roots: Iterable[int], others: set[int]) -> float:
+    """CPU seconds of the process trees under `roots`, leaving out the trees of `others`
+    (the benchmark's own process is the parent of the services it starts)."""
     stats = {int(p): s for p in os.listdir("/proc") if p.isdigit() and (s := _stat(int(p))) is not None}
     children: dict[int, list[int]] = {}
     for pid, (parent, _) in stats.items():
@@ -30,7 +32,7 @@ def _tree_seconds(roots: Iterable[int]) -> float:
     while todo:
         pid = todo.pop()
         total += stats[pid][1]
-        todo += children.get(pid, [])
+        todo += [c for c in children.get(pid, []) if c not in others]
     return total
 
 
@@ -41,11 +43,15 @@ class CpuMeter:
         self.roles = roles
         self._start: dict[str, float] = {}
 
+    def _seconds(self) -> dict[str, float]:
+        roots = {pid for pids in self.roles.values() for pid in pids}
+        return {role: _tree_seconds(pids, roots - set(pids)) for role, pids in self.roles.items()}
+
     def start(self) -> None:
-        self._start = {role: _tree_seconds(pids) for role, pids in self.roles.items()}
+        self._start = self._seconds()
 
     def stop(self) -> dict[str, float]:
-        return {role: _tree_seconds(pids) - self._start[role] for role, pids in self.roles.items()}
+        return {role: seconds - self._start[role] for role, seconds in self._seconds().items()}
 
 
 def describe(seconds: dict[str, float], wall: float) -> str:

@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import statistics
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -21,13 +22,13 @@ from deploy.local.harness import (
     create_database,
     drop_database,
     end_offsets,
-    kafka_options,
     produce,
     service_env,
     spawn_service,
     start_from_now,
     wire,
 )
+from deploy.local.kafka import kafka_options
 from schemas.topics import RECORD_CHANGES
 from services.adapters.simulator import stream_events
 from services.common.migrate import migrate
@@ -41,7 +42,7 @@ DISCLOSURE = ROOT / "services" / "disclosure" / "migrations"
 class Run:
     db: Database
     env: dict[str, str]
-    procs: list
+    procs: list[subprocess.Popen[bytes]]
     group: str
     feeds_group: str
     events_start: int

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -62,3 +64,12 @@ async def wait_for(check: Callable[[], Any], *, timeout: float = 60.0, what: str
             return last
         await asyncio.sleep(0.3)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last value: {last!r}")
+
+
+def stop_processes(procs: Iterable[subprocess.Popen[bytes]], timeout: float = 30.0) -> None:
+    """SIGTERM every service process, then wait for each: they shut down side by side."""
+    procs = list(procs)
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        proc.wait(timeout=timeout)

@@ -4,7 +4,6 @@ the consumer group."""
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import asyncpg
@@ -14,7 +13,15 @@ from schemas.events import AnyEvent
 from schemas.topics import events_topic
 from services.adapters.simulator import generate_campaign
 from tests.conftest import Database, Infra
-from tests.support import all_event_topics, produce, signed_bytes, spawn_service, start_from_now, wait_for
+from tests.support import (
+    all_event_topics,
+    produce,
+    signed_bytes,
+    spawn_service,
+    start_from_now,
+    stop_processes,
+    wait_for,
+)
 from tests.truth import mismatches
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -73,7 +80,4 @@ async def test_a_campaign_becomes_records_equal_to_the_ground_truth(
         await wait_for(lambda: settled(database, unique_events), timeout=240, what="every event stored")
         await check_truth(database, campaign.truth)
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            proc.wait(timeout=30)
+        stop_processes(procs)

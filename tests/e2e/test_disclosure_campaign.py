@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import signal
 import uuid
 from collections import defaultdict
 from pathlib import Path
@@ -23,7 +22,16 @@ from services.adapters.simulator import generate_campaign
 from services.audit import review
 from tests.conftest import Database, Infra
 from tests.e2e.test_coordinator_campaign import PSEUDONYM_KEY, coordinator_env, messages, settled
-from tests.support import all_event_topics, end_offsets, produce, read_from, spawn_service, start_from_now, wait_for
+from tests.support import (
+    all_event_topics,
+    end_offsets,
+    produce,
+    read_from,
+    spawn_service,
+    start_from_now,
+    stop_processes,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 PLANTED = "PLANTED_SOCIAL_SERVICES_SECRET_0042"
@@ -89,10 +97,7 @@ async def test_secrets_stay_put_and_every_disclosure_is_audited(
         audit_rows = await review.entries(conn, kinds=["disclosure"])
         await conn.close()
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            proc.wait(timeout=30)
+        stop_processes(procs)
 
     assert feed_messages, "no feed message was published"
     by_agency: dict[str, list[dict]] = defaultdict(list)

@@ -5,7 +5,6 @@ consumer lag that falls to zero."""
 
 from __future__ import annotations
 
-import signal
 from collections import defaultdict
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from tests.support import (
     produce,
     spawn_service,
     start_from_now,
+    stop_processes,
     wait_for,
 )
 
@@ -107,10 +107,7 @@ async def test_metrics_show_accepted_rejected_decisions_audit_and_lag_falling_to
 
         disclosure = await wait_for(disclosure_done, timeout=40, what="the feeds' decisions and zero lag")
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            proc.wait(timeout=30)
+        stop_processes(procs)
 
     assert total(coordinator, "los_coordinator_events_rejected_total") == 1
     assert total(coordinator, "los_coordinator_events_rejected_total", reason="malformed_json") == 1

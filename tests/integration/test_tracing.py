@@ -8,7 +8,6 @@ import asyncio
 import datetime
 import json
 import shutil
-import signal
 from pathlib import Path
 
 import asyncpg
@@ -20,7 +19,7 @@ from schemas.agencies import load_agencies
 from services.common.keys import ensure_agency_key
 from tests.conftest import Database, Infra
 from tests.otlp import OtlpReceiver, ReceivedSpan
-from tests.support import all_event_topics, spawn_service, start_from_now, wait_for
+from tests.support import all_event_topics, spawn_service, start_from_now, stop_processes, wait_for
 
 pytestmark = pytest.mark.integration
 SAMPLES = Path(__file__).parents[2] / "services" / "adapters" / "agencies" / "samples"
@@ -111,10 +110,7 @@ async def test_one_trace_runs_from_the_adapter_through_kafka_the_coordinator_and
 
             spans = await wait_for(complete_trace, timeout=15, what="one whole trace with the console's span")
         finally:
-            for proc in procs:
-                proc.send_signal(signal.SIGTERM)
-            for proc in procs:
-                proc.wait(timeout=30)
+            stop_processes(procs)
 
     by_id = {s.span_id: s for s in spans}
     [root] = [s for s in spans if s.parent_id is None]

@@ -64,8 +64,8 @@ class Intake:
         await self.drain()  # the previous batch is stored before this one is
         if self.halted:
             return
-        if rejected:
-            await self.dead_letters.send(rejected)  # at least once; the table row is exactly once
+        if rejected and not await self._dead_letters_sent(rejected):
+            return
         work = traced_store(  # per-event spans when tracing is on; else the lambda itself
             kafka_records, checked, rejected,
             lambda conn: store_batch(conn, records, checked, rejected, self.settings, self.clock, self.cache))
@@ -88,6 +88,24 @@ class Intake:
             await msg.ack()  # informational: shows lag; positions come from Postgres
         except Exception:
             log.debug("committing Kafka offsets failed; harmless", exc_info=True)
+
+    async def _dead_letters_sent(self, rejected: list[RejectedRecord]) -> bool:
+        """Send to the dead-letter topic before the batch is stored, retrying like the store:
+        a batch stored without its dead letters would never send them. At least once; the
+        rejections table row is exactly once."""
+        delay = 0.2
+        while True:
+            try:
+                await self.dead_letters.send(rejected)
+                return True
+            except Exception as error:
+                if self.stop.is_set():
+                    self.halted = True
+                    log.warning("shutting down before the dead letters were sent; the batch is read again")
+                    return False
+                log.error("sending %d dead letters failed (%s); retrying in %.1fs", len(rejected), error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
 
     async def drain(self) -> None:
         """Wait until the batch being stored is stored (or halted)."""

@@ -7,22 +7,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from deploy.local.stack import REPO
 from schemas.agencies import load_agencies
 from schemas.topics import events_topic
-from services.common.keys import load_registry
 from services.console.enforcement import Enforcement
 from services.console.results import ResultRow, add_view, ordered
-from services.coordinator.ports import IncomingRecord, SystemClock
-from services.coordinator.service import check_records, store_batch
+from services.coordinator.ports import IncomingRecord
 from services.disclosure.enforce import Viewer
 from services.disclosure.policy import Purpose, Role, load_policy
 from tests.integration.console.conftest import PLANTED, LiveConsole
-from tests.integration.coordinator.conftest import SETTINGS
+from tests.integration.coordinator.conftest import store_as_coordinator
 from tests.support import end_offsets, kafka_options
 
 pytestmark = pytest.mark.integration
@@ -111,14 +108,7 @@ async def read_plan(bootstrap: str, start: dict[tuple[str, int], int], operation
 async def process(live: LiveConsole, found: list[Any]) -> None:
     """What the coordinator does with records it consumes: intake checks, then its store."""
     records = [IncomingRecord(r.topic, r.partition, r.offset, r.key, r.value) for r in found]
-    checked, rejected = check_records(records, load_registry(live.settings.keys_dir), SETTINGS)
-    assert not rejected, rejected
-    conn = await asyncpg.connect(live.db.app_url)
-    try:
-        async with conn.transaction():
-            await store_batch(conn, records, checked, rejected, SETTINGS, SystemClock())
-    finally:
-        await conn.close()
+    await store_as_coordinator(live.db.app_url, live.settings.keys_dir, records)
 
 
 async def listed(live: LiveConsole, agency: str, role: Role = Role.OFFICER) -> list[dict[str, Any]]:

@@ -30,14 +30,19 @@ class Coordinator:
             raw = signed_bytes(event, self.keys)  # type: ignore[arg-type]
             records.append(IncomingRecord(events_topic(event.losagency), 0, self.offset, b"k", raw))  # type: ignore[attr-defined]
             self.offset += 1
-        checked, rejected = check_records(records, load_registry(self.keys), SETTINGS)
-        assert not rejected, rejected
-        conn = await asyncpg.connect(self.db.app_url)
-        try:
-            async with conn.transaction():
-                await store_batch(conn, records, checked, rejected, SETTINGS, SystemClock())
-        finally:
-            await conn.close()
+        await store_as_coordinator(self.db.app_url, self.keys, records)
+
+
+async def store_as_coordinator(db_url: str, keys: Path, records: list[IncomingRecord]) -> None:
+    """What the coordinator does with records it consumes: intake checks, then its store."""
+    checked, rejected = check_records(records, load_registry(keys), SETTINGS)
+    assert not rejected, rejected
+    conn = await asyncpg.connect(db_url)
+    try:
+        async with conn.transaction():
+            await store_batch(conn, records, checked, rejected, SETTINGS, SystemClock())
+    finally:
+        await conn.close()
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ SUPER_USERS = f"User:{ADMIN};User:{CONTROLLER}"
 
 # What each kind of access needs on a topic: produce needs WRITE (which also covers the
 # idempotent producer's id since Kafka 3.0), consume needs READ; both fetch metadata (DESCRIBE).
-WRITE_OPERATIONS = ("WRITE", "DESCRIBE")
+# A writer may also read the topic's settings (DESCRIBE_CONFIGS), to learn its size limit.
+WRITE_OPERATIONS = ("WRITE", "DESCRIBE", "DESCRIBE_CONFIGS")
 READ_OPERATIONS = ("READ", "DESCRIBE")
 
 

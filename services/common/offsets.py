@@ -8,6 +8,7 @@ it has never stored. Kafka's committed offsets then serve only to show lag.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -52,13 +53,31 @@ class SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
         return None
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        """aiokafka hands out the new assignment before it calls this, and its fetcher would
+        start from Kafka's committed offsets while Postgres is asked: so the partitions are
+        paused first (before anything else can run), positioned, then resumed. A paused
+        partition is neither fetched nor returned."""
         consumer = self.subscriber.consumer
-        async with self.pool_ref().acquire() as conn:
-            stored = await stored_offsets(conn, self.group_id)
+        consumer.pause(*assigned)
+        stored = await self._stored()
         for tp in assigned:
             offset = stored.get((tp.topic, tp.partition))
             if offset is None:
                 await consumer.seek_to_beginning(tp)
             else:
                 consumer.seek(tp, offset)
+        consumer.resume(*(tp for tp in assigned if tp in consumer.assignment()))
         log.info("assigned %d partitions; positions from Postgres", len(assigned))
+
+    async def _stored(self) -> dict[tuple[str, int], int]:
+        """The stored positions, however long the database takes: partitions stay paused
+        meanwhile, since any other position could skip or repeat records."""
+        delay = 0.2
+        while True:
+            try:
+                async with self.pool_ref().acquire() as conn:
+                    return await stored_offsets(conn, self.group_id)
+            except Exception as error:
+                log.error("reading stored positions failed (%s); retrying in %.1fs", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)

@@ -13,14 +13,20 @@ from faststream.kafka import KafkaBroker
 
 from schemas.agencies import load_agencies
 from schemas.signing import KeyRegistry
-from schemas.topics import events_topic
+from schemas.topics import DEAD_LETTER, events_topic
 from services.common.keys import load_registry
 from services.common.lag import report_lag
 from services.common.migrate import migrate
 from services.common.periodic import every
 from services.common.telemetry import broker_middlewares, instrument_asyncpg, serve_metrics, setup_tracing
+from services.common.topic_limits import max_message_bytes
 from services.coordinator.checker import Checker
 from services.coordinator.consumer import register
+from services.coordinator.dead_letters import (
+    DEFAULT_MAX_MESSAGE_BYTES,
+    DeadLetterRelay,
+    relay_dead_letters_forever,
+)
 from services.coordinator.ports import Clock, SystemClock
 from services.coordinator.relay import Relay, relay_forever
 from services.coordinator.retention import erase_forever
@@ -31,6 +37,7 @@ from services.coordinator.settings import CoordinatorSettings
 MIGRATIONS = Path(__file__).with_name("migrations")
 AUDIT_MIGRATIONS = Path(__file__).parents[1] / "audit" / "migrations"
 log = logging.getLogger(__name__)
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -41,6 +48,7 @@ class Runtime:
     pool: asyncpg.Pool | None = None
     registry: KeyRegistry = field(default_factory=KeyRegistry)
     registry_mtime: float = -1.0
+    dead_letter_max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -66,6 +74,20 @@ async def _watch_registry(runtime: Runtime) -> None:
     await every(2.0, runtime.stop, reload, what="reloading the key registry")
 
 
+async def _dead_letter_limit(settings: CoordinatorSettings) -> int:
+    """The dead-letter topic's `max.message.bytes`, so that whatever the broker accepted on an
+    events topic is sent on whole when it fits and as a reference when not."""
+    try:
+        limit = await max_message_bytes(settings.kafka_bootstrap_servers.split(","),
+                                        settings.kafka_client_options(), DEAD_LETTER)
+    except Exception as error:
+        log.warning("could not read %s's message size limit (%s); assuming Kafka's default %d bytes",
+                    DEAD_LETTER, error, DEFAULT_MAX_MESSAGE_BYTES)
+        return DEFAULT_MAX_MESSAGE_BYTES
+    log.info("%s takes messages up to %d bytes; larger dead letters go as references", DEAD_LETTER, limit)
+    return limit
+
+
 def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tuple[FastStream, Runtime]:
     clock = clock or SystemClock()
     setup_tracing("los-coordinator", settings.otel_exporter)
@@ -73,6 +95,7 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
     serve_metrics(settings.metrics_port)
     broker = KafkaBroker(settings.kafka_bootstrap_servers.split(","), enable_idempotence=True,
                          security=settings.kafka_broker_security(), allow_auto_create_topics=False,
+                         max_request_size=MAX_REQUEST_BYTES,  # the broker, not the client, judges size
                          client_id="los-coordinator", middlewares=broker_middlewares("los-coordinator"))
     runtime = Runtime(settings)
     service_settings = Settings(
@@ -96,6 +119,7 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
             log.info("applied migrations %s", ", ".join(applied))
         runtime.pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
         runtime.reload_registry()
+        runtime.dead_letter_max_bytes = await _dead_letter_limit(settings)
         await checker.warm()
 
     @app.after_startup
@@ -104,6 +128,8 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
         runtime.tasks = [
             asyncio.create_task(relay_forever(
                 Relay(pool, broker, min_interval=settings.coordinator_change_interval_seconds), runtime.stop)),
+            asyncio.create_task(relay_dead_letters_forever(
+                DeadLetterRelay(pool, broker, max_message_bytes=runtime.dead_letter_max_bytes), runtime.stop)),
             asyncio.create_task(flag_parked_forever(pool, settings.coordinator_parked_review_seconds,
                                                     runtime.stop, clock)),
             asyncio.create_task(_watch_registry(runtime)),

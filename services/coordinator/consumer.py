@@ -5,6 +5,9 @@ partition lives in Postgres (see service.py); on every assignment the consumer s
 there, or to the beginning of a partition the database has never seen. A batch is
 retried until Postgres takes it (a database restart stalls intake, it never skips).
 
+Rejected records are stored with the batch and sent to the dead-letter topic by a relay
+(dead_letters.py), never on this path: Kafka refusing a dead letter cannot stall intake.
+
 Two batches are in flight at most: batch n+1 is checked (in the checker's worker process)
 while batch n is being stored, and n+1 is stored only after n, so positions and state are
 written in order. At shutdown the batch being stored finishes (or is left unstored, and
@@ -26,10 +29,9 @@ from schemas.signing import KeyRegistry
 from services.common.offsets import SeekToStoredOffsets
 from services.common.retry import Halted, in_transaction_until_stored
 from services.coordinator.checker import Checker
-from services.coordinator.dead_letters import KafkaDeadLetters
 from services.coordinator.fact_cache import FactCache
 from services.coordinator.metrics import ACCEPTED, DUPLICATES, REJECTED
-from services.coordinator.ports import Clock, IncomingRecord, RejectedRecord
+from services.coordinator.ports import Clock, IncomingRecord
 from services.coordinator.service import BatchOutcome, Settings, store_batch
 from services.coordinator.tracing import traced_store
 
@@ -46,9 +48,9 @@ class Intake:
 
     def __init__(self, settings: Settings, pool_ref: Callable[[], asyncpg.Pool],
                  registry_ref: Callable[[], KeyRegistry], clock: Clock, stop: asyncio.Event,
-                 dead_letters: KafkaDeadLetters, checker: Checker, subscriber: Any) -> None:
+                 checker: Checker, subscriber: Any) -> None:
         self.settings, self.pool_ref, self.registry_ref = settings, pool_ref, registry_ref
-        self.clock, self.stop, self.dead_letters, self.checker = clock, stop, dead_letters, checker
+        self.clock, self.stop, self.checker = clock, stop, checker
         self.subscriber = subscriber  # FastStream's, whose consumer the lag report asks
         self.cache = FactCache()
         self.halted = False
@@ -64,15 +66,13 @@ class Intake:
         await self.drain()  # the previous batch is stored before this one is
         if self.halted:
             return
-        if rejected and not await self._dead_letters_sent(rejected):
-            return
         work = traced_store(  # per-event spans when tracing is on; else the lambda itself
             kafka_records, checked, rejected,
             lambda conn: store_batch(conn, records, checked, rejected, self.settings, self.clock, self.cache))
-        self._storing = asyncio.create_task(self._store(msg, work, rejected))
+        self._storing = asyncio.create_task(self._store(msg, work))
 
-    async def _store(self, msg: KafkaMessage, work: Callable[[asyncpg.Connection], Awaitable[BatchOutcome]],
-                     rejected: list[RejectedRecord]) -> None:
+    async def _store(self, msg: KafkaMessage,
+                     work: Callable[[asyncpg.Connection], Awaitable[BatchOutcome]]) -> None:
         try:
             outcome = await in_transaction_until_stored(
                 self.pool_ref, work, self.stop)
@@ -82,30 +82,12 @@ class Intake:
             return
         ACCEPTED.inc(outcome.accepted)
         DUPLICATES.inc(outcome.duplicates)
-        for r in rejected:
+        for r in outcome.rejected:  # the checker's and the ownership rules'
             REJECTED.labels(r.reason).inc()
         try:
             await msg.ack()  # informational: shows lag; positions come from Postgres
         except Exception:
             log.debug("committing Kafka offsets failed; harmless", exc_info=True)
-
-    async def _dead_letters_sent(self, rejected: list[RejectedRecord]) -> bool:
-        """Send to the dead-letter topic before the batch is stored, retrying like the store:
-        a batch stored without its dead letters would never send them. At least once; the
-        rejections table row is exactly once."""
-        delay = 0.2
-        while True:
-            try:
-                await self.dead_letters.send(rejected)
-                return True
-            except Exception as error:
-                if self.stop.is_set():
-                    self.halted = True
-                    log.warning("shutting down before the dead letters were sent; the batch is read again")
-                    return False
-                log.error("sending %d dead letters failed (%s); retrying in %.1fs", len(rejected), error, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
 
     async def drain(self) -> None:
         """Wait until the batch being stored is stored (or halted)."""
@@ -125,7 +107,7 @@ def register(broker: KafkaBroker, *, topics: list[str], settings: Settings, batc
         batch_timeout_ms=20,  # FastStream sleeps this long after an empty poll: keep it short
     )
     listener.subscriber = subscriber
-    intake = Intake(settings, pool_ref, registry_ref, clock, stop, KafkaDeadLetters(broker),
+    intake = Intake(settings, pool_ref, registry_ref, clock, stop,
                     checker or Checker(settings, workers=0), subscriber)
     subscriber(intake.on_batch)
     return intake

@@ -33,9 +33,3 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime.datetime:
         return datetime.datetime.now(datetime.UTC)
-
-
-class DeadLetters(Protocol):
-    """Where rejected records go for review (the dead-letter topic)."""
-
-    async def send(self, rejected: list[RejectedRecord]) -> None: ...

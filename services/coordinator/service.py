@@ -26,13 +26,16 @@ from typing import Any
 import asyncpg
 import orjson
 
+from schemas.agencies import load_agencies
 from schemas.events import event_json
 from schemas.operation import OperationPlan
 from schemas.signing import KeyRegistry
+from schemas.topics import agency_of_events_topic
 from services.common.offsets import store_offsets
 from services.coordinator.domain.facts import Fact, fact_from_json, fact_of, fact_to_json
 from services.coordinator.domain.intake import Accepted, check
 from services.coordinator.domain.noisy import DEFAULT_CAP
+from services.coordinator.domain.ownership import Lead, Sent, judge
 from services.coordinator.domain.plans import PlanView, StoredPlan, infer_operation, latest_plan
 from services.coordinator.domain.records import summarise
 from services.coordinator.domain.signals import cross_agency_signal
@@ -50,6 +53,7 @@ class Settings:
     signal_min_agencies: int = 3
     signal_window_days: int = 365
     noisy_cap: int = DEFAULT_CAP
+    agencies: frozenset[str] = field(default_factory=lambda: frozenset(load_agencies()))
 
 
 @dataclass
@@ -77,7 +81,9 @@ def check_records(records: list[IncomingRecord], registry: KeyRegistry,
         if isinstance(result, Accepted):
             good.append(Checked(record, fact_of(result.event), result.event.type, result.key_id))
         else:
-            bad.append(RejectedRecord(record, result.reason, result.detail, result.agency))
+            # the agency the event claims, else the owner of the topic it came on
+            bad.append(RejectedRecord(record, result.reason, result.detail,
+                                      result.agency or agency_of_events_topic(record.topic)))
     return good, bad
 
 
@@ -91,16 +97,20 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
     outcome = BatchOutcome(rejected=rejected)
     await conn.execute("SELECT pg_advisory_xact_lock($1)", BATCH_LOCK)
     await cache.check_generation(conn)
-    if rejected:
+    checked, refused = await _enforce_ownership(conn, checked, settings)
+    new, repeated = await _insert_events(conn, checked)
+    conflicting = await _conflicting_ids(conn, repeated)
+    rejected = outcome.rejected = [*rejected, *refused, *conflicting]
+    if rejected:  # the dead-letter relay sends them on (see dead_letters.py)
         await conn.executemany(
             "INSERT INTO rejections (topic, partition, \"offset\", agency, reason, detail, raw)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
             [(r.record.topic, r.record.partition, r.record.offset, r.agency, r.reason, r.detail,
               r.record.value) for r in rejected])
-    new = await _insert_events(conn, checked)
+    await _flag_foreign_amendments(conn, new)
     cache.add(new)
     outcome.accepted = len(new)
-    outcome.duplicates = len(checked) - len(new)
+    outcome.duplicates = len(repeated) - len(conflicting)
     touched: set[str] = await _track_noisy_keys(conn, new, settings, cache)
     plan_ops = sorted({f.operation_id for f in new if f.kind == "plan" and f.operation_id})
     for op in plan_ops:
@@ -127,23 +137,93 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
     return outcome
 
 
-async def _insert_events(conn: asyncpg.Connection, checked: list[Checked]) -> list[Fact]:
+async def _enforce_ownership(conn: asyncpg.Connection, checked: list[Checked],
+                             settings: Settings) -> tuple[list[Checked], list[RejectedRecord]]:
+    """Judge plans, corrections, retractions and notices by the ownership rules, in the
+    order they were consumed, against what is stored (see domain/ownership.py). An event
+    stored before is a duplicate, never judged again: the lead may have changed since."""
+    subject = [c for c in checked if c.fact.kind in ("plan", "notification", "retraction") or c.fact.supersedes]
+    if not subject:
+        return checked, []
+    ids = sorted({c.fact.event_id for c in subject})
+    named = sorted({i for c in subject for i in (c.fact.supersedes, c.fact.retracts) if i})
+    ops = sorted({c.fact.plan.operation_id for c in subject if c.fact.plan})
+    stored = {r["event_id"]: Sent(r["agency"], r["kind"]) for r in await conn.fetch(
+        "SELECT event_id::text, agency, kind FROM events WHERE event_id = ANY($1::uuid[])", ids + named)}
+    leads = {r["operation_id"]: Lead(r["lead_agency"], r["revision"]) for r in await conn.fetch(
+        "SELECT operation_id, lead_agency, revision FROM operations WHERE operation_id = ANY($1::text[])", ops)}
+    fresh, seen = [], set(stored)
+    for c in subject:
+        if c.fact.event_id not in seen:
+            seen.add(c.fact.event_id)
+            fresh.append(c)
+    verdicts = judge((c.fact for c in fresh), leads=leads, sent=stored, agencies=settings.agencies)
+    refused = {c.fact.event_id: v for c, v in zip(fresh, verdicts, strict=True) if v is not None}
+    if not refused:
+        return checked, []
+    return ([c for c in checked if c.fact.event_id not in refused],
+            [RejectedRecord(c.record, v.reason, v.detail, c.fact.agency)
+             for c in checked if (v := refused.get(c.fact.event_id)) is not None])
+
+
+async def _flag_foreign_amendments(conn: asyncpg.Connection, new: list[Fact]) -> None:
+    """A correction or retraction that arrived before the event it names was accepted then;
+    if that event turns out to be another agency's, the fold ignores the amendment and a
+    person is told."""
+    if not new:
+        return
+    await conn.execute(
+        """INSERT INTO review_items (kind, key, detail)
+           SELECT CASE WHEN a.retracts IS NOT NULL THEN 'foreign_retraction' ELSE 'foreign_correction' END,
+                  a.event_id::text, a.agency || ' named event ' || t.event_id || ', sent by ' || t.agency
+                  || '; ignored'
+           FROM events t JOIN events a ON a.retracts = t.event_id OR a.supersedes = t.event_id
+           WHERE t.event_id = ANY($1::uuid[]) AND a.agency <> t.agency
+           ON CONFLICT (kind, key) DO NOTHING""", [f.event_id for f in new])
+
+
+async def _conflicting_ids(conn: asyncpg.Connection, repeated: list[Checked]) -> list[RejectedRecord]:
+    """An id seen before is a duplicate only if it is the same agency's same event. Anything
+    else re-uses an id (by mistake, or to squat another agency's next event) and is kept
+    for review instead of being dropped as a duplicate."""
+    if not repeated:
+        return []
+    stored = {r["event_id"]: r for r in await conn.fetch(
+        "SELECT event_id::text, agency, type, (event->'data')::text AS data FROM events"
+        " WHERE event_id = ANY($1::uuid[])", sorted({c.fact.event_id for c in repeated}))}
+    conflicts = []
+    for c in repeated:
+        row = stored[c.fact.event_id]
+        same = (row["agency"] == c.fact.agency and row["type"] == c.type
+                and orjson.loads(row["data"]) == orjson.loads(c.record.value or b"{}").get("data"))
+        if not same:
+            conflicts.append(RejectedRecord(
+                c.record, "conflicting_id",
+                f"event id {c.fact.event_id} is already taken by a different event of {row['agency']}",
+                c.fact.agency))
+    return conflicts
+
+
+async def _insert_events(conn: asyncpg.Connection, checked: list[Checked]) -> tuple[list[Fact], list[Checked]]:
+    """Insert what is new; return its facts and the events whose id was already taken."""
     by_id: dict[str, Checked] = {}
     for c in checked:
         by_id.setdefault(c.fact.event_id, c)
     unique = list(by_id.values())
     if not unique:
-        return []
+        return [], []
     rows = await conn.fetch(
         """INSERT INTO events (event_id, agency, type, kind, occurred_at, topic, partition, "offset",
-               key_id, explicit_operation, operation_id, premises, business, persons, retracts, fact, event)
+               key_id, explicit_operation, operation_id, premises, business, persons, retracts, fact, event,
+               supersedes)
            SELECT event_id, agency, type, kind, occurred_at, topic, partition, "offset", key_id,
                explicit_operation, operation_id, premises::text[], business, persons::text[], retracts,
-               fact, event FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
-               $6::text[], $7::int[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[],
-               $13::text[], $14::text[], $15::uuid[], $16::jsonb[], $17::jsonb[])
+               fact, event, supersedes FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[],
+               $5::timestamptz[], $6::text[], $7::int[], $8::bigint[], $9::text[], $10::text[], $11::text[],
+               $12::text[], $13::text[], $14::text[], $15::uuid[], $16::jsonb[], $17::jsonb[], $18::uuid[])
                AS t(event_id, agency, type, kind, occurred_at, topic, partition, "offset", key_id,
-                    explicit_operation, operation_id, premises, business, persons, retracts, fact, event)
+                    explicit_operation, operation_id, premises, business, persons, retracts, fact, event,
+                    supersedes)
            ON CONFLICT (event_id) DO NOTHING RETURNING event_id::text""",
         [c.fact.event_id for c in unique], [c.fact.agency for c in unique], [c.type for c in unique],
         [c.fact.kind for c in unique], [c.fact.at for c in unique], [c.record.topic for c in unique],
@@ -156,9 +236,12 @@ async def _insert_events(conn: asyncpg.Connection, checked: list[Checked]) -> li
         [orjson.dumps(fact_to_json(c.fact)).decode() for c in unique],
         # the event exactly as received (intake parsed and verified these very bytes)
         [(c.record.value or b"").decode() for c in unique],
+        [c.fact.supersedes for c in unique],
     )
     inserted = {r["event_id"] for r in rows}
-    return [c.fact for c in unique if c.fact.event_id in inserted]
+    first = {id(c) for c in unique if c.fact.event_id in inserted}
+    return ([c.fact for c in unique if c.fact.event_id in inserted],
+            [c for c in checked if id(c) not in first])
 
 
 def _pg_array(values: tuple[str, ...]) -> str:

@@ -60,9 +60,12 @@ def load_topics(path: Path = TOPICS_FILE) -> list[TopicSpec]:
 
     def spec(entry: dict[str, object], name: str, agency: str | None) -> TopicSpec:
         merged = {**defaults, **entry}
+        partitions = merged["partitions"]
+        if isinstance(partitions, dict):  # per kind of participant: a municipal function sends little
+            partitions = partitions[codes[agency].kind if agency else "state"]
         return TopicSpec(
             name=name,
-            partitions=int(merged["partitions"]),
+            partitions=int(str(partitions)),
             replication_factor=int(merged["replication_factor"]),
             min_insync_replicas=int(merged["min_insync_replicas"]),
             cleanup_policy=str(merged["cleanup_policy"]),

@@ -1,41 +1,167 @@
 """The registry of LOS participants, loaded from `agencies.yaml` (data, not code).
 
-An agency code is upper-case letters, digits and underscores. Whether a code is *known* is
-a question for the registry a service was started with, not for the schema: a new agency
-joins by adding a registry entry.
+A participant is one authority: a national agency, one function of one municipality
+(`MUNI_SOCIAL_0580` is Linköping's social services, a different authority from Norrköping's
+`MUNI_SOCIAL_0581`), or a joint authority serving several municipalities. Its code is an
+`AgencyCode`; whether a code is *known* is a question for the registry a service was
+started with, not for the schema, so a new participant joins by a registry entry.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import StringConstraints
 
+from schemas.categories import Category
+
 REGISTRY_FILE = Path(__file__).with_name("agencies.yaml")
 
 AgencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,31}$")]
+KOMMUNKOD = re.compile(r"^[0-2][0-9]{3}$")
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
+CATEGORIES = tuple(c.value for c in Category)
+
+
+class RegistryError(ValueError):
+    """The registry file cannot be used; the message names the file and the entry."""
 
 
 @dataclass(frozen=True)
 class Agency:
+    """One participant (authority)."""
+
+    code: str
+    name: str  # the authority, e.g. "Linköpings kommun, socialnämnden"
+    kind: Literal["state", "municipal"]
+    function: str  # what the disclosure policy names, e.g. MUNI_SOCIAL
+    categories: tuple[str, ...]  # schemas.categories.Category values it may originate
+    municipality: str | None = None  # kommunkod of a municipal function
+    municipalities: tuple[str, ...] = ()  # the municipalities it serves (kommunkoder)
+    region: str | None = None
+
+    @property
+    def category(self) -> str:
+        """The category of what it records when nothing more specific is said."""
+        return self.categories[0]
+
+
+@dataclass(frozen=True)
+class Function:
     code: str
     name: str
-    kind: Literal["state", "municipal"]
-    category: str  # a schemas.categories.Category value
+    level: Literal["national", "municipal"]
+    categories: tuple[str, ...]
 
 
 @cache
+def load_registry(path: Path = REGISTRY_FILE) -> Registry:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise RegistryError(f"{path}: cannot read the registry: {error}") from error
+    return Registry.from_document(doc, str(path))
+
+
 def load_agencies(path: Path = REGISTRY_FILE) -> dict[str, Agency]:
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    agencies: dict[str, Agency] = {}
-    for code, entry in doc["agencies"].items():
-        kind = entry.get("kind")
-        if kind not in ("state", "municipal"):
-            raise ValueError(f"{path}: agency {code}: kind must be 'state' or 'municipal'")
-        agencies[code] = Agency(code=code, name=str(entry["name"]), kind=kind,
-                                category=str(entry.get("category", "record_metadata")))
-    return agencies
+    """Every participant by code."""
+    return load_registry(path).participants
+
+
+@dataclass(frozen=True)
+class Registry:
+    functions: Mapping[str, Function]
+    participants: dict[str, Agency]
+    municipality_names: Mapping[str, str]
+
+    def function_of(self, code: str) -> str | None:
+        agency = self.participants.get(code)
+        return agency.function if agency else None
+
+    def serving(self, function: str, kommunkod: str) -> str | None:
+        """The participant carrying out `function` in the municipality `kommunkod`, if any
+        (a national agency serves every municipality)."""
+        for agency in self.participants.values():
+            if agency.function == function and (agency.kind == "state" or kommunkod in agency.municipalities):
+                return agency.code
+        return None
+
+    @classmethod
+    def from_document(cls, doc: Any, source: str) -> Registry:
+        def fail(where: str, what: str) -> RegistryError:
+            return RegistryError(f"{source}: {where}: {what}")
+
+        if not isinstance(doc, dict) or not isinstance(doc.get("functions"), dict):
+            raise fail("top level", "expected `functions:`, `national:`, `municipalities:` and `joint:`")
+        functions: dict[str, Function] = {}
+        for code, entry in doc["functions"].items():
+            if not _CODE.match(str(code)) or not isinstance(entry, dict):
+                raise fail(f"functions.{code}", "a code of upper-case letters, digits and _ with a mapping")
+            level = entry.get("level")
+            if level not in ("national", "municipal"):
+                raise fail(f"functions.{code}", "level must be 'national' or 'municipal'")
+            categories = entry.get("categories")
+            if not isinstance(categories, list) or not categories:
+                raise fail(f"functions.{code}", "categories must list at least one information category")
+            unknown = [c for c in categories if c not in CATEGORIES]
+            if unknown:
+                raise fail(f"functions.{code}", f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
+            functions[code] = Function(code, str(entry.get("name", code)), level, tuple(map(str, categories)))
+        participants: dict[str, Agency] = {}
+
+        def add(agency: Agency, where: str) -> None:
+            if not _CODE.match(agency.code):
+                raise fail(where, f"the participant code {agency.code!r} is not of the form [A-Z][A-Z0-9_]{{1,31}}")
+            if agency.code in participants:
+                raise fail(where, f"participant {agency.code} is defined twice")
+            participants[agency.code] = agency
+
+        def function(code: object, where: str, level: str) -> Function:
+            found = functions.get(str(code))
+            if found is None:
+                raise fail(where, f"unknown function {code!r}; known: {', '.join(functions)}")
+            if found.level != level:
+                raise fail(where, f"{code} is a {found.level} function")
+            return found
+
+        for code in doc.get("national") or []:
+            f = function(code, f"national.{code}", "national")
+            add(Agency(f.code, f.name, "state", f.code, f.categories), f"national.{code}")
+        municipalities = doc.get("municipalities") or {}
+        names = {str(k): str(v.get("name", k)) for k, v in municipalities.items() if isinstance(v, dict)}
+        joint = doc.get("joint") or {}
+        for code, entry in joint.items():
+            where = f"joint.{code}"
+            if not isinstance(entry, dict):
+                raise fail(where, "expected a mapping with function, name and municipalities")
+            f = function(entry.get("function"), where, "municipal")
+            served = tuple(str(m) for m in entry.get("municipalities") or [])
+            unknown = [m for m in served if m not in names]
+            if not served or unknown:
+                raise fail(where, f"municipalities must name registered kommunkoder (unknown: {unknown})")
+            add(Agency(str(code), str(entry.get("name", code)), "municipal", f.code, f.categories,
+                       municipalities=served), where)
+        for kommunkod, entry in municipalities.items():
+            kommunkod = str(kommunkod)
+            where = f"municipalities.{kommunkod}"
+            if not KOMMUNKOD.match(kommunkod) or not isinstance(entry, dict):
+                raise fail(where, "a four-digit kommunkod (quoted, e.g. \"0580\") with a mapping")
+            authority = str(entry.get("authority") or f"{names[kommunkod]} kommun")
+            rescue = entry.get("rescue")
+            if rescue is not None and (rescue not in joint or participants[str(rescue)].function != "FIRE"
+                                       or kommunkod not in participants[str(rescue)].municipalities):
+                raise fail(where, f"rescue {rescue!r} must be a joint FIRE authority serving {kommunkod}")
+            for code in entry.get("functions") or []:
+                f = function(code, f"{where}.functions", "municipal")
+                if f.code == "FIRE" and rescue is not None:
+                    raise fail(where, "FIRE is served by the joint rescue authority named in `rescue`")
+                add(Agency(f"{f.code}_{kommunkod}", f"{authority}, {f.name}", "municipal", f.code, f.categories,
+                           municipality=kommunkod, municipalities=(kommunkod,), region=entry.get("region")),
+                    f"{where}.functions")
+        return cls(functions, participants, names)

@@ -20,7 +20,8 @@ def format_of(path: Path, names: list[str]) -> str | None:
 
 
 def load_demo(drop_dir: Path, *, seed: int = 1) -> int:
-    """Write the campaign's export files into `<drop_dir>/<format>/` once; return how many.
+    """Write the campaign's export files into `<drop_dir>/<participant>/<format>/` once (the
+    gateway's folders); return how many.
 
     A marker file keeps a second `make up` from loading it again."""
     marker = drop_dir / ".demo-loaded"
@@ -36,7 +37,7 @@ def load_demo(drop_dir: Path, *, seed: int = 1) -> int:
             name = format_of(path, names)
             if name is None:
                 continue
-            folder = drop_dir / name
+            folder = drop_dir / path.parent.name / name  # written under native/<participant>/
             folder.mkdir(parents=True, exist_ok=True)
             part = folder / (path.name + ".part")
             shutil.copy(path, part)

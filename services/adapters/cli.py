@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from services.adapters.agencies import all_formats
+from services.adapters.agencies import all_formats, bound, participants_running
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import FileResult, Signer, ingest_file
@@ -38,15 +38,31 @@ app = typer.Typer(help="Run an agency's system adapter: export files in, signed 
 console = Console(stderr=True)
 
 FormatName = Annotated[str, typer.Option("--format", "-f", help="Native format (see `formats`).")]
+Participant = Annotated[str | None, typer.Option(
+    "--agency", "-a", help="The participant this adapter runs for, e.g. MUNI_SOCIAL_0580 (needed for a"
+                           " municipal format; a national agency's format is its own).")]
 
 
-def _format(name: str) -> AgencyFormat:
+def _format(name: str, agency: str | None = None) -> AgencyFormat:
+    """The format, run as the participant `agency` (the format's own agency by default)."""
     formats = all_formats()
     if name not in formats:
         known = ", ".join(sorted(formats)) or "none installed"
         console.print(f"[red]error:[/] unknown format {name!r}; known formats: {known}")
         raise typer.Exit(2)
-    return formats[name]
+    fmt = formats[name]
+    running = participants_running(fmt)
+    if agency is None:
+        if fmt.agency in running and running == [fmt.agency]:
+            return fmt
+        console.print(f"[red]error:[/] {name} is a format of {fmt.agency}, which every municipality runs as"
+                      f" its own authority: name yours with --agency, one of {', '.join(running)}")
+        raise typer.Exit(2)
+    try:
+        return bound(fmt, agency.upper())
+    except ValueError as error:
+        console.print(f"[red]error:[/] {error}; participants running it: {', '.join(running)}")
+        raise typer.Exit(2) from error
 
 
 def _outbox(settings: AdapterSettings, agency: str) -> Outbox:
@@ -74,12 +90,13 @@ def _report(results: list[FileResult]) -> None:
 def ingest(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Export files.")],
     fmt: FormatName,
+    agency: Participant = None,
     publish: Annotated[bool, typer.Option(help="Publish to Kafka before exiting.")] = True,
     force: Annotated[bool, typer.Option(help="Map files again even if done before.")] = False,
 ) -> None:
     """Map, sign and store export files in the outbox, then publish them."""
     settings = AdapterSettings()
-    fmt_ = _format(fmt)
+    fmt_ = _format(fmt, agency)
     setup_tracing(f"los-adapter-{fmt_.agency.lower()}", settings.otel_exporter)
     outbox = _outbox(settings, fmt_.agency)
     ctx, signer = _context(settings), _signer(settings, fmt_.agency)
@@ -109,15 +126,17 @@ async def _drain(outbox: Outbox, agency: str, settings: AdapterSettings) -> int:
 def run(
     fmt: FormatName,
     watch: Annotated[Path, typer.Option(help="Folder the agency system drops exports into.")],
+    agency: Participant = None,
     poll: Annotated[float, typer.Option(help="Seconds between looks at the folder.")] = 1.0,
 ) -> None:
     """Watch a folder: every file dropped there is mapped, stored and published; files
     done are moved to `<watch>/done/`. Runs until SIGTERM or Ctrl-C."""
     settings = AdapterSettings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    setup_tracing(f"los-adapter-{_format(fmt).agency.lower()}", settings.otel_exporter)
+    bound_format = _format(fmt, agency)
+    setup_tracing(f"los-adapter-{bound_format.agency.lower()}", settings.otel_exporter)
     serve_metrics(settings.metrics_port)  # los_adapter_* (LOS_METRICS_PORT)
-    asyncio.run(_run(_format(fmt), watch, poll, settings))
+    asyncio.run(_run(bound_format, watch, poll, settings))
 
 
 async def _run(fmt: AgencyFormat, watch: Path, poll: float, settings: AdapterSettings) -> None:
@@ -184,9 +203,9 @@ def quarantine(
 @app.command()
 def formats() -> None:
     """The native export formats adapters understand."""
-    table = Table("format", "agency", "file", "description")
+    table = Table("format", "function", "run by", "file", "description")
     for fmt in all_formats().values():
-        table.add_row(fmt.name, fmt.agency, fmt.suffix, fmt.description)
+        table.add_row(fmt.name, fmt.agency, ", ".join(participants_running(fmt)), fmt.suffix, fmt.description)
     console.print(table)
 
 

@@ -1,8 +1,9 @@
 """`python -m services.adapters.gateway`: every agency's adapter in one process.
 
-For local runs and demonstrations: each native format gets a drop folder
-`<LOS_ADAPTER_DROP_DIR>/<format>/`, and each agency its own outbox, signing key and
-publisher, exactly as separate adapter processes would have. (In production each agency
+For local runs and demonstrations: each participant (authority) of the registry gets a drop
+folder per native format it runs, `<LOS_ADAPTER_DROP_DIR>/<participant>/<format>/` (e.g.
+`muni_social_0580/muni-social-los/`), and its own outbox, signing key and publisher, exactly
+as separate adapter processes would have. (In production each agency
 runs `python -m services.adapters run` next to its own system.)
 """
 
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from pydantic import Field
 
-from services.adapters.agencies import all_formats
+from schemas.agencies import load_agencies
+from services.adapters.agencies import formats_of
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import Signer, ingest_file
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 
 class GatewaySettings(AdapterSettings):
     adapter_drop_dir: Path = Field(default=Path(".state/local/drop"),
-                                   description="One sub-folder per native format receives export files.")
+                                   description="A sub-folder per participant and native format receives exports.")
     adapter_poll_seconds: float = Field(default=1.0, gt=0)
 
 
@@ -72,8 +74,8 @@ async def serve(settings: GatewaySettings) -> None:
     ctx = MappingContext(pseudonym_key=ensure_pseudonym_key(settings.pseudonym_key_file),
                          today=datetime.date.today(), system=settings.adapter_system)
     now = datetime.datetime.now(datetime.UTC)
-    formats = all_formats()
-    agencies = sorted({f.agency for f in formats.values()})
+    formats = {code: found for code in load_agencies() if (found := formats_of(code))}
+    agencies = sorted(formats)
     outboxes = {a: Outbox(settings.adapter_spool_dir / a.lower() / "outbox.db") for a in agencies}
     signers = {a: Signer(a, *ensure_agency_key(settings.keys_dir, a, now=now)) for a in agencies}
     publishers = [Publisher(outboxes[a], a, settings.kafka_bootstrap_servers, login=agency_login(settings, a))
@@ -81,12 +83,13 @@ async def serve(settings: GatewaySettings) -> None:
     tasks: list[asyncio.Task[object]] = [
         asyncio.create_task(p.drain(stop=stop, forever=True, poll=settings.adapter_poll_seconds))
         for p in publishers]
-    for fmt in formats.values():
-        folder = settings.adapter_drop_dir / fmt.name
-        folder.mkdir(parents=True, exist_ok=True)
-        tasks.append(asyncio.create_task(watch(fmt, folder, ctx, signers[fmt.agency], outboxes[fmt.agency],
-                                               stop, settings.adapter_poll_seconds)))
-    log.info("watching %d formats under %s", len(formats), settings.adapter_drop_dir)
+    for agency, runs in formats.items():
+        for fmt in runs:
+            folder = settings.adapter_drop_dir / agency.lower() / fmt.name
+            folder.mkdir(parents=True, exist_ok=True)
+            tasks.append(asyncio.create_task(watch(fmt, folder, ctx, signers[agency], outboxes[agency],
+                                                   stop, settings.adapter_poll_seconds)))
+    log.info("watching %d participants' formats under %s", len(formats), settings.adapter_drop_dir)
     try:
         await asyncio.gather(*tasks)
     finally:

@@ -1,8 +1,11 @@
 """The one disclosure decision: may this information reach this recipient for this purpose?
 
-Default deny. A recipient's own agency's information is not a disclosure. Otherwise the
-first rule (in file order) that matches every condition decides; `explain` lists every
-rule with the reason it did or did not match, so a lawyer can see why.
+Default deny. A recipient's own information is not a disclosure; "own" means the same
+participant, one authority: Linköping's social services and Norrköping's are two. Otherwise
+the first rule (in file order) that matches every condition decides; `explain` lists every
+rule with the reason it did or did not match, so a lawyer can see why. Rules name
+participants by *function* (MUNI_SOCIAL covers every municipality's social services) or by
+code.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ class OperationContext:
 @dataclass(frozen=True)
 class Request:
     category: Category
-    owner: str  # the agency the information belongs to
+    owner: str  # the participant (authority) the information belongs to
     recipient: str
     role: Role
     purpose: Purpose
@@ -34,6 +37,16 @@ class Request:
     approved: bool = False  # an approved disclosure request covers exactly this
     addressee: bool = False  # the recipient is the agency a notice (underrättelse) is addressed to
     on: datetime.date = field(default_factory=datetime.date.today)
+    owner_function: str | None = None  # what the policy names the owner by (default: its code)
+    recipient_function: str | None = None
+
+    @property
+    def owner_names(self) -> tuple[str, ...]:
+        return (self.owner, self.owner_function or self.owner)
+
+    @property
+    def recipient_names(self) -> tuple[str, ...]:
+        return (self.recipient, self.recipient_function or self.recipient)
 
 
 @dataclass(frozen=True)
@@ -53,9 +66,9 @@ def _mismatch(rule: Rule, request: Request) -> str | None:
     """Why `rule` does not apply, or None when it does."""
     if request.category not in rule.categories:
         return "another category"
-    if ANY not in rule.owners and request.owner not in rule.owners:
+    if ANY not in rule.owners and not set(request.owner_names) & set(rule.owners):
         return f"not information of {', '.join(rule.owners)}"
-    if ANY not in rule.recipients and request.recipient not in rule.recipients:
+    if ANY not in rule.recipients and not set(request.recipient_names) & set(rule.recipients):
         return f"{request.recipient} is not among the recipients"
     if request.role not in rule.roles:
         return f"role {request.role.value} is not allowed"
@@ -79,7 +92,7 @@ def _mismatch(rule: Rule, request: Request) -> str | None:
 
 
 def decide(policy: Policy, request: Request) -> Decision:
-    provision = policy.categories[request.category].secrecy
+    provision = policy.provision(request.category, request.owner_function or request.owner)
     if request.owner == request.recipient and request.role != Role.AUDITOR:
         return Decision(True, True, OWN, None, None, False, provision, policy.label,
                         "the recipient's own information")

@@ -71,9 +71,9 @@ def digest(value: Any) -> str:
 
 class _Decider:
     def __init__(self, policy: Policy, viewer: Viewer, purpose: Purpose, context: OperationContext,
-                 approvals: list[Approval], on: datetime.date) -> None:
+                 approvals: list[Approval], on: datetime.date, agencies: dict[str, Agency]) -> None:
         self.policy, self.viewer, self.purpose, self.context = policy, viewer, purpose, context
-        self.approvals, self.on = approvals, on
+        self.approvals, self.on, self.agencies = approvals, on, agencies
         self.accesses: list[Access] = []
         self._decisions: dict[tuple[Category, str, bool, bool], Decision] = {}  # same question, same answer
 
@@ -88,12 +88,18 @@ class _Decider:
             decision = self._decisions[question] = decide(self.policy, Request(
                 category=category, owner=owner, recipient=self.viewer.agency, role=self.viewer.role,
                 purpose=self.purpose, operation=self.context, approved=approval is not None,
-                addressee=addressee, on=self.on))
+                addressee=addressee, on=self.on, owner_function=self._function(owner),
+                recipient_function=self._function(self.viewer.agency)))
         if decision.rule != OWN:
             self.accesses.append(Access(self.context.operation_id, event_id, owner, self.viewer.agency,
                                         category, fields, digest(item), decision,
                                         approval.request_id if approval and decision.allowed else None))
         return decision
+
+
+    def _function(self, code: str) -> str | None:
+        agency = self.agencies.get(code)
+        return agency.function if agency else None
 
 
 def _marker(decision: Decision, category: Category) -> dict[str, Any]:
@@ -106,7 +112,7 @@ def view_operation(policy: Policy, record: dict[str, Any], viewer: Viewer, purpo
     on = on or datetime.date.today()
     context = OperationContext(record["operation_id"], frozenset(record["participants"]),
                                closed=record["status"] in ("closed", "cancelled"))
-    decide_item = _Decider(policy, viewer, purpose, context, approvals or [], on)
+    decide_item = _Decider(policy, viewer, purpose, context, approvals or [], on, agencies)
     plan_fields = ("title", "municipality", "planned_date", "status", "lead_agency", "participants", "targets")
     plan = {k: record[k] for k in plan_fields}
     if not decide_item(Category.PLANNED_OPERATION, record["lead_agency"], plan, plan_fields, None).allowed:

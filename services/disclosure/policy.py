@@ -70,6 +70,9 @@ class LegalBasis(_Frozen):
 
 class CategoryRule(_Frozen):
     secrecy: str = Field(description="The secrecy provision shown on a withheld marker, e.g. 'OSL 27 kap. 1 §'.")
+    held_by: dict[Code, str] = Field(
+        default_factory=dict, description="The provision instead, when the holder is this function (or participant):"
+                                          " a tax matter held by the police is under OSL 35 kap., not 27 kap.")
     existence_secret: bool = Field(
         description="Even that such a record exists is withheld unless a rule allows it.")
     verified: bool = True
@@ -117,6 +120,11 @@ class Policy(_Frozen):
             if rule.basis not in basis_ids:
                 raise ValueError(f"rule {rule.id} cites unknown basis {rule.basis!r}; known: {basis_ids}")
         return self
+
+    def provision(self, category: Category, holder: str) -> str:
+        """The secrecy provision of `category` held by `holder` (a function or a participant)."""
+        rule = self.categories[category]
+        return rule.held_by.get(holder, rule.secrecy)
 
     def basis(self, basis_id: str) -> LegalBasis:
         return next(b for b in self.bases if b.id == basis_id)

@@ -30,7 +30,7 @@ async def open_with_purpose(user: User, path: str, purpose: str = "joint_operati
 
 async def test_each_agency_sees_what_the_rules_open_to_it(stack: Stack,
                                                           sign_in) -> None:  # type: ignore[no-untyped-def]
-    fire: User = await sign_in("FIRE", name="Frida Brand")
+    fire: User = await sign_in("FIRE_RTOG", name="Frida Brand")
     page = fire.page
     await expect(page.get_by_role("heading", name="Operationer", exact=True)).to_be_visible()
     await expect(page.get_by_role("link", name=stack.title)).to_be_visible()
@@ -42,7 +42,7 @@ async def test_each_agency_sees_what_the_rules_open_to_it(stack: Stack,
     assert PLANTED not in await page.content()
     await fire.shot("02-fire-operation-detail")
 
-    social: User = await sign_in("MUNI_SOCIAL", name="Sara Social")
+    social: User = await sign_in("MUNI_SOCIAL_0581", name="Sara Social")
     await open_with_purpose(social, f"/operationer/{stack.planted_operation}")
     await expect(social.page.get_by_text(PLANTED)).to_be_visible()  # its own finding
     await social.shot("03-social-services-own-finding")
@@ -58,7 +58,7 @@ async def test_each_agency_sees_what_the_rules_open_to_it(stack: Stack,
 
 async def test_a_coordinator_plans_an_operation_and_watches_it_appear(stack: Stack,
                                                                       sign_in) -> None:  # type: ignore[no-untyped-def]
-    planner: User = await sign_in("MUNI_SECURITY", "coordinator", "Stina Säkerhet")
+    planner: User = await sign_in("MUNI_SECURITY_0581", "coordinator", "Stina Säkerhet")
     page = await planner.goto("/planera")
     await page.fill("#title", "Kvällstillslag Hageby")
     await page.fill("#municipality", "Norrköping")
@@ -97,7 +97,7 @@ async def test_a_coordinator_plans_an_operation_and_watches_it_appear(stack: Sta
 
 async def test_the_timeline_updates_live_without_a_reload(stack: Stack,
                                                           sign_in) -> None:  # type: ignore[no-untyped-def]
-    fire: User = await sign_in("FIRE")
+    fire: User = await sign_in("FIRE_RTOG")
     await open_with_purpose(fire, f"/operationer/{stack.planted_operation}")
     page = fire.page
     await page.evaluate("window.notReloaded = true")
@@ -108,7 +108,7 @@ async def test_the_timeline_updates_live_without_a_reload(stack: Stack,
                         legal_reference="LSO 5 kap. 2 §", summary="Förbud mot användning av lokalen",
                         premises=stack.premises)
     await page.wait_for_timeout(500)  # the live stream is open
-    await stack.publish(new_event(DecisionTakenV1, ban, agency="FIRE", event_id=uuid.uuid4(), time=now))
+    await stack.publish(new_event(DecisionTakenV1, ban, agency="FIRE_RTOG", event_id=uuid.uuid4(), time=now))
     await expect(page.get_by_text(f"Ärende {reference}")).to_be_visible(timeout=60_000)
     assert await page.evaluate("window.notReloaded === true")
     await expect(page.locator("#live-status")).to_contain_text("Tidslinjen uppdaterades")
@@ -118,7 +118,7 @@ async def test_the_timeline_updates_live_without_a_reload(stack: Stack,
 async def test_every_page_passes_an_accessibility_check(stack: Stack,
                                                         sign_in) -> None:  # type: ignore[no-untyped-def]
     problems = []
-    visitor = await sign_in("FIRE", "coordinator", "Axel Axe")
+    visitor = await sign_in("FIRE_RTOG", "coordinator", "Axel Axe")
     await visitor.goto("/logga-ut")  # the sign-in page itself, signed out
     await visitor.page.goto(stack.url + "/dev-idp/logga-in")
     problems += await visitor.axe("a11y-sign-in")

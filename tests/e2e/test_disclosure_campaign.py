@@ -46,7 +46,7 @@ def planted_event(campaign) -> InspectionConductedV1:  # type: ignore[no-untyped
         conducted_at=datetime.datetime.combine(plan.planned_date, datetime.time(10), datetime.UTC),
         municipality=plan.municipality, premises=target.premises, business=target.business,
         findings=[Finding(code=PLANTED, category=Category.SOCIAL_SERVICES, summary="Klientuppgift")])
-    return new_event(InspectionConductedV1, data, agency="MUNI_SOCIAL", event_id=uuid.uuid4(),  # type: ignore[return-value]
+    return new_event(InspectionConductedV1, data, agency="MUNI_SOCIAL_0581", event_id=uuid.uuid4(),  # type: ignore[return-value]
                      time=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
 
 
@@ -106,10 +106,10 @@ async def test_secrets_stay_put_and_every_disclosure_is_audited(
     assert len(by_agency) >= 5, f"only {sorted(by_agency)} received views"
     for agency, views in by_agency.items():
         text = json.dumps(views, ensure_ascii=False)
-        if agency != "MUNI_SOCIAL":
+        if agency != "MUNI_SOCIAL_0581":
             assert PLANTED not in text, f"the planted social services secret reached {agency}'s feed"
     assert PLANTED not in exported  # the audit log holds digests, never values
-    assert any(PLANTED in json.dumps(v, ensure_ascii=False) for v in by_agency["MUNI_SOCIAL"]), (
+    assert any(PLANTED in json.dumps(v, ensure_ascii=False) for v in by_agency["MUNI_SOCIAL_0581"]), (
         "MUNI_SOCIAL should see its own finding: the planted value was not planted where it shows")
 
     audited = {(r["operation_id"], r["event_id"], r["recipient"]) for r in audit_rows}

@@ -96,25 +96,25 @@ EXPORT = Export(AGENCY, CATEGORY, "tillsyn", POST_TYPES, inspection="tillsyn", v
 APART = ("personer", "brister")  # lists of sub-records, read apart
 
 
-def _build(element: ElementTree.Element, ctx: MappingContext) -> AnyEvent:
+def _build(element: ElementTree.Element, ctx: MappingContext, export: Export) -> AnyEvent:
     row = xml_paths(element, apart=APART)
-    post = Post.read(row, EXPORT)
+    post = Post.read(row, export)
     if post.withdrawn:
         return post.withdrawal(row, ctx)
     common = post.common(row, ctx)
-    if post.kind == EXPORT.inspection:
-        return post.inspection(row, ctx, common, lambda: _persons(element, ctx), lambda: _findings(element))
+    if post.kind == export.inspection:
+        return post.inspection(row, ctx, common, lambda: _persons(element, ctx, export), lambda: _findings(element))
     decision = DecisionTaken.model_validate({
         **common, **post.decision_head(row),
         "kind": upper_code(DECISIONS, row.get("beslutstyp", ""), "beslutstyp"), "category": CATEGORY,
         "legal_reference": row.get("lagrum") or DEFAULT_LEGAL, "summary": native.required(row, "beslutstext"),
-        **post.decision_tail(row, lambda: _persons(element, ctx))})
+        **post.decision_tail(row, lambda: _persons(element, ctx, export))})
     return post.event(DecisionTakenV1, decision, ctx)
 
 
-def _persons(element: ElementTree.Element, ctx: MappingContext) -> list[Person]:
+def _persons(element: ElementTree.Element, ctx: MappingContext, export: Export) -> list[Person]:
     prefix = "personer/person/"
-    return [municipal.person(xml_paths(item, prefix, apart=APART), EXPORT, ctx, prefix)
+    return [municipal.person(xml_paths(item, prefix, apart=APART), export, ctx, prefix)
             for item in element.iterfind("personer/person")]
 
 
@@ -189,17 +189,18 @@ def _element(event: InspectionConductedV1 | DecisionTakenV1, key: Key,
 class TillsynXml:
     name = "fire-tillsyn"
     agency = AGENCY
+    export = EXPORT
     suffix = ".xml"
     description = "Räddningstjänsten's supervision system: LSO inspection reports and decisions, XML"
 
     def read(self, path: Path, ctx: MappingContext) -> Iterator[MappingResult]:
         return native.map_records(path, native.read_xml_records(path, "handling"),
-                                  lambda element: _build(element, ctx), FIELD_NAMES)
+                                  lambda element: _build(element, ctx, self.export), FIELD_NAMES)
 
     def write(self, events: Sequence[AnyEvent], path: Path, ctx: MappingContext,
               clear_ids: Mapping[str, str]) -> None:
         root = ElementTree.Element("tillsynsexport")
-        root.extend(list(municipal.records(events, EXPORT, lambda event, key: _element(event, key, clear_ids),
+        root.extend(list(municipal.records(events, self.export, lambda event, key: _element(event, key, clear_ids),
                                            _withdrawn)))
         write_xml(path, root)
 

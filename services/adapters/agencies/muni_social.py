@@ -96,13 +96,13 @@ FIELD_NAMES = {
 }
 
 
-def _recipient(row: Row) -> str:
+def _recipient(row: Row, me: str) -> str:
     given = native.required(row, "mottagare")
     agencies = {code: code for code in load_agencies()}
     agencies |= {agency.name.casefold(): code for code, agency in load_agencies().items()}
     code = agencies.get(given) or agencies.get(given.casefold())
-    if code is None or code == AGENCY:
-        raise FieldError("mottagare", f"{given!r} is not another LOS agency of schemas/agencies.yaml")
+    if code is None or code == me:
+        raise FieldError("mottagare", f"{given!r} is not another LOS participant of schemas/agencies.yaml")
     return code
 
 
@@ -123,7 +123,7 @@ class LosExportJson(PostsJson):
             raise FieldError(SUMMARY_FIELDS[post.kind], f"is {len(summary)} characters, at most 2000")
         if post.kind == "underrattelse":
             notice = NotificationSent.model_validate({
-                **common, "notification_ref": post.number, "to_agency": _recipient(row),
+                **common, "notification_ref": post.number, "to_agency": _recipient(row, self.agency),
                 "legal_basis": row.get("lagstod") or FUT, "category": CATEGORY, "summary": summary,
                 "premises": municipal.premises(row, self.export, needed=False),
                 "persons": self.persons(record, ctx)})

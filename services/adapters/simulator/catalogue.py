@@ -2,14 +2,17 @@
 
 Record kinds and the withdrawal suffix follow each agency's native format
 (services/adapters/agencies), so that the ids of simulated events are the ids those formats
-give the same records: `event_id_for(agency, kind, ref, version)`. Legal references are the
+give the same records: `event_id_for(agency, kind, ref, version)`. Profiles are by *function*
+(MUNI_SOCIAL); the records of a municipality carry its participant's code (MUNI_SOCIAL_0581). Legal references are the
 usual ones for each decision; they illustrate, they are not legal advice.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from schemas.agencies import load_registry
 from schemas.categories import Category
 from schemas.decision import AmountKind, DecisionKind
 from schemas.subjects import Industry
@@ -229,3 +232,24 @@ REQUIRED = ("POLICE", "TAX", "SOCIAL_INSURANCE")  # in every operation of the sc
 OPTIONAL = {"ENFORCEMENT": 0.85, "EMPLOYMENT": 0.5, "MUNI_SOCIAL": 0.6, "MUNI_SECURITY": 0.7}
 BY_INDUSTRY = ("WORK_ENV", "FIRE", "MUNI_BUILDING", "MUNI_ENV_HEALTH", "MUNI_ALCOHOL")
 FOLLOW_UP = ("WORK_ENV", "FIRE", "MUNI_BUILDING", "MUNI_ENV_HEALTH")  # come back the day after
+
+
+def participant(function: str, kommunkod: str) -> str:
+    """The participant (authority) carrying out `function` in the municipality: the national
+    agency, the joint or municipal authority of the registry, or by the registry's naming rule
+    <FUNCTION>_<kommunkod> for a municipality not registered (large simulated streams)."""
+    registry = load_registry()
+    found = registry.serving(function, kommunkod)
+    if found is not None:
+        return found
+    known = registry.functions.get(function)
+    return function if known is not None and known.level == "national" else f"{function}_{kommunkod}"
+
+
+def function(code: str) -> str:
+    """The function a participant carries out (what the profiles above are keyed by)."""
+    return load_registry().function_of(code) or re.sub(r"_[0-9]{4}$", "", code)
+
+
+def profile(code: str) -> AgencyProfile:
+    return PROFILES[function(code)]

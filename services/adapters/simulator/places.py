@@ -13,6 +13,7 @@ from dataclasses import dataclass
 class Municipality:
     name: str  # also the registration area of its fastighetsbeteckningar
     code: str  # prefix of operation ids, e.g. "NKPG" in "NKPG-2025-02"
+    kommunkod: str  # SCB's municipality code, e.g. "0581": its functions are participants named by it
     postal_codes: tuple[int, ...]  # first three digits of its postal codes
     streets: tuple[str, ...]
     blocks: tuple[str, ...]  # district and city-block names for fastighetsbeteckningar
@@ -31,18 +32,18 @@ _BLOCKS = (
 )
 
 
-def _town(name: str, code: str, postal: tuple[int, ...], streets: tuple[str, ...] = (),
+def _town(name: str, code: str, kommunkod: str, postal: tuple[int, ...], streets: tuple[str, ...] = (),
           blocks: tuple[str, ...] = ()) -> Municipality:
-    return Municipality(name, code, postal, streets + _STREETS, blocks + _BLOCKS)
+    return Municipality(name, code, kommunkod, postal, streets + _STREETS, blocks + _BLOCKS)
 
 
-NORRKOPING = _town("Norrköping", "NKPG", (602, 603, 604, 605), ("Sandgatan", "Butängsgatan"),
+NORRKOPING = _town("Norrköping", "NKPG", "0581", (602, 603, 604, 605), ("Sandgatan", "Butängsgatan"),
                    ("Sandgatan", "Butängen", "Ståltrådsverket"))
-LINKOPING = _town("Linköping", "LKPG", (582, 583, 584, 585, 586), ("Tornbyvägen", "Roxviksgatan"),
+LINKOPING = _town("Linköping", "LKPG", "0580", (582, 583, 584, 585, 586), ("Tornbyvägen", "Roxviksgatan"),
                   ("Tornby", "Kallerstad", "Tannefors"))
-MOTALA = _town("Motala", "MTLA", (591,), ("Vätterstrand",), ("Bråstorp", "Verkstaden"))
-FINSPANG = _town("Finspång", "FSPG", (612,), ("Bruksgatan",), ("Kallerstad",))
-MJOLBY = _town("Mjölby", "MJBY", (595,), ("Kungsvägen",), ("Mantorp",))
+MOTALA = _town("Motala", "MTLA", "0583", (591,), ("Vätterstrand",), ("Bråstorp", "Verkstaden"))
+FINSPANG = _town("Finspång", "FSPG", "0562", (612,), ("Bruksgatan",), ("Kallerstad",))
+MJOLBY = _town("Mjölby", "MJBY", "0586", (595,), ("Kungsvägen",), ("Mantorp",))
 
 OSTERGOTLAND = (NORRKOPING, LINKOPING, MOTALA, FINSPANG, MJOLBY)
 
@@ -56,17 +57,17 @@ OSTERGOTLAND_ROTATION: tuple[tuple[Municipality, Municipality], ...] = (
 # Further LOS regions, for streams at volume: each runs its own spring of operations in
 # parallel with Östergötland's.
 _MORE = (
-    (_town("Jönköping", "JKPG", (553, 554, 555)), _town("Värnamo", "VRNM", (331,))),
-    (_town("Örebro", "OREB", (702, 703, 704)), _town("Karlskoga", "KGGA", (691,))),
-    (_town("Västerås", "VSTR", (721, 722, 723, 724)), _town("Köping", "KPNG", (731,))),
-    (_town("Eskilstuna", "ESKN", (632, 633, 635)), _town("Katrineholm", "KHLM", (641,))),
-    (_town("Uppsala", "UPSL", (752, 753, 754, 756)), _town("Enköping", "ENKP", (745,))),
-    (_town("Gävle", "GAVL", (802, 803, 805, 806)), _town("Sandviken", "SDVK", (811,))),
-    (_town("Borås", "BORS", (503, 504, 506, 507)), _town("Ulricehamn", "ULRH", (523,))),
-    (_town("Växjö", "VAXJ", (352, 353)), _town("Ljungby", "LJBY", (341,))),
-    (_town("Karlstad", "KSTD", (652, 653, 654)), _town("Kristinehamn", "KHMN", (681,))),
-    (_town("Halmstad", "HLMD", (302, 303)), _town("Falkenberg", "FBRG", (311,))),
-    (_town("Sundsvall", "SUVL", (852, 853, 854, 856)), _town("Timrå", "TIMR", (861,))),
+    (_town("Jönköping", "JKPG", "0680", (553, 554, 555)), _town("Värnamo", "VRNM", "0683", (331,))),
+    (_town("Örebro", "OREB", "1880", (702, 703, 704)), _town("Karlskoga", "KGGA", "1883", (691,))),
+    (_town("Västerås", "VSTR", "1980", (721, 722, 723, 724)), _town("Köping", "KPNG", "1983", (731,))),
+    (_town("Eskilstuna", "ESKN", "0484", (632, 633, 635)), _town("Katrineholm", "KHLM", "0483", (641,))),
+    (_town("Uppsala", "UPSL", "0380", (752, 753, 754, 756)), _town("Enköping", "ENKP", "0381", (745,))),
+    (_town("Gävle", "GAVL", "2180", (802, 803, 805, 806)), _town("Sandviken", "SDVK", "2181", (811,))),
+    (_town("Borås", "BORS", "1490", (503, 504, 506, 507)), _town("Ulricehamn", "ULRH", "1491", (523,))),
+    (_town("Växjö", "VAXJ", "0780", (352, 353)), _town("Ljungby", "LJBY", "0781", (341,))),
+    (_town("Karlstad", "KSTD", "1780", (652, 653, 654)), _town("Kristinehamn", "KHMN", "1781", (681,))),
+    (_town("Halmstad", "HLMD", "1380", (302, 303)), _town("Falkenberg", "FBRG", "1382", (311,))),
+    (_town("Sundsvall", "SUVL", "2281", (852, 853, 854, 856)), _town("Timrå", "TIMR", "2262", (861,))),
 )
 
 REGIONS: dict[str, tuple[tuple[tuple[Municipality, Municipality], ...], ...]] = {

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
-from schemas.agencies import load_agencies
+from schemas.agencies import load_registry
 from schemas.decision import AmountKind
 from schemas.operation import OperationStatus
-from services.adapters.simulator.catalogue import BY_INDUSTRY, OPTIONAL, PROFILES, REQUIRED
+from services.adapters.simulator.catalogue import BY_INDUSTRY, OPTIONAL, PROFILES, REQUIRED, function, participant
 from services.adapters.simulator.config import ScenarioConfig
 from services.adapters.simulator.places import REGIONS, Municipality
 from services.adapters.simulator.world import Company, Site, World
@@ -154,7 +154,7 @@ class Planner:
         title = f"{'Uppföljande ' if follow_up else ''}LOS-kontroll {town.name} {MONTHS[month - 1]} {year}"
         day = _weekday(datetime.date(year, month, rng.randint(2, 24)))
         targets = tuple(Target(s, s.company, notes.get(s) or rng.choice(TIPS)) for s in sites)
-        participants = self._participants(sites)
+        participants = self._participants(sites, town)
         first = PlanState(1, at(rng, day - datetime.timedelta(days=rng.randint(14, 28))), day, targets,
                           participants, OperationStatus.PLANNED)
         revisions = [first]
@@ -174,7 +174,7 @@ class Planner:
         rng = self._rng
         first = final
         change = rng.choice(("date", "targets", "participants"))
-        optional = [c for c in final.participants if c not in REQUIRED]
+        optional = [c for c in final.participants if function(c) not in REQUIRED]
         if change == "participants" and optional:
             dropped = rng.choice(optional)
             first = replace(final, participants=tuple(c for c in final.participants if c != dropped))
@@ -196,14 +196,16 @@ class Planner:
                           registered=at(rng, earliest - datetime.timedelta(days=rng.randint(2, 8))))
         return [first, second]
 
-    def _participants(self, sites: list[Site]) -> tuple[str, ...]:
+    def _participants(self, sites: list[Site], town: Municipality) -> tuple[str, ...]:
+        """The authorities taking part: the national agencies, and the municipality's own
+        functions (or the joint rescue service serving it)."""
         rng = self._rng
         chosen = set(REQUIRED)
         chosen.update(code for code, share in OPTIONAL.items() if rng.random() < share)
         industries = {site.industry for site in sites}
         chosen.update(code for code in BY_INDUSTRY
                       if industries & PROFILES[code].industries and rng.random() < 0.9)
-        return tuple(code for code in load_agencies() if code in chosen)
+        return tuple(participant(f, town.kommunkod) for f in load_registry().functions if f in chosen)
 
     def _budgets(self, operations: list[Operation]) -> None:
         rng = self._rng

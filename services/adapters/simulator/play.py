@@ -9,7 +9,16 @@ from dataclasses import dataclass, replace
 
 from schemas.decision import AppealStatus
 from schemas.subjects import PersonRole
-from services.adapters.simulator.catalogue import FOLLOW_UP, FUT, PROFILES, AgencyProfile, FindingRule
+from services.adapters.simulator.catalogue import (
+    FOLLOW_UP,
+    FUT,
+    PROFILES,
+    AgencyProfile,
+    FindingRule,
+    function,
+    participant,
+    profile,
+)
 from services.adapters.simulator.config import ScenarioConfig
 from services.adapters.simulator.planning import Operation, Target, at
 from services.adapters.simulator.records import (
@@ -43,7 +52,7 @@ class CaseNumbers:
         if year > self._year:  # earlier years are done with: forget them
             self._next.clear()
             self._year = year
-        profile = PROFILES[agency]
+        profile = PROFILES[function(agency)]
         key = (agency, town_code if profile.municipal else "", year)
         number = self._next.get(key) or self._rng.randrange(100, 4000)
         self._next[key] = number + self._rng.randint(1, 3)
@@ -89,29 +98,31 @@ class OperationPlayer:
         rng = self._rng
         records: list[Record] = [PlanRecord(operation, state) for state in operation.revisions]
         plan = operation.final
-        inspecting = [code for code in plan.participants if code in PROFILES]
+        inspecting = [code for code in plan.participants if function(code) in PROFILES]
         must = rng.randrange(len(plan.targets))  # Försäkringskassan finds something here
         inspections: list[tuple[InspectionRecord, list[FindingRule]]] = []
         for index, target in enumerate(plan.targets):
             visit = self._visit(target, plan.planned_date, force_staff=index == must)
             for code in inspecting:
-                profile = PROFILES[code]
+                found = profile(code)
                 forced = index == must and code == "SOCIAL_INSURANCE"
-                relevant = target.site.industry in profile.industries
-                if code == "POLICE" or forced or (relevant and rng.random() < profile.inspect_probability):
-                    inspections.append(self._inspect(operation, profile, visit, forced=forced))
+                relevant = target.site.industry in found.industries
+                if code == "POLICE" or forced or (relevant and rng.random() < found.inspect_probability):
+                    inspections.append(self._inspect(operation, code, visit, forced=forced))
         for site in operation.second_day:
             target = next(t for t in plan.targets if t.site is site)
-            codes = [c for c in FOLLOW_UP if c in inspecting and site.industry in PROFILES[c].industries]
+            codes = [c for f in FOLLOW_UP for c in inspecting
+                     if function(c) == f and site.industry in profile(c).industries]
             visit = self._visit(target, plan.planned_date + DAY, force_staff=False)
-            inspections.append(self._inspect(operation, PROFILES[rng.choice(codes or ["POLICE"])], visit))
+            inspections.append(self._inspect(operation, rng.choice(codes or ["POLICE"]), visit))
         decisions: list[DecisionRecord] = []
         for inspection, rules in inspections:
             records.append(inspection)
             for finding, rule in zip(inspection.findings, rules, strict=True):
                 decisions.extend(self._decide(inspection, finding, rule))
                 if rule.notify and finding.persons:
-                    records.append(self._notify(inspection, finding, rule.notify))
+                    records.append(self._notify(inspection, finding,
+                                                participant(rule.notify, operation.town.kommunkod)))
         self._spend_budget(operation, decisions)
         records.extend(decisions)
         records.extend(self._afterwards([i for i, _ in inspections], decisions))
@@ -127,9 +138,10 @@ class OperationPlayer:
         return _Visit(target, day, at(rng, day, (17, 21) if evening else (8, 15)), rng.random() < 0.7,
                       staff, shadow)
 
-    def _inspect(self, operation: Operation, profile: AgencyProfile, visit: _Visit, *,
+    def _inspect(self, operation: Operation, code: str, visit: _Visit, *,
                  forced: bool = False) -> tuple[InspectionRecord, list[FindingRule]]:
-        rng, site = self._rng, visit.site
+        """An inspection by the participant `code`, following its function's profile."""
+        rng, site, profile = self._rng, visit.site, PROFILES[function(code)]
         conducted = visit.start + datetime.timedelta(minutes=rng.randrange(0, 45))
         findings, rules = self._findings(profile, visit, forced)
         recorded_op: str | None = operation.op_id
@@ -139,7 +151,7 @@ class OperationPlayer:
         if profile.code in ("FIRE", "MUNI_BUILDING") and rng.random() < 0.05:
             company = None  # the business could not be identified on site
         record = InspectionRecord(
-            profile.code, self._numbers.next(profile.code, site.town.code, visit.day.year), 1, operation,
+            code, self._numbers.next(code, site.town.code, visit.day.year), 1, operation,
             recorded_op, conducted, conducted + rng.randint(*profile.publish_hours) * HOUR, site,
             site.variant if rng.random() < 0.3 else site.premises, company,
             visit.presence(profile.presence), tuple(findings))
@@ -243,7 +255,7 @@ class OperationPlayer:
         rng, config = self._rng, self._config
         decided = {d.inspection_ref for d in decisions}
         later: list[Record] = []
-        free = [i for i in inspections if i.ref not in decided and i.agency != "MUNI_SOCIAL"]
+        free = [i for i in inspections if i.ref not in decided and function(i.agency) != "MUNI_SOCIAL"]
         corrected = None  # a record other records refer to is neither corrected nor taken back
         findings = [i for i in free if i.findings]
         if findings and rng.random() < config.inspection_correction:

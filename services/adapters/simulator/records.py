@@ -30,7 +30,7 @@ from schemas.notification import EventRetracted, NotificationSent
 from schemas.operation import OperationPlan
 from schemas.operation import Target as PlanTarget
 from schemas.subjects import Business, Person, PersonRole, Premises
-from services.adapters.simulator.catalogue import PROFILES
+from services.adapters.simulator.catalogue import profile
 from services.adapters.simulator.planning import Operation, PlanState
 from services.adapters.simulator.world import Company, Resident, Site
 
@@ -83,11 +83,11 @@ class InspectionRecord:
 
     @property
     def event_id(self) -> uuid.UUID:
-        return _id(self.agency, PROFILES[self.agency].inspection_kind, self.ref, self.version)
+        return _id(self.agency, profile(self.agency).inspection_kind, self.ref, self.version)
 
     @property
     def supersedes(self) -> uuid.UUID | None:
-        return _previous(self.agency, PROFILES[self.agency].inspection_kind, self.ref, self.version)
+        return _previous(self.agency, profile(self.agency).inspection_kind, self.ref, self.version)
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,11 +114,11 @@ class DecisionRecord:
 
     @property
     def event_id(self) -> uuid.UUID:
-        return _id(self.agency, PROFILES[self.agency].decision_kind, self.ref, self.version)
+        return _id(self.agency, profile(self.agency).decision_kind, self.ref, self.version)
 
     @property
     def supersedes(self) -> uuid.UUID | None:
-        return _previous(self.agency, PROFILES[self.agency].decision_kind, self.ref, self.version)
+        return _previous(self.agency, profile(self.agency).decision_kind, self.ref, self.version)
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,7 +137,7 @@ class NotificationRecord:
 
     @property
     def event_id(self) -> uuid.UUID:
-        return _id(self.agency, PROFILES[self.agency].notification_kind, self.ref, 1)
+        return _id(self.agency, profile(self.agency).notification_kind, self.ref, 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,9 +158,9 @@ class RetractionRecord:
 
     @property
     def event_id(self) -> uuid.UUID:
-        profile = PROFILES[self.agency]
-        kind = profile.inspection_kind if isinstance(self.target, InspectionRecord) else profile.decision_kind
-        return _id(self.agency, kind + profile.withdrawn, self.target.ref, self.target.version)
+        found = profile(self.agency)
+        kind = found.inspection_kind if isinstance(self.target, InspectionRecord) else found.decision_kind
+        return _id(self.agency, kind + found.withdrawn, self.target.ref, self.target.version)
 
 
 Record: TypeAlias = PlanRecord | InspectionRecord | DecisionRecord | NotificationRecord | RetractionRecord

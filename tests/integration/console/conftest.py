@@ -53,7 +53,7 @@ def open_campaign(seed: int = 5) -> list[AnyEvent]:
 
 PLANTED_OPERATION = "LKPG-2026-PLANT"
 PLANTED_TITLE = "Riktad kontroll Tannefors (provdata)"
-PARTICIPANTS = ["POLICE", "TAX", "FIRE", "MUNI_SOCIAL", "SOCIAL_INSURANCE"]  # the others are outsiders
+PARTICIPANTS = ["POLICE", "TAX", "FIRE_RTOG", "MUNI_SOCIAL_0581", "SOCIAL_INSURANCE"]  # the others are outsiders
 TAX_FEE = 37_500
 AT = datetime.datetime(2026, 10, 6, 9, 0, tzinfo=datetime.UTC)
 
@@ -88,12 +88,12 @@ def planted_operation(events: list[AnyEvent]) -> list[AnyEvent]:
         event(DecisionTakenV1, DecisionTaken(
             decision_ref="FIRE-PLANT-1", operation_id=PLANTED_OPERATION, decided_at=AT,
             kind=DecisionKind.FORBUD, category=Category.MUNICIPAL_DECISION, legal_reference="LSO 5 kap. 2 §",
-            summary="Förbud", premises=premises), "FIRE", 3),
+            summary="Förbud", premises=premises), "FIRE_RTOG", 3),
         event(InspectionConductedV1, InspectionConducted(
             inspection_ref="SOC-PLANT-1", persons_present=[Person(pseudonym=PLANTED_PERSON,
                                                                   role=PersonRole.OTHER)],
             findings=[Finding(code=PLANTED, category=Category.SOCIAL_SERVICES, summary="Klientuppgift")],
-            **inspection), "MUNI_SOCIAL", 4),
+            **inspection), "MUNI_SOCIAL_0581", 4),
     ]
 
 

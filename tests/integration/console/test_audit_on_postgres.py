@@ -31,7 +31,7 @@ async def signed_head(live: LiveConsole) -> Checkpoint:
 
 
 async def test_the_chain_verifies_against_signed_checkpoints_and_a_lost_tail_shows(live: LiveConsole) -> None:
-    async with live.client("FIRE") as fire:
+    async with live.client("FIRE_RTOG") as fire:
         await fire.get(f"/api/operations/{live.planted_operation}?purpose=joint_operation")
     good = await signed_head(live)
     key_id, key = ensure_agency_key(live.settings.keys_dir, SIGNER, now=datetime.datetime.now(datetime.UTC))

@@ -63,7 +63,7 @@ async def test_the_planted_secret_reaches_only_social_services(live: LiveConsole
             page = await client.get(f"/operationer/{op}?purpose=joint_operation")
             api = await client.get(f"/api/operations/{op}?purpose=joint_operation")
         seen = page.text + api.text
-        if agency == "MUNI_SOCIAL":
+        if agency == "MUNI_SOCIAL_0581":
             assert PLANTED in seen and PLANTED_PERSON in seen
         else:
             assert PLANTED not in seen and PLANTED_PERSON not in seen, agency
@@ -73,7 +73,7 @@ async def test_the_planted_secret_reaches_only_social_services(live: LiveConsole
 
 async def test_every_view_is_in_the_audit_chain_which_stays_intact(live: LiveConsole) -> None:
     op = live.planted_operation
-    async with live.client("FIRE") as fire, live.client("POLICE", Role.COORDINATOR) as police:
+    async with live.client("FIRE_RTOG") as fire, live.client("POLICE", Role.COORDINATOR) as police:
         await fire.get(f"/operationer/{op}?purpose=joint_operation")
         await police.get(f"/api/operations/{op}?purpose=organised_crime")
     conn = await asyncpg.connect(live.db.app_url)
@@ -83,7 +83,7 @@ async def test_every_view_is_in_the_audit_chain_which_stays_intact(live: LiveCon
     finally:
         await conn.close()
     reads = [r for r in rows if r["kind"] == "read"]
-    assert [(r["actor"]["agency"], r["purpose"]) for r in reads] == [("FIRE", "joint_operation"),
+    assert [(r["actor"]["agency"], r["purpose"]) for r in reads] == [("FIRE_RTOG", "joint_operation"),
                                                                      ("POLICE", "organised_crime")]
     to_police = [r for r in rows if r["kind"] == "disclosure" and r["recipient"] == "POLICE"]
     assert {r["basis"] for r in to_police if r["category"] == "tax"} == {
@@ -100,10 +100,10 @@ async def test_the_live_stream_follows_the_coordinator(live: LiveConsole) -> Non
 
     async def a_decision_arrives() -> None:
         await asyncio.sleep(0.5)
-        await live.coordinator.feed(new_event(DecisionTakenV1, ban, agency="FIRE", event_id=uuid.uuid4(),
+        await live.coordinator.feed(new_event(DecisionTakenV1, ban, agency="FIRE_RTOG", event_id=uuid.uuid4(),
                                               time=now))
 
-    async with live.client("FIRE") as client:
+    async with live.client("FIRE_RTOG") as client:
         task = asyncio.create_task(a_decision_arrives())
         stream = await client.get(f"/api/operations/{op}/events?purpose=joint_operation")
         await task

@@ -22,19 +22,19 @@ async def test_no_route_role_or_parameter_reveals_what_the_rules_withhold(live: 
     assert len(outside) >= 2
     async with live.client("TAX") as tax:
         made = await tax.post("/api/requests", json={
-            "operation_id": live.planted_operation, "owner": "MUNI_SOCIAL",
+            "operation_id": live.planted_operation, "owner": "MUNI_SOCIAL_0581",
             "categories": ["personal_identity"],
             "purpose": "joint_operation", "basis": "osl-10-27",
             "reason": "Vem arbetade i lokalen den kvällen?"})
     assert made.status_code == 201, made.text
     target = Target(live.planted_operation, made.json()["id"], frozenset(record["participants"]),
-                    "MUNI_SOCIAL",
+                    "MUNI_SOCIAL_0581",
                     PLANTED, record["title"])
 
     def client_for(agency: str | None, role: Role) -> httpx.AsyncClient:
         return live.client(agency, role)
 
-    agencies = ["MUNI_SOCIAL", "FIRE", "TAX", "POLICE", *outside[:2]]
+    agencies = ["MUNI_SOCIAL_0581", "FIRE_RTOG", "TAX", "POLICE", *outside[:2]]
     count, findings = await sweep(live.app, target, client_for, agencies)
     assert not findings, report(findings)
     assert count > 1500

@@ -35,7 +35,7 @@ def withheld_tax_item(view: dict) -> str | None:  # type: ignore[type-arg]
 
 async def test_an_approved_request_opens_the_tax_decision_to_fire(live: LiveConsole) -> None:
     op = live.planted_operation
-    async with live.client("FIRE") as fire, live.client("TAX", Role.COORDINATOR) as tax:
+    async with live.client("FIRE_RTOG") as fire, live.client("TAX", Role.COORDINATOR) as tax:
         before = (await fire.get(f"/api/operations/{op}?purpose=joint_operation")).json()
         item = withheld_tax_item(before)
         assert item is not None, "the campaign's operation has no withheld tax decision to ask for"
@@ -58,7 +58,7 @@ async def test_an_approved_request_opens_the_tax_decision_to_fire(live: LiveCons
 async def test_results_count_exactly_what_the_enforcement_point_shows(live: LiveConsole) -> None:
     enforcement = Enforcement(POLICY, load_agencies())
     today = live.app.state.console.today()
-    for agency, purpose in (("FIRE", Purpose.JOINT_OPERATION), ("POLICE", Purpose.ORGANISED_CRIME),
+    for agency, purpose in (("FIRE_RTOG", Purpose.JOINT_OPERATION), ("POLICE", Purpose.ORGANISED_CRIME),
                             ("POLICE", Purpose.RESULTS_REPORTING)):
         table: dict[tuple[str, str], ResultRow] = {}
         for record in await live.records():
@@ -118,22 +118,22 @@ async def listed(live: LiveConsole, agency: str, role: Role = Role.OFFICER) -> l
 
 async def test_a_planned_operation_goes_out_signed_and_appears_once_processed(live: LiveConsole) -> None:
     bootstrap = live.settings.kafka_bootstrap_servers
-    start = await end_offsets(bootstrap, [events_topic("MUNI_SECURITY")])
+    start = await end_offsets(bootstrap, [events_topic("MUNI_SECURITY_0581")])
     plan = {"title": "Kvällstillslag Hageby", "municipality": "Norrköping", "planned_date": "2026-12-01",
-            "participants": ["POLICE", "FIRE"], "targets": [
+            "participants": ["POLICE", "FIRE_RTOG"], "targets": [
                 {"fastighetsbeteckning": "Norrköping Sandgatan 2:14", "orgnr": "556036-0793",
                  "business_name": "Hageby Bilvård AB", "industry": "car_wash"}]}
-    async with live.client("MUNI_SECURITY", Role.COORDINATOR) as coordinator:
+    async with live.client("MUNI_SECURITY_0581", Role.COORDINATOR) as coordinator:
         published = await coordinator.post("/api/plans", json=plan)
     assert published.status_code == 201, published.text
     op = published.json()["operation_id"]
-    assert op not in [o["operation_id"] for o in await listed(live, "MUNI_SECURITY", Role.COORDINATOR)]
+    assert op not in [o["operation_id"] for o in await listed(live, "MUNI_SECURITY_0581", Role.COORDINATOR)]
 
     found = await read_plan(bootstrap, start, op)
     assert len(found) == 1, "the plan did not reach the planner's own topic exactly once"
     await process(live, found)
 
-    mine = await listed(live, "MUNI_SECURITY", Role.COORDINATOR)
-    assert mine[0]["operation_id"] == op and mine[0]["lead_agency"] == "MUNI_SECURITY"
-    assert op in [o["operation_id"] for o in await listed(live, "FIRE")]
+    mine = await listed(live, "MUNI_SECURITY_0581", Role.COORDINATOR)
+    assert mine[0]["operation_id"] == op and mine[0]["lead_agency"] == "MUNI_SECURITY_0581"
+    assert op in [o["operation_id"] for o in await listed(live, "FIRE_RTOG")]
     assert op not in [o["operation_id"] for o in await listed(live, "TAX")]  # only participants learn of it

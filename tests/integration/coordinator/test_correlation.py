@@ -41,12 +41,12 @@ def inspection_at(premises: Premises, business: Business) -> InspectionConducted
                                premises=premises, business=business,
                                findings=[Finding(code="BRANDSKYDD", category=Category.MUNICIPAL_DECISION,
                                                  summary="Utrymningsväg blockerad")])
-    return new_event(InspectionConductedV1, data, agency="FIRE", event_id=uuid.uuid4(), time=DAY)  # type: ignore[return-value]
+    return new_event(InspectionConductedV1, data, agency="FIRE_RTOG", event_id=uuid.uuid4(), time=DAY)  # type: ignore[return-value]
 
 
 def plan_for(op: str, premises: Premises) -> OperationPlannedV1:
     data = OperationPlan(operation_id=op, revision=1, title="Köpcentret", municipality="Linköping",
-                         planned_date=DAY.date(), lead_agency="POLICE", participants=["POLICE", "FIRE"],
+                         planned_date=DAY.date(), lead_agency="POLICE", participants=["POLICE", "FIRE_RTOG"],
                          targets=[Target(premises=premises)])
     return new_event(OperationPlannedV1, data, agency="POLICE", event_id=uuid.uuid4(), time=DAY)  # type: ignore[return-value]
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 def social_services_inspection(event_id: uuid.UUID) -> InspectionConductedV1:
     event = inspection_at(MALL, firm(3))
-    return new_event(InspectionConductedV1, event.data, agency="MUNI_SOCIAL", event_id=event_id,  # type: ignore[return-value]
+    return new_event(InspectionConductedV1, event.data, agency="MUNI_SOCIAL_0581", event_id=event_id,  # type: ignore[return-value]
                      time=DAY)
 
 

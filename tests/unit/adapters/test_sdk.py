@@ -29,7 +29,7 @@ KEY = Ed25519PrivateKey.generate()
 class Withdrawals:
     """A tiny native format for these tests: `ref;retracts;reason` rows."""
 
-    name, agency, suffix, description = "test-withdrawals", "FIRE", ".csv", "test format"
+    name, agency, suffix, description = "test-withdrawals", "FIRE_RTOG", ".csv", "test format"
 
     def read(self, path: Path, ctx: MappingContext) -> Iterator[MappingResult]:
         def build(row: dict[str, str]) -> AnyEvent:
@@ -38,7 +38,7 @@ class Withdrawals:
             except ValueError as error:
                 raise FieldError("retracts", f"{row['retracts']!r} is not an event id") from error
             return new_event(EventRetractedV1, EventRetracted(retracts=target, reason=row["reason"]),
-                             agency="FIRE", event_id=event_id_for("FIRE", "withdrawal", row["ref"]), time=T)
+                             agency="FIRE_RTOG", event_id=event_id_for("FIRE_RTOG", "withdrawal", row["ref"]), time=T)
 
         return map_records(path, read_csv(path), build)
 
@@ -56,7 +56,7 @@ def export(tmp_path: Path, rows: list[str], name: str = "export.csv") -> Path:
 def test_a_bad_record_is_quarantined_with_file_line_and_field_and_the_rest_flow(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox.db")
     path = export(tmp_path, [f"A1;{uuid.uuid4()};Fel", "A2;inte-ett-id;Fel", f"A3;{uuid.uuid4()};Fel"])
-    result = ingest_file(path, Withdrawals(), CTX, Signer("FIRE", "FIRE-1", KEY), outbox)
+    result = ingest_file(path, Withdrawals(), CTX, Signer("FIRE_RTOG", "FIRE-1", KEY), outbox)
     assert (result.events, result.new, result.errors) == (2, 2, 1)
     [bad] = outbox.quarantined()
     assert (bad.file, bad.line, bad.field) == ("export.csv", 3, "retracts")
@@ -66,7 +66,7 @@ def test_a_bad_record_is_quarantined_with_file_line_and_field_and_the_rest_flow(
 def test_reading_the_same_export_twice_queues_nothing_twice(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox.db")
     path = export(tmp_path, [f"A{i};{uuid.uuid4()};Fel" for i in range(5)])
-    signer = Signer("FIRE", "FIRE-1", KEY)
+    signer = Signer("FIRE_RTOG", "FIRE-1", KEY)
     assert ingest_file(path, Withdrawals(), CTX, signer, outbox).new == 5
     assert ingest_file(path, Withdrawals(), CTX, signer, outbox).skipped
     assert ingest_file(path, Withdrawals(), CTX, signer, outbox, force=True).new == 0
@@ -75,7 +75,7 @@ def test_reading_the_same_export_twice_queues_nothing_twice(tmp_path: Path) -> N
 
 def test_events_leave_in_the_order_they_were_accepted_and_only_acks_mark_them_sent(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox.db")
-    outbox.accept([(f"id{i}", "los.events.fire", b"k", b"v%d" % i, []) for i in range(10)])
+    outbox.accept([(f"id{i}", "los.events.fire_rtog", b"k", b"v%d" % i, []) for i in range(10)])
     first = outbox.unsent(limit=4)
     assert [e.event_id for e in first] == ["id0", "id1", "id2", "id3"]
     outbox.mark_sent([(first[0].seq, 0, 10), (first[1].seq, 0, 11)])
@@ -90,11 +90,11 @@ def test_signed_rows_verify_against_the_registry(tmp_path: Path) -> None:
     from cryptography.hazmat.primitives import serialization
 
     raw = KEY.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    registry = KeyRegistry([PublicKey("FIRE-1", "FIRE", raw, T - datetime.timedelta(days=1))])
-    event = new_event(EventRetractedV1, EventRetracted(retracts=uuid.uuid4(), reason="x"), agency="FIRE",
+    registry = KeyRegistry([PublicKey("FIRE-1", "FIRE_RTOG", raw, T - datetime.timedelta(days=1))])
+    event = new_event(EventRetractedV1, EventRetracted(retracts=uuid.uuid4(), reason="x"), agency="FIRE_RTOG",
                       event_id=uuid.uuid4(), time=T)
-    event_id, topic, _key, value, headers = Signer("FIRE", "FIRE-1", KEY).wire(event)
-    assert topic == "los.events.fire" and event_id == str(event.id)
+    event_id, topic, _key, value, headers = Signer("FIRE_RTOG", "FIRE-1", KEY).wire(event)
+    assert topic == "los.events.fire_rtog" and event_id == str(event.id)
     assert verify(json.loads(value), registry).key_id == "FIRE-1"
     assert ("content-type", b"application/cloudevents+json; charset=utf-8") in headers
 
@@ -103,7 +103,7 @@ def test_an_adapter_cannot_publish_for_another_agency(tmp_path: Path) -> None:
     event = new_event(EventRetractedV1, EventRetracted(retracts=uuid.uuid4(), reason="x"), agency="TAX",
                       event_id=uuid.uuid4(), time=T)
     with pytest.raises(WrongAgency):
-        Signer("FIRE", "FIRE-1", KEY).wire(event)
+        Signer("FIRE_RTOG", "FIRE-1", KEY).wire(event)
     with pytest.raises(WrongAgency):
         ingest_file(export(tmp_path, []), Withdrawals(), CTX, Signer("TAX", "TAX-1", KEY),
                     Outbox(tmp_path / "o.db"))

@@ -37,7 +37,7 @@ def test_appending_continues_from_the_head() -> None:
 
 def test_a_changed_entry_is_named() -> None:
     rows = link(0, GENESIS, ENTRIES)
-    rows[6] = replace(rows[6], entry={**rows[6].entry, "recipient": "FIRE"})
+    rows[6] = replace(rows[6], entry={**rows[6].entry, "recipient": "FIRE_RTOG"})
     result = verify_chain(rows)
     assert not result.ok and result.broken_at == 7 and "was changed" in result.reason
     assert result.checked == 6

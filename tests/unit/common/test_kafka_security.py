@@ -73,6 +73,6 @@ def test_the_gateway_logs_each_agency_in_as_its_own_principal(credentials: Path)
     assert agency_login(settings, "TAX") == KafkaLogin("adapter-tax", "t-secret")
     assert agency_login(settings, "POLICE") == KafkaLogin(adapter_principal("POLICE"), "p-secret")
     with pytest.raises(KafkaCredentialsError):
-        agency_login(settings, "FIRE")  # no password of its own: refuse rather than borrow one
+        agency_login(settings, "FIRE_RTOG")  # no password of its own: refuse rather than borrow one
     single = GatewaySettings(kafka_username="adapter-tax", kafka_password="x")
     assert agency_login(single, "TAX") == KafkaLogin("adapter-tax", "x")

@@ -54,19 +54,19 @@ def record(operation_id: str, *, lead: str, participants: list[str], status: str
 
 def spring_operation() -> dict[str, Any]:
     """A shared operation in Linköping: tax findings, a fire ban, and social services' own matter."""
-    return record("LKPG-2026-04", lead="POLICE", participants=["FIRE", "MUNI_SOCIAL", "POLICE",
+    return record("LKPG-2026-04", lead="POLICE", participants=["FIRE_RTOG", "MUNI_SOCIAL_0581", "POLICE",
                                                                "SOCIAL_INSURANCE",
                                                                 "TAX"], title="Vårens tillslag", timeline=[
         entry("TAX", "inspection", "e1", {"findings": [{"code": "PERSONALLIGGARE_SAKNAS", "category": "tax",
                                                         "count": 3}]}),
         entry("TAX", "decision", "e2", decision("kontrollavgift", "tax", TAX_FEE, "imposed")),
-        entry("FIRE", "inspection", "e3", {"findings": [{"code": "UTRYMNING_BLOCKERAD",
+        entry("FIRE_RTOG", "inspection", "e3", {"findings": [{"code": "UTRYMNING_BLOCKERAD",
                                                          "category": "municipal_decision", "count": None}]}),
-        entry("FIRE", "decision", "e4", decision("förbud", "municipal_decision")),
-        entry("MUNI_SOCIAL", "inspection", "e5", {"findings": [{"code": PLANTED,
+        entry("FIRE_RTOG", "decision", "e4", decision("förbud", "municipal_decision")),
+        entry("MUNI_SOCIAL_0581", "inspection", "e5", {"findings": [{"code": PLANTED,
                                                                 "category": "social_services",
                                                                 "count": 1}]}, persons=[PERSON]),
-        entry("MUNI_SOCIAL", "notification", "e6", {"to_agency": "SOCIAL_INSURANCE",
+        entry("MUNI_SOCIAL_0581", "notification", "e6", {"to_agency": "SOCIAL_INSURANCE",
                                                     "category": "social_services"}),
     ])
 
@@ -74,10 +74,10 @@ def spring_operation() -> dict[str, Any]:
 def operations() -> list[dict[str, Any]]:
     return [
         spring_operation(),
-        record("NKPG-2026-05", lead="MUNI_SECURITY", participants=["MUNI_SECURITY", "FIRE", "WORK_ENV"],
+        record("NKPG-2026-05", lead="MUNI_SECURITY_0581", participants=["MUNI_SECURITY_0581", "FIRE_RTOG", "WORK_ENV"],
                status="planned", planned="2026-05-20", municipality="Norrköping"),
-        record("LKPG-2025-09", lead="POLICE", participants=["POLICE", "FIRE"], status="closed",
-               planned="2025-09-10", timeline=[entry("FIRE", "decision", "c1", decision("förbud",
+        record("LKPG-2025-09", lead="POLICE", participants=["POLICE", "FIRE_RTOG"], status="closed",
+               planned="2025-09-10", timeline=[entry("FIRE_RTOG", "decision", "c1", decision("förbud",
                                                                                         "municipal_decision"),
                                                      at="2025-09-10T09:00:00+00:00")]),
         record("MTLA-2026-03", lead="EMPLOYMENT", participants=["EMPLOYMENT", "POLICE"], status="executed",

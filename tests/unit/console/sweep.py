@@ -68,7 +68,7 @@ def probes(target: Target) -> dict[str, list[str]]:
     return {
         "purpose": [p.value for p in Purpose], "municipality": ["Linköping", "linköping"],
         "status": ["executed", "closed", "planned"], "from": ["2020-01-01"], "to": ["2030-12-31"],
-        "agency": [target.owner_of_secret, "TAX", "FIRE"], "after": ["2099-12-31~ZZZ"],
+        "agency": [target.owner_of_secret, "TAX", "FIRE_RTOG"], "after": ["2099-12-31~ZZZ"],
         "kind": ["business", "premises", "person", "orgnr", "pseudonym"],
         "key": ["org:556036-0793", "fb:LINKÖPING TANNEFORS 1:4", OTHER_PERSON],
         "value": ["556036-0793", OTHER_PERSON], "first": ["2020-01"], "last": ["2030-12"],

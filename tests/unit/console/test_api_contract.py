@@ -33,7 +33,7 @@ def _app():  # type: ignore[no-untyped-def]
 
 
 APP = _app()
-TOKEN = APP.state.console.dev_idp.issue(agency="FIRE", role=Role.COORDINATOR, name="Schema Testsson")
+TOKEN = APP.state.console.dev_idp.issue(agency="FIRE_RTOG", role=Role.COORDINATOR, name="Schema Testsson")
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 

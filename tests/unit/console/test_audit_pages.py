@@ -13,7 +13,7 @@ from tests.unit.console.conftest import PLANTED, Console
 
 async def views_by_fire_and_police(console: Console) -> None:
     """FIRE reads the operation for the joint action, the police also for organised crime."""
-    async with console.client("FIRE") as fire, console.client("POLICE") as police:
+    async with console.client("FIRE_RTOG") as fire, console.client("POLICE") as police:
         assert (await fire.get("/api/operations/LKPG-2026-04?purpose=joint_operation")).status_code == 200
         for purpose in ("organised_crime", "joint_operation"):
             assert (await police.get(f"/api/operations/LKPG-2026-04?purpose={purpose}")).status_code == 200
@@ -21,11 +21,11 @@ async def views_by_fire_and_police(console: Console) -> None:
 
 async def test_the_register_shows_what_the_agency_disclosed_and_received(console: Console) -> None:
     await views_by_fire_and_police(console)
-    async with console.client("FIRE", Role.AUDITOR) as auditor:
+    async with console.client("FIRE_RTOG", Role.AUDITOR) as auditor:
         register = (await auditor.get("/api/audit/register")).json()
         page = await auditor.get("/granskning")
-    assert {(r["owner"], r["recipient"]) for r in register["disclosed_by"]} == {("FIRE", "POLICE")}
-    assert {r["recipient"] for r in register["disclosed_to"]} == {"FIRE"}
+    assert {(r["owner"], r["recipient"]) for r in register["disclosed_by"]} == {("FIRE_RTOG", "POLICE")}
+    assert {r["recipient"] for r in register["disclosed_to"]} == {"FIRE_RTOG"}
     assert "Utlämnanderegister" in page.text and "<caption>" in page.text
 
 
@@ -38,7 +38,7 @@ async def test_an_auditor_sees_nothing_of_other_agencies_traffic(console: Consol
 
 async def test_the_export_holds_digests_never_the_values(console: Console) -> None:
     await views_by_fire_and_police(console)
-    async with console.client("MUNI_SOCIAL", Role.AUDITOR) as auditor:
+    async with console.client("MUNI_SOCIAL_0581", Role.AUDITOR) as auditor:
         as_json = await auditor.get("/api/audit/entries?format=json")
         as_csv = await auditor.get("/api/audit/entries?format=csv")
     rows = as_json.json()

@@ -32,7 +32,7 @@ def provider(tmp_path: Path) -> tuple[rsa.RSAPrivateKey, Path]:
 def token(key: rsa.RSAPrivateKey, **claims: object) -> str:
     now = datetime.datetime.now(datetime.UTC)
     body = {"iss": "https://idp.example.se", "aud": "los-console", "sub": "u-1", "name": "Eva Ek",
-            "agency": "FIRE", "role": "officer", "iat": int(now.timestamp()),
+            "agency": "FIRE_RTOG", "role": "officer", "iat": int(now.timestamp()),
             "exp": int((now + datetime.timedelta(hours=1)).timestamp()), **claims}
     return jwt.encode({k: v for k, v in body.items() if v is not None}, key, algorithm="RS256",
                       headers={"kid": "idp-1"})
@@ -56,8 +56,8 @@ async def test_a_token_from_the_configured_provider_signs_in(production) -> None
     async with console.client() as client:
         response = await client.get("/api/me", headers={"Authorization": f"Bearer {token(key)}"})
     assert response.status_code == 200
-    assert response.json() == {"subject": "u-1", "name": "Eva Ek", "agency": "FIRE",
-                               "agency_name": "Räddningstjänsten", "role": "officer"}
+    assert response.json() == {"subject": "u-1", "name": "Eva Ek", "agency": "FIRE_RTOG",
+                               "agency_name": "Räddningstjänsten Östra Götaland", "role": "officer"}
 
 
 @pytest.mark.parametrize("claims", [
@@ -75,7 +75,7 @@ async def test_a_token_signed_by_anyone_else_is_refused(production) -> None:  # 
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     assert await me(console, token(stranger)) == 401
     assert await me(console, "not-a-token") == 401
-    unsigned = jwt.encode({"sub": "x", "agency": "FIRE", "role": "officer", "name": "x",
+    unsigned = jwt.encode({"sub": "x", "agency": "FIRE_RTOG", "role": "officer", "name": "x",
                            "aud": "los-console"},
                           key=None, algorithm="none")
     assert await me(console, unsigned) == 401
@@ -86,7 +86,7 @@ async def test_the_development_provider_is_absent_unless_switched_on(production)
     async with console.client() as client:
         for path in ("/dev-idp/logga-in", "/dev-idp/jwks.json"):
             assert (await client.get(path)).status_code == 404
-        assert (await client.post("/dev-idp/token", json={"agency": "FIRE", "role": "officer",
+        assert (await client.post("/dev-idp/token", json={"agency": "FIRE_RTOG", "role": "officer",
                                                            "name": "x"})).status_code == 404
         spec = (await client.get("/openapi.json")).json()
     assert not [p for p in spec["paths"] if p.startswith("/dev-idp")]
@@ -104,7 +104,7 @@ async def test_signing_in_in_the_browser_sets_a_strict_http_only_cookie(console:
         assert page.status_code == 303 and page.headers["location"].startswith("/dev-idp/logga-in?next=")
         form = await client.get(page.headers["location"])
         assert 'lang="sv"' in form.text and "Utvecklingsinloggning" in form.text
-        signed = await client.post("/dev-idp/logga-in", data={"agency": "FIRE", "role": "officer",
+        signed = await client.post("/dev-idp/logga-in", data={"agency": "FIRE_RTOG", "role": "officer",
                                                                "name": "Eva Ek", "next": "/operationer"})
         assert signed.status_code == 303 and signed.headers["location"] == "/operationer"
         cookie = signed.headers["set-cookie"]
@@ -115,7 +115,7 @@ async def test_signing_in_in_the_browser_sets_a_strict_http_only_cookie(console:
 
 async def test_the_sign_in_never_sends_you_to_another_site(console: Console) -> None:
     async with console.client() as client:
-        signed = await client.post("/dev-idp/logga-in", data={"agency": "FIRE", "role": "officer",
+        signed = await client.post("/dev-idp/logga-in", data={"agency": "FIRE_RTOG", "role": "officer",
                                                               "name": "Eva",
                                                                "next": "//evil.example/"})
     assert signed.headers["location"] == "/"
@@ -138,7 +138,7 @@ async def test_a_form_posted_from_another_site_is_refused(console: Console) -> N
     (Role.COORDINATOR, "/granskning", False), (Role.OFFICER, "/begaranden", True),
 ])
 async def test_roles_decide_which_pages_open(console: Console, role: Role, path: str, allowed: bool) -> None:
-    async with console.client("FIRE", role) as client:
+    async with console.client("FIRE_RTOG", role) as client:
         response = await client.get(path)
     assert response.status_code == (200 if allowed else 403), response.text[:300]
     if not allowed:
@@ -146,7 +146,7 @@ async def test_roles_decide_which_pages_open(console: Console, role: Role, path:
 
 
 async def test_pages_carry_security_headers(console: Console) -> None:
-    async with console.client("FIRE") as client:
+    async with console.client("FIRE_RTOG") as client:
         response = await client.get("/operationer")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY" and response.headers["cache-control"] == "no-store"

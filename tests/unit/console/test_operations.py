@@ -19,7 +19,7 @@ async def listed(console: Console, agency: str, role: Role = Role.OFFICER, query
 
 
 async def test_an_officer_lists_the_open_operations_her_agency_takes_part_in(console: Console) -> None:
-    assert await listed(console, "FIRE") == ["NKPG-2026-05", "LKPG-2026-04"]  # newest first
+    assert await listed(console, "FIRE_RTOG") == ["NKPG-2026-05", "LKPG-2026-04"]  # newest first
     assert await listed(console, "TAX") == ["LKPG-2026-04"]
 
 
@@ -35,7 +35,7 @@ async def test_an_agency_outside_an_operation_does_not_learn_it_exists(console: 
 
 
 async def test_a_closed_operation_is_shared_no_more_but_its_lead_still_sees_it(console: Console) -> None:
-    assert "LKPG-2025-09" not in await listed(console, "FIRE")
+    assert "LKPG-2025-09" not in await listed(console, "FIRE_RTOG")
     assert "LKPG-2025-09" in await listed(console, "POLICE", Role.COORDINATOR)
 
 
@@ -47,7 +47,7 @@ async def test_filters_narrow_the_list(console: Console) -> None:
 
 
 async def test_the_list_pages_by_keyset_without_gaps_or_repeats(make_console) -> None:  # type: ignore[no-untyped-def]
-    many = [record(f"OP-{i:03d}", lead="FIRE", participants=["FIRE", "POLICE"],
+    many = [record(f"OP-{i:03d}", lead="FIRE_RTOG", participants=["FIRE_RTOG", "POLICE"],
                    planned=f"2026-0{1 + i % 9}-1{i % 10}")
             for i in range(23)]
     console = make_console(many, console_page_size=5)
@@ -66,7 +66,7 @@ async def test_the_list_pages_by_keyset_without_gaps_or_repeats(make_console) ->
 
 
 async def test_the_timeline_marks_what_is_withheld_with_its_provision(console: Console) -> None:
-    async with console.client("FIRE") as client:
+    async with console.client("FIRE_RTOG") as client:
         page = await client.get("/operationer/LKPG-2026-04?purpose=joint_operation")
         api = (await client.get("/api/operations/LKPG-2026-04?purpose=joint_operation")).json()
     assert page.status_code == 200
@@ -86,13 +86,13 @@ async def test_inside_the_organised_crime_collaboration_the_police_see_the_tax_f
 
 
 async def test_social_services_see_their_own_finding(console: Console) -> None:
-    async with console.client("MUNI_SOCIAL") as client:
+    async with console.client("MUNI_SOCIAL_0581") as client:
         page = await client.get("/operationer/LKPG-2026-04?purpose=joint_operation")
     assert PLANTED in page.text
 
 
 async def test_the_page_first_asks_for_the_purpose(console: Console) -> None:
-    async with console.client("FIRE") as client:
+    async with console.client("FIRE_RTOG") as client:
         page = await client.get("/operationer/LKPG-2026-04")
         api = await client.get("/api/operations/LKPG-2026-04")
     assert page.status_code == 200 and "Ange ändamål" in page.text and 'name="purpose"' in page.text
@@ -102,12 +102,12 @@ async def test_the_page_first_asks_for_the_purpose(console: Console) -> None:
 
 
 async def test_every_view_is_logged_with_the_stated_purpose(console: Console) -> None:
-    async with console.client("FIRE") as client:
+    async with console.client("FIRE_RTOG") as client:
         await client.get("/operationer/LKPG-2026-04?purpose=joint_operation")
     log = console.audit
     reads = [e for e in log if e["kind"] == "read"]
     assert len(reads) == 1 and reads[0]["purpose"] == "joint_operation"
-    assert reads[0]["actor"]["agency"] == "FIRE" and reads[0]["channel"] == "console"
+    assert reads[0]["actor"]["agency"] == "FIRE_RTOG" and reads[0]["channel"] == "console"
     foreign = {e["event_id"] for e in log if e["kind"] in ("disclosure", "denial")}
     assert {"e1", "e2", "e5", "e6", None} <= foreign  # TAX's and social services' items, and the plan
     assert not {"e3", "e4"} & foreign  # FIRE's own items are no disclosure
@@ -117,7 +117,7 @@ async def test_every_view_is_logged_with_the_stated_purpose(console: Console) ->
 
 
 async def test_a_list_view_logs_each_foreign_plan_shown(console: Console) -> None:
-    await listed(console, "FIRE")
+    await listed(console, "FIRE_RTOG")
     shown = [e for e in console.audit if e["kind"] == "disclosure"]
     assert {e["operation_id"] for e in shown} == {"NKPG-2026-05", "LKPG-2026-04"}
     assert {e["category"] for e in shown} == {"planned_operation"}
@@ -129,7 +129,7 @@ async def test_the_live_stream_says_when_the_record_changed(console: Console) ->
         console.source.put_record(console.source.state.records["LKPG-2026-04"],
                                   at=NOW + datetime.timedelta(minutes=1))
 
-    async with console.client("FIRE") as client:
+    async with console.client("FIRE_RTOG") as client:
         task = asyncio.create_task(change_soon())
         response = await client.get("/api/operations/LKPG-2026-04/events?purpose=joint_operation")
         await task
@@ -149,7 +149,7 @@ async def test_the_live_stream_ends_when_the_operation_closes(console: Console) 
         closed = {**console.source.state.records["NKPG-2026-05"], "status": "closed"}
         console.source.put_record(closed, at=NOW + datetime.timedelta(minutes=1))
 
-    async with console.client("FIRE") as client:
+    async with console.client("FIRE_RTOG") as client:
         task = asyncio.create_task(close_soon())
         response = await client.get("/api/operations/NKPG-2026-05/events?purpose=joint_operation")
         await task

@@ -13,9 +13,9 @@ from services.coordinator.domain.intake import Accepted, check
 from services.disclosure.policy import Role
 from tests.unit.console.conftest import Console
 
-AGENCIES = {"MUNI_SECURITY", "POLICE", "FIRE", "TAX"}
+AGENCIES = {"MUNI_SECURITY_0581", "POLICE", "FIRE_RTOG", "TAX"}
 FORM = {"title": "Kvällstillslag Hageby", "municipality": "Norrköping", "planned_date": "2026-12-01",
-        "participants": ["POLICE", "FIRE", "TAX"],
+        "participants": ["POLICE", "FIRE_RTOG", "TAX"],
         "target_0_fastighetsbeteckning": "Norrköping Sandgatan 2:14", "target_0_address": "",
         "target_0_orgnr": "556036-0793", "target_0_business_name": "Hageby Bilvård AB",
         "target_0_industry": "car_wash",
@@ -27,12 +27,12 @@ FORM = {"title": "Kvällstillslag Hageby", "municipality": "Norrköping", "plann
 
 def test_a_valid_plan_has_the_planner_as_lead_and_participant() -> None:
     given = PlanInput(title="Tillslag", municipality="Norrköping", planned_date=datetime.date(2026, 12, 1),
-                      participants=["FIRE"],
+                      participants=["FIRE_RTOG"],
                       targets=[TargetInput(address="Hagebygatan 3, 603 65 Norrköping")])
-    checked = check_plan(given, lead_agency="MUNI_SECURITY", known_agencies=AGENCIES)
+    checked = check_plan(given, lead_agency="MUNI_SECURITY_0581", known_agencies=AGENCIES)
     assert checked.errors == {} and checked.plan is not None
-    assert checked.plan.lead_agency == "MUNI_SECURITY" and checked.plan.participants == ["MUNI_SECURITY",
-                                                                                         "FIRE"]
+    assert checked.plan.lead_agency == "MUNI_SECURITY_0581" and checked.plan.participants == ["MUNI_SECURITY_0581",
+                                                                                         "FIRE_RTOG"]
     assert checked.plan.operation_id.startswith("NORR-20261201-")
 
 
@@ -62,27 +62,27 @@ def test_a_suggested_id_fits_the_contract() -> None:
 
 
 async def test_a_coordinator_publishes_a_signed_plan_on_her_own_topic(console: Console) -> None:
-    async with console.client("MUNI_SECURITY", Role.COORDINATOR) as client:
+    async with console.client("MUNI_SECURITY_0581", Role.COORDINATOR) as client:
         page = await client.post("/planera", data=FORM)
     assert page.status_code == 200, page.text
     assert "Insatsen är publicerad" in page.text
     [(topic, key, value, headers)] = console.publisher.sent
-    assert topic == "los.events.muni_security" and ("content-type",
+    assert topic == "los.events.muni_security_0581" and ("content-type",
                                                     b"application/cloudevents+json; charset=utf-8") \
         in headers
     result = check(value, topic, load_registry(console.keys_dir), max_bytes=256 * 1024)
     assert isinstance(result, Accepted), result  # the coordinator's own intake checks accept it
     event = result.event
-    assert isinstance(event, OperationPlannedV1) and event.source == "urn:los:agency:MUNI_SECURITY/console"
+    assert isinstance(event, OperationPlannedV1) and event.source == "urn:los:agency:MUNI_SECURITY_0581/console"
     plan = event.data
-    assert plan.lead_agency == "MUNI_SECURITY" and set(plan.participants) == {"MUNI_SECURITY", "POLICE",
-                                                                              "FIRE", "TAX"}
+    assert plan.lead_agency == "MUNI_SECURITY_0581" and set(plan.participants) == {"MUNI_SECURITY_0581", "POLICE",
+                                                                              "FIRE_RTOG", "TAX"}
     assert [t.business.orgnr if t.business else None for t in plan.targets] == ["556036-0793", None]
     assert key == f"op:{plan.operation_id}".encode() and plan.operation_id in page.text
 
 
 async def test_an_invalid_plan_is_shown_again_with_its_errors_and_nothing_is_sent(console: Console) -> None:
-    async with console.client("MUNI_SECURITY", Role.COORDINATOR) as client:
+    async with console.client("MUNI_SECURITY_0581", Role.COORDINATOR) as client:
         page = await client.post("/planera", data={**FORM, "title": "", "target_0_orgnr": "556036-0794"})
     assert page.status_code == 422 and "Planen kunde inte publiceras" in page.text
     assert 'aria-invalid="true"' in page.text and "Hageby Bilvård AB" in page.text  # what was typed is kept
@@ -91,7 +91,7 @@ async def test_an_invalid_plan_is_shown_again_with_its_errors_and_nothing_is_sen
 
 async def test_the_api_plans_too_and_only_for_coordinators(console: Console) -> None:
     body = {"title": "API-tillslag", "municipality": "Linköping", "planned_date": "2026-12-02",
-            "participants": ["FIRE"], "targets": [{"address": "Storgatan 1, 582 24 Linköping"}]}
+            "participants": ["FIRE_RTOG"], "targets": [{"address": "Storgatan 1, 582 24 Linköping"}]}
     async with console.client("POLICE", Role.OFFICER) as officer:
         assert (await officer.post("/api/plans", json=body)).status_code == 403
     async with console.client("POLICE", Role.COORDINATOR) as coordinator:

@@ -13,7 +13,7 @@ ASK = {"operation_id": "LKPG-2026-04", "owner": "TAX", "categories": ["tax"], "p
 
 
 async def test_a_request_approved_by_the_owner_opens_exactly_what_was_asked(console: Console) -> None:
-    async with console.client("FIRE") as fire, console.client("TAX", Role.COORDINATOR) as tax:
+    async with console.client("FIRE_RTOG") as fire, console.client("TAX", Role.COORDINATOR) as tax:
         made = await fire.post("/api/requests", json=ASK)
         assert made.status_code == 201, made.text
         request_id = made.json()["id"]
@@ -37,7 +37,7 @@ async def test_a_request_approved_by_the_owner_opens_exactly_what_was_asked(cons
 
 
 async def test_a_refusal_opens_nothing(console: Console) -> None:
-    async with console.client("FIRE") as fire, console.client("TAX") as tax:
+    async with console.client("FIRE_RTOG") as fire, console.client("TAX") as tax:
         request_id = (await fire.post("/api/requests", json=ASK)).json()["id"]
         await tax.post(f"/api/requests/{request_id}/decision",
                        json={"approve": False, "assessment": "Sekretessintresset väger tyngre i detta fall."})
@@ -46,7 +46,7 @@ async def test_a_refusal_opens_nothing(console: Console) -> None:
 
 
 async def test_only_the_owner_decides(console: Console) -> None:
-    async with console.client("FIRE") as fire, console.client("POLICE") as police:
+    async with console.client("FIRE_RTOG") as fire, console.client("POLICE") as police:
         request_id = (await fire.post("/api/requests", json=ASK)).json()["id"]
         by_requester = await fire.post(f"/api/requests/{request_id}/decision",
                                        json={"approve": True, "assessment": "Jag beviljar mig själv detta."})
@@ -59,8 +59,8 @@ async def test_only_the_owner_decides(console: Console) -> None:
 
 
 async def test_social_services_data_cannot_be_requested(console: Console) -> None:
-    async with console.client("FIRE") as fire:
-        refused = await fire.post("/api/requests", json={**ASK, "owner": "MUNI_SOCIAL",
+    async with console.client("FIRE_RTOG") as fire:
+        refused = await fire.post("/api/requests", json={**ASK, "owner": "MUNI_SOCIAL_0581",
                                                          "categories": ["social_services"]})
     assert refused.status_code == 400 and "OSL 26 kap." in refused.json()["detail"]
 
@@ -72,7 +72,7 @@ async def test_a_request_about_an_operation_one_cannot_see_is_not_found(console:
 
 
 async def test_the_inbox_page_lets_the_owner_decide_with_a_form(console: Console) -> None:
-    async with console.client("FIRE") as fire, console.client("TAX") as tax:
+    async with console.client("FIRE_RTOG") as fire, console.client("TAX") as tax:
         made = await fire.post("/begaranden", data={**ASK, "categories": "tax"})
         assert made.status_code == 303
         page = await tax.get("/begaranden")
@@ -85,6 +85,6 @@ async def test_the_inbox_page_lets_the_owner_decide_with_a_form(console: Console
 
 
 async def test_the_request_form_is_prefilled_from_a_withheld_marker(console: Console) -> None:
-    async with console.client("FIRE") as fire:
+    async with console.client("FIRE_RTOG") as fire:
         page = await fire.get("/begaranden?operation=LKPG-2026-04&owner=TAX&category=tax")
     assert 'value="LKPG-2026-04"' in page.text and '<option value="TAX" selected>' in page.text

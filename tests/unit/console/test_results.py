@@ -19,7 +19,7 @@ async def results(console: Console, agency: str, purpose: str, role: Role = Role
 
 
 async def test_a_withheld_fee_counts_for_nobody_who_may_not_see_it(console: Console) -> None:
-    fire = {r["period"]: r for r in await results(console, "FIRE", "joint_operation")}
+    fire = {r["period"]: r for r in await results(console, "FIRE_RTOG", "joint_operation")}
     police = {r["period"]: r for r in await results(console, "POLICE", "organised_crime", Role.COORDINATOR)}
     assert fire["2026-04"]["imposed_sek"] == 0
     assert police["2026-04"]["imposed_sek"] == TAX_FEE
@@ -27,18 +27,18 @@ async def test_a_withheld_fee_counts_for_nobody_who_may_not_see_it(console: Cons
 
 
 async def test_for_results_reporting_an_agency_counts_the_operations_it_leads(make_console) -> None:  # type: ignore[no-untyped-def]
-    led = record("LKPG-2026-06", lead="FIRE", participants=["FIRE", "TAX"], planned="2026-06-02", timeline=[
-        entry("FIRE", "decision", "f1", decision("förbud", "municipal_decision", 5_000, "imposed")),
+    led = record("LKPG-2026-06", lead="FIRE_RTOG", participants=["FIRE_RTOG", "TAX"], planned="2026-06-02", timeline=[
+        entry("FIRE_RTOG", "decision", "f1", decision("förbud", "municipal_decision", 5_000, "imposed")),
         entry("TAX", "decision", "t1", decision("kontrollavgift", "tax", 12_500, "imposed"))])
-    console = make_console([led, record("LKPG-2026-07", lead="POLICE", participants=["FIRE", "POLICE"],
+    console = make_console([led, record("LKPG-2026-07", lead="POLICE", participants=["FIRE_RTOG", "POLICE"],
                                         planned="2026-07-01")])
-    rows = await results(console, "FIRE", "results_reporting")
+    rows = await results(console, "FIRE_RTOG", "results_reporting")
     assert [(r["period"], r["operations"], r["imposed_sek"], r["sanctions"]) for r in rows] == [
         ("2026-06", 1, 5_000, 1)]
 
 
 async def test_the_page_asks_for_the_purpose_then_draws_charts_with_text(console: Console) -> None:
-    async with console.client("FIRE") as client:
+    async with console.client("FIRE_RTOG") as client:
         ask = await client.get("/resultat")
         page = await client.get("/resultat?purpose=joint_operation&first=2025-01&last=2026-12")
         exported = await client.get("/api/results.csv?purpose=joint_operation&first=2025-01&last=2026-12")
@@ -64,12 +64,12 @@ def test_the_csv_has_swedish_headings() -> None:
 
 
 async def test_sums_are_kept_until_something_they_count_changes(console: Console) -> None:
-    first = await results(console, "FIRE", "joint_operation")
+    first = await results(console, "FIRE_RTOG", "joint_operation")
     assert len(console.app.state.console.cache) == 1
-    again = await results(console, "FIRE", "joint_operation")
+    again = await results(console, "FIRE_RTOG", "joint_operation")
     assert again == first
     assert len([e for e in console.audit if e["kind"] == "read"]) == 2  # each view is logged all the same
     changed = {**console.source.state.records["LKPG-2026-04"], "timeline": []}
     console.source.put_record(changed)
-    after = {r["period"]: r for r in await results(console, "FIRE", "joint_operation")}
+    after = {r["period"]: r for r in await results(console, "FIRE_RTOG", "joint_operation")}
     assert after["2026-04"]["premises_visited"] == 0 and len(console.app.state.console.cache) == 2

@@ -13,7 +13,7 @@ from services.disclosure.policy import Role
 from tests.unit.console.conftest import PLANTED, Console, spring_operation
 from tests.unit.console.sweep import Target, report, sweep
 
-AGENCIES = ["MUNI_SOCIAL", "FIRE", "TAX", "SOCIAL_INSURANCE", "ENFORCEMENT", "POLICE"]
+AGENCIES = ["MUNI_SOCIAL_0581", "FIRE_RTOG", "TAX", "SOCIAL_INSURANCE", "ENFORCEMENT", "POLICE"]
 
 
 async def test_no_route_role_or_parameter_reveals_what_the_rules_withhold(
@@ -21,13 +21,13 @@ async def test_no_route_role_or_parameter_reveals_what_the_rules_withhold(
     console = make_console(console_sse_max_seconds=0.05)
     async with console.client("TAX") as tax:  # a pending request the sweep may try to decide
         made = await tax.post("/api/requests", json={
-            "operation_id": "LKPG-2026-04", "owner": "MUNI_SOCIAL", "categories": ["personal_identity"],
+            "operation_id": "LKPG-2026-04", "owner": "MUNI_SOCIAL_0581", "categories": ["personal_identity"],
             "purpose": "joint_operation", "basis": "osl-10-27",
             "reason": "Vem arbetade i lokalen den kvällen?"})
     assert made.status_code == 201, made.text
     record = spring_operation()
     target = Target(record["operation_id"], made.json()["id"], frozenset(record["participants"]),
-                    "MUNI_SOCIAL",
+                    "MUNI_SOCIAL_0581",
                     PLANTED, record["title"])
 
     def client_for(agency: str | None, role: Role) -> httpx.AsyncClient:

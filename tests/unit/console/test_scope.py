@@ -47,4 +47,4 @@ def test_an_auditor_is_shown_no_plans_at_all() -> None:
 
 
 def test_for_results_reporting_only_the_own_plans_can_open() -> None:
-    assert ENFORCEMENT.scope(Viewer("FIRE", Role.OFFICER, "u"), Purpose.RESULTS_REPORTING, ON).own_only
+    assert ENFORCEMENT.scope(Viewer("FIRE_RTOG", Role.OFFICER, "u"), Purpose.RESULTS_REPORTING, ON).own_only

@@ -22,7 +22,7 @@ def test_what_a_person_types_becomes_the_key_correlation_uses() -> None:
 
 
 async def test_a_business_history_shows_what_the_viewer_may_see_of_each_operation(console: Console) -> None:
-    async with console.client("FIRE") as client:
+    async with console.client("FIRE_RTOG") as client:
         found = (await client.get("/api/subjects", params={"kind": "business", "key": "556036-0793",
                                                            "purpose": "joint_operation"})).json()
     [operation] = found["operations"]
@@ -34,7 +34,7 @@ async def test_a_business_history_shows_what_the_viewer_may_see_of_each_operatio
 
 
 async def test_only_social_services_find_the_person_in_their_own_matter(console: Console) -> None:
-    async with console.client("FIRE") as fire, console.client("MUNI_SOCIAL") as social:
+    async with console.client("FIRE_RTOG") as fire, console.client("MUNI_SOCIAL_0581") as social:
         query = {"kind": "person", "key": PERSON, "purpose": "joint_operation"}
         by_fire = (await fire.get("/api/subjects", params=query)).json()
         by_social = (await social.get("/api/subjects", params=query)).json()
@@ -43,7 +43,7 @@ async def test_only_social_services_find_the_person_in_their_own_matter(console:
 
 
 async def test_the_page_lists_the_history_and_the_search_is_logged(console: Console) -> None:
-    async with console.client("FIRE") as client:
+    async with console.client("FIRE_RTOG") as client:
         premises = {"kind": "premises", "key": "fb:LINKÖPING TANNEFORS 1:4"}
         page = await client.get("/subjekt", params={**premises, "purpose": "joint_operation"})
         ask = await client.get("/subjekt", params=premises)

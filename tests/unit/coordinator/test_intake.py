@@ -23,11 +23,11 @@ RAW = KEY.public_key().public_bytes(serialization.Encoding.Raw, serialization.Pu
 
 
 def registry(revoked: bool = False) -> KeyRegistry:
-    return KeyRegistry([PublicKey("FIRE-1", "FIRE", RAW, T - datetime.timedelta(days=30),
+    return KeyRegistry([PublicKey("FIRE-1", "FIRE_RTOG", RAW, T - datetime.timedelta(days=30),
                                   revoked_at=T if revoked else None)])
 
 
-def event(agency: str = "FIRE") -> dict:
+def event(agency: str = "FIRE_RTOG") -> dict:
     data = EventRetracted(retracts=uuid.uuid4(), reason="Fel objekt")
     return dict(event_json(new_event(EventRetractedV1, data, agency=agency, event_id=uuid.uuid4(), time=T)))
 
@@ -36,7 +36,7 @@ def signed(obj: dict) -> bytes:
     return canonical_json(sign(obj, KEY, "FIRE-1", T))
 
 
-def run(raw: bytes | None, *, topic: str = events_topic("FIRE"), reg: KeyRegistry | None = None):
+def run(raw: bytes | None, *, topic: str = events_topic("FIRE_RTOG"), reg: KeyRegistry | None = None):
     return check(raw, topic, reg or registry(), max_bytes=10_000)
 
 

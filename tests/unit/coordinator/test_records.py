@@ -125,9 +125,9 @@ def test_the_highest_plan_revision_wins_whatever_arrives_last() -> None:
 def test_an_inspection_naming_no_operation_joins_the_one_at_its_premises_that_day() -> None:
     view = latest_plan([plan_event(1)])
     assert view is not None
-    assert infer_operation(inspection("FIRE", 1, op=None), [view], window_days=1) == "LKPG-2026-04"
-    assert infer_operation(inspection("FIRE", 1, op=None, day=5), [view], window_days=1) is None
-    assert infer_operation(inspection("FIRE", 3, op=None), [view], window_days=1) is None  # not a target
+    assert infer_operation(inspection("FIRE_RTOG", 1, op=None), [view], window_days=1) == "LKPG-2026-04"
+    assert infer_operation(inspection("FIRE_RTOG", 1, op=None, day=5), [view], window_days=1) is None
+    assert infer_operation(inspection("FIRE_RTOG", 3, op=None), [view], window_days=1) is None  # not a target
 
 
 def test_facts_survive_storage_unchanged() -> None:

@@ -32,7 +32,7 @@ def record(status: str = "executed") -> dict[str, Any]:
     return {
         "operation_id": "LKPG-2026-04", "revision": 2, "title": "Vårens tillslag", "municipality": "Linköping",
         "planned_date": "2026-04-14", "status": status, "lead_agency": "POLICE",
-        "participants": ["FIRE", "MUNI_SOCIAL", "POLICE", "SOCIAL_INSURANCE", "TAX"],
+        "participants": ["FIRE_RTOG", "MUNI_SOCIAL_0581", "POLICE", "SOCIAL_INSURANCE", "TAX"],
         "targets": ["fb:LINKÖPING TANNEFORS 1:4"],
         "timeline": [
             entry("TAX", "inspection", "e1", {"findings": [{"code": "PERSONALLIGGARE_SAKNAS", "category": "tax",
@@ -40,12 +40,12 @@ def record(status: str = "executed") -> dict[str, Any]:
             entry("TAX", "decision", "e2", {"decision_kind": "kontrollavgift", "category": "tax",
                                             "legal_reference": "SFL 50 kap. 3 §", "amount_sek": 20_000,
                                             "amount_kind": "imposed", "appeal_status": "not_appealed"}),
-            entry("FIRE", "decision", "e3", {"decision_kind": "förbud", "category": "municipal_decision",
+            entry("FIRE_RTOG", "decision", "e3", {"decision_kind": "förbud", "category": "municipal_decision",
                                              "legal_reference": "LSO 5 kap. 2 §", "amount_sek": None,
                                              "amount_kind": None, "appeal_status": "not_appealed"}),
-            entry("MUNI_SOCIAL", "inspection", "e4", {"findings": [{"code": PLANTED, "category": "social_services",
+            entry("MUNI_SOCIAL_0581", "inspection", "e4", {"findings": [{"code": PLANTED, "category": "social_services",
                                                                     "count": 1}]}, persons=["psn:k1:" + "a" * 64]),
-            entry("MUNI_SOCIAL", "notification", "e5", {"to_agency": "SOCIAL_INSURANCE",
+            entry("MUNI_SOCIAL_0581", "notification", "e5", {"to_agency": "SOCIAL_INSURANCE",
                                                         "category": "social_services"}),
         ],
     }
@@ -61,7 +61,7 @@ def view(agency: str, purpose: Purpose = Purpose.JOINT_OPERATION, role: Role = R
 @pytest.mark.parametrize("purpose", list(Purpose))
 @pytest.mark.parametrize("role", list(Role))
 def test_social_services_data_no_rule_opens_reaches_no_other_agency(agency: str, purpose: Purpose, role: Role) -> None:
-    if agency == "MUNI_SOCIAL" and role != Role.AUDITOR:
+    if agency == "MUNI_SOCIAL_0581" and role != Role.AUDITOR:
         return  # its own information
     shown = json.dumps(view(agency, purpose, role).record, ensure_ascii=False)
     assert PLANTED not in shown
@@ -69,10 +69,10 @@ def test_social_services_data_no_rule_opens_reaches_no_other_agency(agency: str,
 
 
 def test_fire_sees_the_plan_and_public_decisions_but_only_markers_for_tax() -> None:
-    seen = view("FIRE")
+    seen = view("FIRE_RTOG")
     assert seen.visible
     kinds = {(e["agency"], e["kind"]) for e in seen.record["timeline"]}
-    assert ("MUNI_SOCIAL", "inspection") not in kinds  # not even its existence
+    assert ("MUNI_SOCIAL_0581", "inspection") not in kinds  # not even its existence
     tax_fee = next(e for e in seen.record["timeline"] if e["event_id"] == "e2")
     assert tax_fee["detail"] == {"withheld": True, "category": "tax", "provision": "OSL 27 kap. 1 §"}
     assert seen.record["amounts_sek"]["imposed"] == 0  # the withheld fee is not in the sum
@@ -101,8 +101,8 @@ def test_an_agency_outside_the_operation_does_not_learn_it_exists() -> None:
 
 
 def test_an_approved_request_opens_exactly_the_approved_category() -> None:
-    approval = Approval("req-1", "TAX", "FIRE", "LKPG-2026-04", frozenset({Category.TAX}))
-    seen = view("FIRE", approvals=[approval])
+    approval = Approval("req-1", "TAX", "FIRE_RTOG", "LKPG-2026-04", frozenset({Category.TAX}))
+    seen = view("FIRE_RTOG", approvals=[approval])
     fee = next(e for e in seen.record["timeline"] if e["event_id"] == "e2")
     assert fee["detail"]["amount_sek"] == 20_000
     assert any(a.approval == "req-1" for a in seen.accesses)
@@ -110,12 +110,12 @@ def test_an_approved_request_opens_exactly_the_approved_category() -> None:
 
 
 def test_sharing_ends_when_the_operation_closes() -> None:
-    closed = view("FIRE", rec=record(status="closed"))
+    closed = view("FIRE_RTOG", rec=record(status="closed"))
     assert not closed.visible
 
 
 def test_every_disclosure_and_denial_is_returned_for_the_audit_log() -> None:
-    seen = view("FIRE")
+    seen = view("FIRE_RTOG")
     assert {a.event_id for a in seen.accesses} >= {"e1", "e2", "e4", "e5"}  # e3 is FIRE's own
     for access in seen.accesses:
         assert access.decision.policy == POLICY.label
@@ -123,10 +123,10 @@ def test_every_disclosure_and_denial_is_returned_for_the_audit_log() -> None:
 
 
 def test_explain_says_which_rule_decided_and_why_the_others_did_not() -> None:
-    request = Request(Category.TAX, "TAX", "FIRE", Role.OFFICER, Purpose.JOINT_OPERATION,
-                      OperationContext("X", frozenset({"TAX", "FIRE"})), on=ON)
+    request = Request(Category.TAX, "TAX", "FIRE_RTOG", Role.OFFICER, Purpose.JOINT_OPERATION,
+                      OperationContext("X", frozenset({"TAX", "FIRE_RTOG"})), on=ON)
     lines = explain(POLICY, request)
-    assert "organised-crime-collaboration: no: FIRE is not among the recipients" in lines
+    assert "organised-crime-collaboration: no: FIRE_RTOG is not among the recipients" in lines
     assert lines[-1].startswith("decision: withheld (marker shown) by secret-items-exist-for-participants")
     assert decide(POLICY, request).policy == POLICY.label
 

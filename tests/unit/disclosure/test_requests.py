@@ -15,7 +15,7 @@ AT = datetime.datetime(2026, 4, 20, 13, 0, tzinfo=datetime.UTC)
 
 
 def ask(**overrides):  # type: ignore[no-untyped-def]
-    fields = dict(id="req-1", requester="FIRE", requested_by="Insatsledare Berg", owner="TAX",
+    fields = dict(id="req-1", requester="FIRE_RTOG", requested_by="Insatsledare Berg", owner="TAX",
                   operation_id="LKPG-2026-04", categories=frozenset({Category.TAX}),
                   purpose=Purpose.JOINT_OPERATION, basis="osl-10-27",
                   reason="Brandrisk i lokal där personalliggaren visar nattarbete", at=AT)
@@ -29,7 +29,7 @@ def test_an_approval_opens_exactly_the_requested_category_to_the_requester() -> 
                               decided_by="Skatteverket, sektionschef", decider_agency="TAX", at=AT)
     approval = approved.approval()
     assert approval is not None
-    assert (approval.owner, approval.recipient, approval.categories) == ("TAX", "FIRE", frozenset({Category.TAX}))
+    assert (approval.owner, approval.recipient, approval.categories) == ("TAX", "FIRE_RTOG", frozenset({Category.TAX}))
 
 
 def test_a_refusal_opens_nothing() -> None:
@@ -41,7 +41,7 @@ def test_a_refusal_opens_nothing() -> None:
 def test_only_the_owner_decides_and_only_once() -> None:
     with pytest.raises(RequestError, match="only TAX decides"):
         decide_request(ask(), approve=True, assessment="Det är lämpligt att lämna ut.", decided_by="x",
-                       decider_agency="FIRE", at=AT)
+                       decider_agency="FIRE_RTOG", at=AT)
     done = decide_request(ask(), approve=True, assessment="Det är lämpligt att lämna ut.", decided_by="x",
                           decider_agency="TAX", at=AT)
     with pytest.raises(RequestError, match="already approved"):

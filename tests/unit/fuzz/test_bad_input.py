@@ -25,9 +25,9 @@ from services.coordinator.domain.intake import REASONS, Accepted, Rejection, che
 
 T = datetime.datetime(2026, 5, 2, 10, 0, tzinfo=datetime.UTC)
 KEY = Ed25519PrivateKey.generate()
-REGISTRY = KeyRegistry([PublicKey("FIRE-1", "FIRE", KEY.public_key().public_bytes(
+REGISTRY = KeyRegistry([PublicKey("FIRE-1", "FIRE_RTOG", KEY.public_key().public_bytes(
     serialization.Encoding.Raw, serialization.PublicFormat.Raw), T - datetime.timedelta(days=1))])
-GOOD = event_json(new_event(EventRetractedV1, EventRetracted(retracts=uuid.uuid4(), reason="Fel"), agency="FIRE",
+GOOD = event_json(new_event(EventRetractedV1, EventRetracted(retracts=uuid.uuid4(), reason="Fel"), agency="FIRE_RTOG",
                             event_id=uuid.uuid4(), time=T))
 CTX = MappingContext(pseudonym_key=b"k" * 32, today=datetime.date(2026, 6, 1))
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
@@ -43,7 +43,7 @@ def explained(result: Accepted | Rejection) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=2000))
 def test_random_bytes_are_rejected_with_a_reason(raw: bytes) -> None:
-    explained(check(raw, events_topic("FIRE"), REGISTRY, max_bytes=10_000))
+    explained(check(raw, events_topic("FIRE_RTOG"), REGISTRY, max_bytes=10_000))
 
 
 @settings(max_examples=300, deadline=None)
@@ -55,7 +55,7 @@ def test_a_mangled_event_is_rejected_with_a_reason(changes: dict) -> None:
             raw = canonical_json(signed)
         except ValueError:
             raw = json.dumps(signed, default=str).encode()
-        explained(check(raw, events_topic("FIRE"), REGISTRY, max_bytes=100_000))
+        explained(check(raw, events_topic("FIRE_RTOG"), REGISTRY, max_bytes=100_000))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -45,7 +45,7 @@ from schemas.identifiers import (
     parse_organisationsnummer,
 )
 from schemas.subjects import Premises
-from services.adapters.agencies import all_formats, formats_of
+from services.adapters.agencies import all_formats, bound, formats_of
 from services.adapters.sdk.mapping import Mapped, MappingContext
 from services.adapters.simulator import (
     Campaign,
@@ -344,7 +344,7 @@ def test_corrections_and_retractions_are_present(campaign: Campaign) -> None:
     notices = [e for e in campaign.events if isinstance(e, NotificationSentV1)]
     assert notices
     for notice in notices:
-        assert notice.losagency == "MUNI_SOCIAL" and notice.data.to_agency == "SOCIAL_INSURANCE"
+        assert notice.losagency.startswith("MUNI_SOCIAL_") and notice.data.to_agency == "SOCIAL_INSURANCE"
         assert notice.data.legal_basis == "Lag (2008:206) 3 §"
 
 
@@ -441,6 +441,7 @@ def test_native_files_read_back_to_the_events(campaign: Campaign, tmp_path: Path
         if path.parent.parent.name != "native":
             continue
         fmt = next(f for name, f in formats.items() if path.name == f"{name}{f.suffix}")
+        fmt = bound(fmt, path.parent.name.upper())  # written under native/<participant>/
         for item in fmt.read(path, _context()):
             assert isinstance(item, Mapped), str(item)
             assert item.event == by_id[item.event.id]

@@ -46,7 +46,7 @@ async def test_events_wait_in_the_outbox_while_kafka_is_down_and_all_arrive_afte
                "LOS_ADAPTER_POLL_SECONDS": "0.2"}
         gateway = spawn_service("services.adapters.gateway", env, tmp_path / "adapters.log")
         try:
-            folder = tmp_path / "drop" / "tax-personalliggare"
+            folder = tmp_path / "drop" / "tax" / "tax-personalliggare"
             folder.mkdir(parents=True)
             for path in tax_files:
                 shutil.copy(path, folder / path.name)

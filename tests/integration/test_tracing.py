@@ -29,7 +29,7 @@ EXPECTED = {"adapter.create_event", "adapter.publish", "coordinator.accept", "co
 
 
 def drop(sample: str, fmt: str, drop_dir: Path) -> None:
-    folder = drop_dir / fmt
+    folder = drop_dir / fmt.split("-")[0] / fmt  # the gateway folder of the national agency running it
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(SAMPLES / sample, folder / (sample + ".part"))
     (folder / (sample + ".part")).rename(folder / sample)  # appears whole

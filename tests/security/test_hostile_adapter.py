@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 
 from deploy.local.harness import kafka_options, service_env
+from deploy.topics import load_topics
 from schemas.agencies import load_agencies
 from schemas.events import (
     AnyEvent,
@@ -61,6 +62,7 @@ from tests.truth import mismatches
 pytestmark = pytest.mark.integration
 
 AGENCIES = sorted(load_agencies())
+PARTITIONS = {t.name: t.partitions for t in load_topics()}
 COORDINATOR_LIMIT = 256 * 1024  # LOS_COORDINATOR_MAX_EVENT_BYTES, its default
 BROKER_LIMIT = 1_048_588  # message.max.bytes, Kafka's default and the local runner's
 T = datetime.datetime(2026, 5, 20, 9, 0, tzinfo=datetime.UTC)
@@ -81,7 +83,9 @@ CAMPAIGN = generate_campaign(23, pseudonym_key=b"h" * 32, config=ScenarioConfig(
 
 
 def first(kind: type, agency: str | None = None) -> AnyEvent:
-    found = [e for e in CAMPAIGN.events if isinstance(e, kind) and (agency is None or e.losagency == agency)]
+    """The campaign's first event of `kind` from `agency` (a participant, or any of a function's)."""
+    found = [e for e in CAMPAIGN.events if isinstance(e, kind)
+             and (agency is None or e.losagency == agency or e.losagency.startswith(f"{agency}_"))]
     assert found, f"the campaign has no {kind.TYPE} of {agency or 'any agency'}"
     return found[0]
 
@@ -172,11 +176,11 @@ def hostile_cases(keys: Path) -> list[Case]:
         how = "compressed" if compressed else "plain"
         for n, (size, expected) in enumerate([(COORDINATOR_LIMIT, None), (COORDINATOR_LIMIT + 1, "oversized"),
                                               (BROKER_LIMIT - 200, "oversized")]):
-            event = stray_inspection("FIRE", n + (10 if compressed else 0))
-            cases.append(Case(f"{how} {size} bytes", "FIRE", padded(signed_bytes(event, keys), size), expected,
+            event = stray_inspection("FIRE_RTOG", n + (10 if compressed else 0))
+            cases.append(Case(f"{how} {size} bytes", "FIRE_RTOG", padded(signed_bytes(event, keys), size), expected,
                               compressed, str(event.id)))
-    big = stray_inspection("FIRE", 30)  # 4 MiB that gzip makes small: the broker takes it, the coordinator not
-    cases.append(Case("compressed 4 MiB", "FIRE", padded(signed_bytes(big, keys), 4 * 1024 * 1024), "oversized",
+    big = stray_inspection("FIRE_RTOG", 30)  # 4 MiB that gzip makes small: the broker takes it, the coordinator not
+    cases.append(Case("compressed 4 MiB", "FIRE_RTOG", padded(signed_bytes(big, keys), 4 * 1024 * 1024), "oversized",
                       True, str(big.id)))
     return cases
 
@@ -238,13 +242,13 @@ async def test_hostile_adapters_can_neither_stall_intake_nor_change_what_another
         too_large = Adapters(infra.bootstrap_servers)  # its own producer: the refusal ends its sequence
         try:  # over the broker's limit: never enters
             with pytest.raises((MessageSizeTooLargeError, RecordTooLargeError)):
-                await too_large.send("FIRE", padded(signed_bytes(stray_inspection("FIRE", 40), keys),
+                await too_large.send("FIRE_RTOG", padded(signed_bytes(stray_inspection("FIRE_RTOG", 40), keys),
                                                     BROKER_LIMIT + 200))
         finally:
             await too_large.close()
         after = {}  # then a good event on every partition of every events topic
         for agency in AGENCIES:
-            for partition in range(6):
+            for partition in range(PARTITIONS[events_topic(agency)]):
                 event = stray_inspection(agency, 100 + partition)
                 await adapters.send(agency, signed_bytes(event, keys), partition=partition)
                 after[str(event.id)] = agency

@@ -61,7 +61,8 @@ async def test_all_adapters_publish_exactly_the_campaign_even_when_killed_mid_ru
 
     def drop(paths: list[Path]) -> None:
         for path in paths:
-            folder = tmp_path / "drop" / format_of(path)
+            # the gateway's folder of the participant the file was written for, and its format
+            folder = tmp_path / "drop" / (path.parent.name if path.parent.name != "export" else "tax") / format_of(path)
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, folder / (path.name + ".part"))
             (folder / (path.name + ".part")).rename(folder / path.name)  # appears whole
@@ -101,4 +102,4 @@ async def test_all_adapters_publish_exactly_the_campaign_even_when_killed_mid_ru
 
 
 async def _any_done(drop: Path) -> bool:
-    return any(drop.glob("*/done/*"))
+    return any(drop.glob("*/*/done/*"))

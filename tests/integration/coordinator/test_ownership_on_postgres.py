@@ -36,7 +36,7 @@ async def test_a_foreign_retraction_that_came_first_never_counts_and_is_flagged(
     try:
         flagged = await conn.fetch("SELECT kind, key, detail FROM review_items WHERE kind = 'foreign_retraction'")
         assert [(r["key"], r["detail"]) for r in flagged] == [
-            (str(retraction.id), f"TAX named event {target}, sent by MUNI_SOCIAL; ignored")]
+            (str(retraction.id), f"TAX named event {target}, sent by MUNI_SOCIAL_0581; ignored")]
         assert await conn.fetchval("SELECT count(*) FROM rejections") == 0
     finally:
         await conn.close()

@@ -54,6 +54,9 @@ class Settings:
     signal_window_days: int = 365
     noisy_cap: int = DEFAULT_CAP
     agencies: frozenset[str] = field(default_factory=lambda: frozenset(load_agencies()))
+    # each participant with the categories it may originate (schemas/agencies.yaml)
+    categories: dict[str, frozenset[str]] = field(default_factory=lambda: {
+        code: frozenset(a.categories) for code, a in load_agencies().items()})
 
 
 @dataclass
@@ -77,7 +80,8 @@ def check_records(records: list[IncomingRecord], registry: KeyRegistry,
     """The CPU-bound part (parse, validate, verify), done before any lock is taken."""
     good, bad = [], []
     for record in records:
-        result = check(record.value, record.topic, registry, max_bytes=settings.max_event_bytes)
+        result = check(record.value, record.topic, registry, max_bytes=settings.max_event_bytes,
+                       participants=settings.categories)
         if isinstance(result, Accepted):
             good.append(Checked(record, fact_of(result.event), result.event.type, result.key_id))
         else:

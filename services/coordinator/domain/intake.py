@@ -9,12 +9,16 @@ any claim in the event, the topic owner last.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
+from schemas.decision import DecisionTaken
 from schemas.events import TYPES_BY_NAME, AnyEvent, parse_event_obj
+from schemas.inspection import InspectionConducted
+from schemas.notification import NotificationSent
 from schemas.signing import KeyRegistry, SignatureRejected, verify
 from schemas.topics import agency_of_events_topic
 
@@ -27,6 +31,8 @@ REASONS = (
     "invalid_schema",  # the type is known but fields are missing, wrong or extra
     "unsigned", "unknown_key", "wrong_agency", "revoked_key", "key_not_valid_then", "bad_signature",
     "wrong_topic",  # the signing agency does not own the topic the event came from
+    "unknown_participant",  # the signing agency is not a participant of the registry
+    "category_not_owned",  # a finding, decision or notice carries a category its sender may not originate
 )
 
 
@@ -43,7 +49,10 @@ class Accepted:
     key_id: str
 
 
-def check(raw: bytes | None, topic: str, registry: KeyRegistry, *, max_bytes: int) -> Accepted | Rejection:
+def check(raw: bytes | None, topic: str, registry: KeyRegistry, *, max_bytes: int,
+          participants: Mapping[str, frozenset[str]] | None = None) -> Accepted | Rejection:
+    """`participants`: each registered participant's code with the information categories it
+    may originate (None: no registry check, for tools that only verify signatures)."""
     if raw is None or len(raw) == 0:
         return Rejection("empty", "the record has no value")
     if len(raw) > max_bytes:
@@ -73,4 +82,22 @@ def check(raw: bytes | None, topic: str, registry: KeyRegistry, *, max_bytes: in
     if owner != event.losagency:
         return Rejection("wrong_topic", f"{event.losagency} signed an event on {topic}, owned by {owner}",
                          event.losagency)
+    if participants is not None:
+        owned = participants.get(event.losagency)
+        if owned is None:
+            return Rejection("unknown_participant", f"{event.losagency} is not a participant of the registry",
+                             event.losagency)
+        foreign = sorted(set(categories_of(event.data)) - owned)
+        if foreign:
+            return Rejection("category_not_owned", f"{event.losagency} may not originate {', '.join(foreign)}"
+                                                   f" (it originates {', '.join(sorted(owned))})", event.losagency)
     return Accepted(event, key.key_id)
+
+
+def categories_of(data: object) -> list[str]:
+    """The information categories an event's items claim: each finding's, a decision's, a notice's."""
+    if isinstance(data, InspectionConducted):
+        return [f.category.value for f in data.findings]
+    if isinstance(data, DecisionTaken | NotificationSent):
+        return [data.category.value]
+    return []

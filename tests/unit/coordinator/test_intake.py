@@ -10,10 +10,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from schemas.agencies import load_agencies
 from schemas.canonical import canonical_json
-from schemas.events import EventRetractedV1, event_json, new_event
+from schemas.categories import Category
+from schemas.decision import DecisionKind, DecisionTaken
+from schemas.events import DecisionTakenV1, EventRetractedV1, event_json, new_event
 from schemas.notification import EventRetracted
 from schemas.signing import KeyRegistry, PublicKey, sign
+from schemas.subjects import Premises
 from schemas.topics import events_topic
 from services.coordinator.domain.intake import Accepted, Rejection, check
 
@@ -36,8 +40,11 @@ def signed(obj: dict) -> bytes:
     return canonical_json(sign(obj, KEY, "FIRE-1", T))
 
 
+PARTICIPANTS = {code: frozenset(a.categories) for code, a in load_agencies().items()}
+
+
 def run(raw: bytes | None, *, topic: str = events_topic("FIRE_RTOG"), reg: KeyRegistry | None = None):
-    return check(raw, topic, reg or registry(), max_bytes=10_000)
+    return check(raw, topic, reg or registry(), max_bytes=10_000, participants=PARTICIPANTS)
 
 
 def test_a_signed_event_on_its_own_topic_is_accepted() -> None:
@@ -88,3 +95,25 @@ def test_forgery_tampering_and_theft_are_told_apart() -> None:
 def test_an_event_on_another_agencys_topic_is_rejected() -> None:
     result = run(signed(event()), topic=events_topic("POLICE"))
     assert isinstance(result, Rejection) and result.reason == "wrong_topic"
+
+
+def decision(agency: str, category: Category) -> dict:
+    data = DecisionTaken(decision_ref="BN-2026-1", decided_at=T, kind=DecisionKind.FORBUD, category=category,
+                         legal_reference="PBL 11 kap. 30 §", summary="Användningsförbud",
+                         premises=Premises(address="Sandgatan 14, 602 22 Norrköping"))
+    return dict(event_json(new_event(DecisionTakenV1, data, agency=agency, event_id=uuid.uuid4(), time=T)))
+
+
+def test_a_category_belongs_to_its_holder() -> None:
+    """The rescue service records municipal decisions; one labelled social services is refused."""
+    assert isinstance(run(signed(decision("FIRE_RTOG", Category.MUNICIPAL_DECISION))), Accepted)
+    result = run(signed(decision("FIRE_RTOG", Category.SOCIAL_SERVICES)))
+    assert isinstance(result, Rejection) and result.reason == "category_not_owned"
+    assert "FIRE_RTOG may not originate social_services" in result.detail
+
+
+def test_an_agency_outside_the_registry_is_refused_even_with_a_registered_key() -> None:
+    registered = KeyRegistry([PublicKey("X-1", "MUNI_SOCIAL_9999", RAW, T - datetime.timedelta(days=30))])
+    obj = sign(event("MUNI_SOCIAL_9999"), KEY, "X-1", T)
+    result = run(canonical_json(obj), topic=events_topic("MUNI_SOCIAL_9999"), reg=registered)
+    assert isinstance(result, Rejection) and result.reason == "unknown_participant"

@@ -253,3 +253,12 @@ def function(code: str) -> str:
 
 def profile(code: str) -> AgencyProfile:
     return PROFILES[function(code)]
+
+
+def serves(code: str, kommunkod: str) -> bool:
+    """Whether the participant `code` acts in the municipality: a national agency everywhere, a
+    municipal or joint authority in the municipalities it serves."""
+    agency = load_registry().participants.get(code)
+    if agency is not None:
+        return agency.kind == "state" or kommunkod in agency.municipalities
+    return re.search(r"_[0-9]{4}$", code) is None or code.endswith(f"_{kommunkod}")

@@ -18,6 +18,7 @@ class ScenarioConfig:
     revisit_earlier: float = 0.3  # share of a first operation's targets visited in earlier springs
     new_occupant: float = 0.15  # a revisited premises is run by a new company
     plan_update: float = 0.5  # an operation gets a revision changing date, targets or participants
+    joint_regional: float = 0.0  # a spring ends with a joint ROS action in both its municipalities
     missing_operation_id: float = 0.10  # inspections recorded without the operation id
     inspection_correction: float = 0.5  # an operation has one inspection corrected afterwards
     decision_correction: float = 0.06  # a decision is corrected (new amount, appeal decided)

@@ -132,8 +132,20 @@ class Planner:
             candidates = [t.site for t in operation.final.targets if t.site not in operation.second_day]
             if candidates:
                 operation.second_day.append(rng.choice(candidates))
+        if config.joint_regional and rng.random() < config.joint_regional:
+            operations.append(self._joint(a, b, year, first_a + later_a, first_b + later_b))
         self._budgets(operations)
         return operations
+
+    def _joint(self, a: Municipality, b: Municipality, year: int, taken_a: list[Site],
+               taken_b: list[Site]) -> Operation:
+        """A joint regional action (ROS) at premises in both municipalities: each municipality's
+        own authorities take part, each inspecting in its own municipality."""
+        half = max(1, self._rng.randint(*self._config.targets) // 2)
+        sites = self._targets(a, b, half, year, taken_a) + self._targets(b, a, half, year, taken_b)
+        for site in sites:
+            self._world.remember(site)
+        return self._operation(a, year, 6, sites, {}, False, regional=True)
 
     def _targets(self, town: Municipality, partner: Municipality, count: int, year: int,
                  taken: list[Site]) -> list[Site]:
@@ -147,11 +159,14 @@ class Planner:
         return sites + [world.new_site(town, year, partner=partner) for _ in range(count - again)]
 
     def _operation(self, town: Municipality, year: int, month: int, sites: list[Site],
-                   notes: dict[Site, str], follow_up: bool) -> Operation:
+                   notes: dict[Site, str], follow_up: bool, *, regional: bool = False) -> Operation:
         rng = self._rng
         self._seq[town.code, year] += 1
         op_id = f"{town.code}-{year}-{self._seq[town.code, year]:02d}"
         title = f"{'Uppföljande ' if follow_up else ''}LOS-kontroll {town.name} {MONTHS[month - 1]} {year}"
+        if regional:
+            towns = " och ".join(dict.fromkeys(s.town.name for s in sites))
+            title = f"ROS-insats {towns} {MONTHS[month - 1]} {year}"
         day = _weekday(datetime.date(year, month, rng.randint(2, 24)))
         targets = tuple(Target(s, s.company, notes.get(s) or rng.choice(TIPS)) for s in sites)
         participants = self._participants(sites, town)
@@ -197,15 +212,17 @@ class Planner:
         return [first, second]
 
     def _participants(self, sites: list[Site], town: Municipality) -> tuple[str, ...]:
-        """The authorities taking part: the national agencies, and the municipality's own
-        functions (or the joint rescue service serving it)."""
+        """The authorities taking part: the national agencies, and the functions of each
+        municipality with premises among the targets (or the joint rescue service serving it)."""
         rng = self._rng
         chosen = set(REQUIRED)
         chosen.update(code for code, share in OPTIONAL.items() if rng.random() < share)
         industries = {site.industry for site in sites}
         chosen.update(code for code in BY_INDUSTRY
                       if industries & PROFILES[code].industries and rng.random() < 0.9)
-        return tuple(participant(f, town.kommunkod) for f in load_registry().functions if f in chosen)
+        towns = dict.fromkeys([town.kommunkod, *(s.town.kommunkod for s in sites)])
+        found = (participant(f, kommunkod) for f in load_registry().functions if f in chosen for kommunkod in towns)
+        return tuple(dict.fromkeys(found))
 
     def _budgets(self, operations: list[Operation]) -> None:
         rng = self._rng

@@ -18,6 +18,7 @@ from services.adapters.simulator.catalogue import (
     function,
     participant,
     profile,
+    serves,
 )
 from services.adapters.simulator.config import ScenarioConfig
 from services.adapters.simulator.planning import Operation, Target, at
@@ -104,6 +105,8 @@ class OperationPlayer:
         for index, target in enumerate(plan.targets):
             visit = self._visit(target, plan.planned_date, force_staff=index == must)
             for code in inspecting:
+                if not serves(code, target.site.town.kommunkod):
+                    continue  # another municipality's authority: it inspects in its own
                 found = profile(code)
                 forced = index == must and code == "SOCIAL_INSURANCE"
                 relevant = target.site.industry in found.industries
@@ -111,8 +114,8 @@ class OperationPlayer:
                     inspections.append(self._inspect(operation, code, visit, forced=forced))
         for site in operation.second_day:
             target = next(t for t in plan.targets if t.site is site)
-            codes = [c for f in FOLLOW_UP for c in inspecting
-                     if function(c) == f and site.industry in profile(c).industries]
+            codes = [c for f in FOLLOW_UP for c in inspecting if function(c) == f
+                     and site.industry in profile(c).industries and serves(c, site.town.kommunkod)]
             visit = self._visit(target, plan.planned_date + DAY, force_staff=False)
             inspections.append(self._inspect(operation, rng.choice(codes or ["POLICE"]), visit))
         decisions: list[DecisionRecord] = []

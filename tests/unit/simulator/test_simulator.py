@@ -485,3 +485,26 @@ def test_cli_help_and_runs(tmp_path: Path) -> None:
     result = runner.invoke(app, ["campaign", "--springs", "1", "--canonical", "--out", str(tmp_path / "c")])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["events.jsonl", "ground_truth.json"]
+
+
+def test_a_regional_campaign_has_joint_actions_of_two_municipalities_each_acting_in_its_own() -> None:
+    """ROS: Linköping and Norrköping act together; each municipality's authorities take part,
+    every national agency too, and a municipal authority inspects premises of its own
+    municipality only."""
+    regional = generate_campaign(11, pseudonym_key=KEY, config=ScenarioConfig(springs=2, joint_regional=1.0))
+    registry = load_agencies()
+    towns = {op: {registry[p].municipality for p in t["participants"] if p in registry} - {None}
+             for op, t in regional.truth["operations"].items()}
+    joint = [op for op, found in towns.items() if len(found) == 2]
+    assert len(joint) == 2, "one joint action each spring"
+    assert any(towns[op] == {"0580", "0581"} for op in joint), "Linköping and Norrköping act together"
+    senders = {e.losagency for e in regional.events}
+    assert {code for code, a in registry.items() if a.kind == "state"} <= senders
+    kommunkod = {"Linköping": "0580", "Norrköping": "0581"}
+    for event in regional.events:
+        agency = registry.get(event.losagency)
+        if isinstance(event, InspectionConductedV1) and agency is not None and agency.municipality:
+            town = event.data.municipality
+            assert kommunkod.get(town, agency.municipality) == agency.municipality, (event.losagency, town)
+    truth = regional.truth["operations"]
+    assert all(truth[op]["inspections_by_agency"] for op in joint)

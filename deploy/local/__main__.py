@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Annotated
 
+import asyncpg
 import typer
 from aiokafka.errors import KafkaError
 
@@ -173,6 +174,22 @@ def rotate_password(
     except (LocalRunnerError, KafkaError) as error:  # the next `up` sets the new password
         _fail(LocalRunnerError(f"{error} (is the stack running? `up` first)"))
     typer.echo(f"{principal} has a new password; restart its service (`down` then `up`)")
+
+
+@app.command()
+def keys() -> None:
+    """Register the signing keys the system's services need and lack, each with an audit entry
+    (`up` does this itself; compose runs it before the services). Settings from LOS_*."""
+    from deploy.local.keys import register_local_keys
+    from services.keys.settings import KeysSettings
+
+    settings = KeysSettings()
+    try:
+        outcome = asyncio.run(register_local_keys(settings))
+    except (OSError, asyncpg.PostgresError) as error:
+        _fail(LocalRunnerError(f"cannot register keys: {error} (LOS_DATABASE_URL, LOS_DATABASE_OWNER_URL)"))
+        return
+    typer.echo(f"registered {len(outcome.registered)} keys in {settings.keys_dir / 'registry.json'}")
 
 
 @app.command("compose-secrets")

@@ -26,10 +26,10 @@ from deploy.local.stack import REPO
 from schemas.agencies import load_agencies
 from schemas.envelope import CONTENT_TYPE
 from schemas.events import AnyEvent, event_json, to_bytes
-from schemas.signing import sign
+from schemas.signing import ADAPTER, CONSOLE, sign
 from schemas.topics import events_topic
 from services.common.kafka_security import ADMIN
-from services.common.keys import ensure_agency_key
+from services.common.keys import adapter_holder, create_key, ensure_agency_key
 
 KEYS_CREATED = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
 
@@ -66,6 +66,19 @@ def signed_bytes(event: AnyEvent, keys_dir: Path, *, at: datetime.datetime = KEY
     """The event signed by its agency's key in `keys_dir` (created on first use)."""
     key_id, key = ensure_agency_key(keys_dir, event.losagency, now=KEYS_CREATED)
     return to_bytes(sign(event_json(event), key, key_id, at))
+
+
+def holder_keys(keys_dir: Path, *, adapters: Iterable[str] = (), consoles: Iterable[str] = (),
+                now: datetime.datetime = KEYS_CREATED) -> dict[str, str]:
+    """For services a test starts: an adapter key for each of `adapters` in its own folder
+    under `keys_dir/adapters`, a console key for each of `consoles` in `keys_dir/console`,
+    all registered in `keys_dir` (no audit entry); returns the settings naming the folders."""
+    for agency in adapters:
+        create_key(keys_dir, agency, now=now, kind=ADAPTER, holder=adapter_holder(keys_dir / "adapters", agency))
+    for agency in consoles:
+        create_key(keys_dir, agency, now=now, kind=CONSOLE, holder=keys_dir / "console")
+    return {"LOS_KEYS_DIR": str(keys_dir), "LOS_ADAPTER_KEYS_DIR": str(keys_dir / "adapters"),
+            "LOS_CONSOLE_KEYS_DIR": str(keys_dir / "console")}
 
 
 def wire(events: Iterable[AnyEvent], keys_dir: Path) -> list[tuple[str, bytes, bytes]]:

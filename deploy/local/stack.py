@@ -155,7 +155,10 @@ class LocalStack:
             "LOS_DATABASE_URL": database_url,
             "LOS_DATABASE_OWNER_URL": self.postgres.url(OWNER),
             "LOS_POSTGRES_SUPERUSER_URL": self.postgres.superuser_url,
-            "LOS_KEYS_DIR": str(self.state_dir / "keys"),
+            "LOS_KEYS_DIR": str(self.state_dir / "keys"),  # the public registry; each holder's own folder below
+            "LOS_ADAPTER_KEYS_DIR": str(self.state_dir / "keys" / "adapters"),
+            "LOS_CONSOLE_KEYS_DIR": str(self.state_dir / "keys" / "console"),
+            "LOS_AUDIT_KEYS_DIR": str(self.state_dir / "keys" / "audit"),
             "LOS_PSEUDONYM_KEY_FILE": str(self.state_dir / "keys" / "pseudonym.key"),
             "LOS_ADAPTER_SPOOL_DIR": str(self.state_dir / "adapters"),
             "LOS_ADAPTER_DROP_DIR": str(self.state_dir / "drop"),
@@ -211,6 +214,7 @@ class LocalStack:
     def up_services(self, extra_env: dict[str, str] | None = None) -> list[str]:
         started = []
         env = {**os.environ, **self.env(), **(extra_env or {})}
+        self.register_keys(env)
         for service in load_services():
             pid_file, log_file = self._service_files(service.name)
             if read_pid(pid_file) is None:
@@ -218,6 +222,16 @@ class LocalStack:
                       log_file=log_file, env={**env, **self.service_env(service)}, cwd=REPO)
                 started.append(service.name)
         return started
+
+    def register_keys(self, env: dict[str, str]) -> None:
+        """The operator's administrative act before the services start: register the keys
+        they sign with that are missing (deploy/local/keys.py), each with an audit entry."""
+        from deploy.local.keys import register_local_keys, settings_from
+
+        outcome = asyncio.run(register_local_keys(settings_from(env)))
+        if outcome.registered:
+            print(f"registered {len(outcome.registered)} signing keys (python -m services.keys list)",
+                  file=sys.stderr)
 
     def down_services(self) -> None:
         for service in load_services():

@@ -12,4 +12,7 @@ from services.common.settings import LosSettings
 class AdapterSettings(LosSettings):
     adapter_spool_dir: Path = Field(default=Path(".state/local/adapters"),
                                     description="Outbox and quarantine per agency live here.")
+    adapter_keys_dir: Path = Field(
+        default=Path(".state/local/keys/adapters"),
+        description="The adapter's own private keys, in a folder per agency it runs (`<dir>/<agency>/private/`).")
     adapter_system: str | None = Field(default=None, description="Native system name in the event source.")

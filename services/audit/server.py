@@ -11,9 +11,10 @@ from pathlib import Path
 
 import asyncpg
 
+from schemas.signing import CHECKPOINT
 from services.audit.checkpoints import SIGNER, make_checkpoint, publish
 from services.audit.settings import AuditSettings
-from services.common.keys import ensure_agency_key
+from services.common.keys import holder_key, load_registry
 from services.common.migrate import migrate
 from services.common.periodic import every
 from services.common.telemetry import setup_tracing
@@ -23,8 +24,15 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 async def checkpoint_once(pool: asyncpg.Pool, settings: AuditSettings) -> int | None:
+    """Sign and publish the chain's head with the audit server's checkpoint key (none without one)."""
     now = datetime.datetime.now(datetime.UTC)
-    key_id, key = ensure_agency_key(settings.keys_dir, SIGNER, now=now)
+    found = holder_key(load_registry(settings.keys_dir), settings.audit_keys_dir, agency=SIGNER, kind=CHECKPOINT,
+                       at=now)
+    if found is None:
+        log.error("no checkpoint key in %s: no checkpoint is signed until an administrator registers one "
+                  "(python -m services.keys register --kind checkpoint)", settings.audit_keys_dir)
+        return None
+    key_id, key = found
     async with pool.acquire() as conn, conn.transaction():
         checkpoint = await make_checkpoint(conn, key, key_id, at=now)
         if checkpoint is None:

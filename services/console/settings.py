@@ -33,6 +33,7 @@ class ConsoleSettings(LosSettings):
         default=900.0, gt=0, description="A live stream ends after this; the browser reconnects by itself.")
     console_checkpoint_timeout_seconds: float = Field(
         default=5.0, gt=0, description="How long verification waits for the checkpoints on Kafka.")
-    console_new_key_grace_seconds: float = Field(
-        default=3.0, ge=0,
-        description="Wait after creating an agency's signing key, until coordinators know it.")
+    console_keys_dir: Path = Field(
+        default=Path(".state/local/keys/console"),
+        description="The console's own private keys (registered with `python -m services.keys`), which sign "
+                    "plans only, each for one agency.")

@@ -19,8 +19,10 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
+from deploy.local.harness import holder_keys
 from deploy.local.processes import free_port
 from deploy.local.stack import REPO
+from schemas.agencies import load_agencies
 from schemas.events import AnyEvent
 from schemas.subjects import Premises
 from schemas.topics import events_topic
@@ -111,7 +113,7 @@ async def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Async
         await start_from_now(db.owner_url, db.app_url, group, infra.bootstrap_servers, all_event_topics())
         port = free_port()
         env = {**infra.env, "LOS_DATABASE_URL": db.app_url, "LOS_DATABASE_OWNER_URL": db.owner_url,
-               "LOS_KEYS_DIR": str(keys), "LOS_COORDINATOR_GROUP_ID": group,
+               **holder_keys(keys, consoles=load_agencies()), "LOS_COORDINATOR_GROUP_ID": group,
                "LOS_COORDINATOR_BATCH_SIZE": "50",
                "LOS_CONSOLE_DEV_IDP": "true", "LOS_CONSOLE_HOST": "127.0.0.1", "LOS_CONSOLE_PORT": str(port),
                "LOS_CONSOLE_SSE_POLL_SECONDS": "0.3"}

@@ -16,6 +16,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from deploy.local.harness import holder_keys
+from schemas.agencies import load_agencies
 from schemas.categories import Category
 from schemas.decision import AmountKind, DecisionKind, DecisionTaken
 from schemas.envelope import Envelope
@@ -133,6 +135,7 @@ def console_settings(infra: Infra, database: Database, keys: Path, **overrides: 
     given: dict[str, Any] = {
         "database_url": database.app_url, "database_owner_url": database.owner_url,
         "kafka_bootstrap_servers": infra.bootstrap_servers, "keys_dir": keys, "console_dev_idp": True,
+        "console_keys_dir": keys / "console",
         # the console's own Kafka principal, as deployed: the ACLs let it publish plans only
         "kafka_username": "console", "kafka_credentials_file": infra.env["LOS_KAFKA_CREDENTIALS_FILE"],
         "console_sse_poll_seconds": 0.05, "console_sse_max_seconds": 3.0, **overrides}
@@ -149,6 +152,7 @@ async def live(infra: Infra, database: Database, tmp_path: Path) -> AsyncIterato
     for start in range(0, len(events), 200):
         await coordinator.feed(*events[start:start + 200])
     await coordinator.feed(*planted)
+    holder_keys(keys, consoles=load_agencies())  # registered by an administrator before the console starts
     settings = console_settings(infra, database, keys)
     app = create_app(settings)
     async with app.router.lifespan_context(app):

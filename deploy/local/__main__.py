@@ -99,6 +99,26 @@ def env(state_dir: StateDir = None) -> None:
 
 
 @app.command()
+def migrate(
+    owner_url: Annotated[
+        str | None, typer.Option(envvar="LOS_DATABASE_OWNER_URL",
+                                 help="PostgreSQL as the schema owner [default: the local stack's].")
+    ] = None,
+    state_dir: StateDir = None,
+) -> None:
+    """Apply every component's database migrations as the schema owner (`up` does it before
+    starting the services; docker compose runs it once before them)."""
+    from deploy.schema import migrate_all
+
+    url = owner_url or LocalStack(state_dir).env().get("LOS_DATABASE_OWNER_URL")
+    if not url:
+        _fail(LocalRunnerError("no database given: set LOS_DATABASE_OWNER_URL or run `make up` first"))
+        return
+    applied = asyncio.run(migrate_all(url))
+    typer.echo(f"applied {len(applied)} migrations" + (": " + ", ".join(applied) if applied else ""))
+
+
+@app.command()
 def topics(
     bootstrap_servers: Annotated[
         str | None, typer.Option(help="Kafka to use [default: the local stack's].")

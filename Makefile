@@ -66,4 +66,6 @@ schemas: $(STAMP) ## Regenerate JSON Schemas, AsyncAPI and the event catalogue
 	$(PY) -m schemas.generate
 
 clean: down ## Stop everything and delete local data and caches
+	@if [ -x $(PY) ]; then for d in .state/*/; do if [ -f "$$d/postgres/server.json" ]; then \
+		$(PY) -m deploy.local down --purge --state-dir "$$d" || exit 1; fi; done; fi
 	rm -rf .state .cache

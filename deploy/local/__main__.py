@@ -42,7 +42,10 @@ def up(
         env = stack.up_infra()
         typer.echo(f"  Kafka      {env['LOS_KAFKA_BOOTSTRAP_SERVERS']}  (SASL/SCRAM logins in "
                    f"{stack.kafka.credentials_file})")
-        typer.echo(f"  PostgreSQL 127.0.0.1:{stack.postgres.port}")
+        where = stack.postgres.home
+        typer.echo(f"  PostgreSQL 127.0.0.1:{stack.postgres.port}" + (
+            "" if where == stack.postgres.root else
+            f"  (data in {where}: the postgres system user cannot reach {stack.state_dir})"))
         if not infra_only:
             started = stack.up_services()
             for name, pid in stack.service_status().items():

@@ -5,10 +5,17 @@ Login roles (made on every start, so an older cluster gains new ones): `los_owne
 schema and runs migrations; each service logs in as its own role (`deploy/services.yaml`),
 which has only what the migrations grant it (docs/security.md). `los_app`, the one role all
 services used to share, stays as a role without login so older migrations' grants still apply.
+
+PostgreSQL refuses to run as root, so a root runner starts it as the `postgres` system user.
+When that user cannot reach the state folder (a clone in root's home, a `mktemp -d` folder),
+the cluster's files live in a folder of their own, `/var/lib/los/postgres/<digest of the state
+folder's path>` (owned by `postgres`, mode 0700); the runner's own file `server.json` stays in
+the state folder, and `down --purge` deletes both.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pwd
@@ -31,6 +38,7 @@ DATABASE = "los"
 OWNER = "los_owner"
 LEGACY_APP = "los_app"  # no login: kept so that older migrations' grants to it still apply
 SUPERUSER = "postgres"
+OUTSIDE = Path("/var/lib/los/postgres")  # cluster files a root runner keeps outside the state folder
 
 
 def find_bin_dir() -> Path | None:
@@ -67,10 +75,41 @@ class PostgresServer:
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir.resolve()
         self.root = self.state_dir / "postgres"
-        self.data = self.root / "data"
-        self.sockets = self.root / "run"
-        self.log_file = self.root / "postgres.log"
         self.meta_file = self.root / "server.json"
+        self.outside = OUTSIDE / hashlib.sha256(str(self.state_dir).encode()).hexdigest()[:16]
+        self._home: Path | None = None
+
+    # --- where the cluster lives ----------------------------------------------------------
+    @property
+    def home(self) -> Path:
+        """The folder holding the data directory, socket folder and log: `<state>/postgres`,
+        or `self.outside` when the postgres system user cannot reach the state folder. An
+        existing cluster is used where it is, so the choice never moves data."""
+        if self._home is not None:
+            return self._home
+        for candidate in (self.root, self.outside):
+            if (candidate / "data" / "PG_VERSION").exists():
+                self._home = candidate
+                return candidate
+        return self.root if self._reachable() else self.outside
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def sockets(self) -> Path:
+        return self.home / "run"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "postgres.log"
+
+    def _reachable(self) -> bool:
+        """Whether the user the server runs as can traverse every folder down to the state folder."""
+        if os.geteuid() != 0:
+            return True  # the server runs as this user
+        return self._run_as_owner(["test", "-x", str(self.state_dir)]).returncode == 0
 
     def _meta(self) -> dict[str, Any]:
         try:
@@ -98,9 +137,11 @@ class PostgresServer:
         return {service: self.url(role) for service, role in database_roles().items()}
 
     def _run_as_owner(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
-        """Postgres refuses to run as root; drop to the `postgres` system user when we are root."""
+        """Postgres refuses to run as root; drop to the `postgres` system user when we are root
+        (from `/`: the current folder may be one that user cannot enter)."""
         if os.geteuid() == 0:
-            argv = ["runuser", "-u", "postgres", "--", *argv]
+            return subprocess.run(["runuser", "-u", "postgres", "--", *argv], capture_output=True, text=True,
+                                  cwd="/")
         return subprocess.run(argv, capture_output=True, text=True)
 
     def _chown(self, path: Path) -> None:
@@ -123,6 +164,7 @@ class PostgresServer:
         bin_dir = ensure_installed()
         if os.geteuid() == 0:
             _ensure_system_user()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
         meta = self._meta()
         if not (self.data / "PG_VERSION").exists() or not meta.get("ready"):
             # first use, or an earlier initialisation that did not finish: start afresh
@@ -164,14 +206,21 @@ class PostgresServer:
         return result.returncode == 0
 
     def _init(self, bin_dir: Path) -> None:
+        self.stop()  # a server still running on files about to be replaced
         shutil.rmtree(self.root, ignore_errors=True)
-        self.root.mkdir(parents=True)
-        self._chown(self.root)
-        self._check_reachable()
+        shutil.rmtree(self.outside, ignore_errors=True)
+        self._home = self.root if self._reachable() else self.outside
+        if self._home == self.outside:
+            _traversable(OUTSIDE)
+        self.home.mkdir(parents=True)
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.home == self.outside:
+            (self.home / "state-folder").write_text(f"{self.state_dir}\n")  # whose cluster this is
+        os.chmod(self.home, 0o700)
         passwords = {SUPERUSER: secrets.token_urlsafe(18)}
-        pwfile = self.root / "pwfile"
+        pwfile = self.home / "pwfile"
         pwfile.write_text(passwords[SUPERUSER] + "\n")
-        self._chown(self.root)
+        self._chown(self.home)
         result = self._run_as_owner([
             str(bin_dir / "initdb"), "-D", str(self.data), "-U", SUPERUSER, "-E", "UTF8",
             "--locale=C.UTF-8", "--auth-local=scram-sha-256", "--auth-host=scram-sha-256",
@@ -206,16 +255,6 @@ class PostgresServer:
         if result.returncode != 0:
             raise LocalRunnerError(f"creating the database roles failed:\n{result.stderr}")
 
-    def _check_reachable(self) -> None:
-        if os.geteuid() != 0:
-            return
-        probe = self._run_as_owner(["test", "-w", str(self.root)])
-        if probe.returncode != 0:
-            raise LocalRunnerError(
-                f"the postgres system user cannot reach {self.root}; set LOS_STATE_DIR to a "
-                "folder every user can traverse (e.g. /var/tmp/los)"
-            )
-
     def stop(self) -> None:
         bin_dir = find_bin_dir()
         if bin_dir is None or self.running_pid() is None:
@@ -232,8 +271,11 @@ class PostgresServer:
         self.start()
 
     def destroy(self) -> None:
+        """Stop and delete the cluster, wherever its files are."""
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.outside, ignore_errors=True)
+        self._home = None
 
 
 def role_statements(passwords: dict[str, str]) -> str:
@@ -248,6 +290,16 @@ def role_statements(passwords: dict[str, str]) -> str:
     lines.append(f"SELECT 'CREATE DATABASE {DATABASE} OWNER {OWNER}'"
                  f" WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{DATABASE}')\\gexec")
     return "\n".join(lines) + "\n"
+
+
+def _traversable(folder: Path) -> None:
+    """Make `folder` (and missing parents) such that every user may pass through, not list, it."""
+    for path in reversed([folder, *folder.parents]):
+        if not path.exists():
+            path.mkdir()
+            os.chmod(path, 0o711)
+    for path in (folder, folder.parent):
+        os.chmod(path, path.stat().st_mode | 0o011)
 
 
 def _ensure_system_user() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from deploy.local.postgres import LEGACY_APP, OWNER, role_statements
+from deploy.local.postgres import LEGACY_APP, OUTSIDE, OWNER, PostgresServer, role_statements
 from deploy.local.stack import REPO, LocalStack, database_url_variable, load_services
 from deploy.schema import COMPONENTS
 from deploy.services import database_roles
@@ -104,3 +104,12 @@ def test_the_schema_lists_every_component_with_migrations_in_the_consoles_order(
     folders = {p.parent for p in (REPO / "services").glob("*/migrations/*.sql")}
     assert {folder for _, folder in COMPONENTS} == folders
     assert [c for c, _ in COMPONENTS] == [c for c, _ in MIGRATIONS]
+
+
+def test_a_state_folder_has_one_place_outside_for_its_cluster(tmp_path: Path) -> None:
+    a, b = PostgresServer(tmp_path / "a"), PostgresServer(tmp_path / "b")
+    assert a.outside.parent == b.outside.parent == OUTSIDE
+    assert a.outside != b.outside
+    assert PostgresServer(tmp_path / "x" / ".." / "a").outside == a.outside  # the resolved path counts
+    assert LocalStack(tmp_path / "a").postgres.outside == a.outside
+    assert a.meta_file.parent == tmp_path / "a" / "postgres"  # the runner's own file stays in the state folder

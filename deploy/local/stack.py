@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from deploy.access import acl_bindings, ensure_credentials, principals, service_credentials, write_private_json
 from deploy.kafka_admin import AclBinding, KafkaAdminError, describe_acls, sync_acls, upsert_scram_users
 from deploy.local.kafka import KafkaCluster, kafka_options, remember_credentials
@@ -208,8 +210,6 @@ class LocalStack:
 
     def migrate(self) -> list[str]:
         """Apply every component's migrations to the stack's database, as the schema owner."""
-        import asyncpg
-
         try:
             return asyncio.run(migrate_all(self.postgres.url(OWNER)))
         except (OSError, asyncpg.PostgresError) as error:

@@ -2,7 +2,9 @@
 
 `LocalStack.up()` is idempotent: what runs is reused, what crashed is restarted. The
 connection settings are written to `<state>/stack.env` so services, tests and people
-(`source .state/local/stack.env`) all use the same ones.
+(`source .state/local/stack.env`) all use the same ones. There, as with Kafka's `admin`,
+people act as the database's schema owner; `LOS_DATABASE_URL_<SERVICE>` names each service's
+own login. A service process gets only its own logins: never the owner's or the superuser's.
 """
 
 from __future__ import annotations
@@ -12,21 +14,33 @@ import logging
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import asyncpg
 
 from deploy.access import acl_bindings, ensure_credentials, principals, service_credentials, write_private_json
 from deploy.kafka_admin import AclBinding, KafkaAdminError, describe_acls, sync_acls, upsert_scram_users
 from deploy.local.kafka import KafkaCluster, kafka_options, remember_credentials
 from deploy.local.postgres import OWNER, PostgresServer
-from deploy.local.processes import free_port, port_is_free, read_pid, spawn, stop_pid
+from deploy.local.processes import LocalRunnerError, free_port, port_is_free, read_pid, spawn, stop_pid
+from deploy.schema import migrate_all
 from deploy.services import ServiceSpec, load_services
 from deploy.topics import TopicSpec, load_topics
 from services.common.kafka_security import ADMIN
 
-__all__ = ["REPO", "LocalStack", "ServiceSpec", "apply_access", "create_topics", "load_services", "provision"]
+__all__ = ["REPO", "LocalStack", "ServiceSpec", "apply_access", "create_topics", "database_url_variable",
+           "load_services", "provision"]
 
 REPO = Path(__file__).resolve().parents[2]
+# the database logins of stack.env a service process is never given (it gets LOS_DATABASE_URL)
+NOT_FOR_SERVICES = ("LOS_DATABASE_", "LOS_POSTGRES_")
+
+
+def database_url_variable(service: str) -> str:
+    """The stack.env variable holding a service's own database URL, e.g. LOS_DATABASE_URL_CONSOLE."""
+    return f"LOS_DATABASE_URL_{service.upper()}"
 
 
 def default_state_dir() -> Path:
@@ -144,16 +158,19 @@ class LocalStack:
                   "starting afresh", file=sys.stderr)
             self.purge()
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        database_url = self.postgres.start()
+        self.postgres.start()
         bootstrap = self.kafka.start()
         self.provision_kafka()
+        owner_url = self.postgres.url(OWNER)
         env = {
             "LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             # people, tests and benchmarks act as the admin; services get their own principal
             "LOS_KAFKA_USERNAME": ADMIN,
             "LOS_KAFKA_CREDENTIALS_FILE": str(self.kafka.credentials_file),
-            "LOS_DATABASE_URL": database_url,
-            "LOS_DATABASE_OWNER_URL": self.postgres.url(OWNER),
+            # likewise the schema owner in the database; services get their own role
+            "LOS_DATABASE_URL": owner_url,
+            "LOS_DATABASE_OWNER_URL": owner_url,
+            **{database_url_variable(service): url for service, url in self.postgres.service_urls().items()},
             "LOS_POSTGRES_SUPERUSER_URL": self.postgres.superuser_url,
             "LOS_KEYS_DIR": str(self.state_dir / "keys"),  # the public registry; each holder's own folder below
             "LOS_ADAPTER_KEYS_DIR": str(self.state_dir / "keys" / "adapters"),
@@ -188,6 +205,19 @@ class LocalStack:
         return {"LOS_KAFKA_USERNAME": service.kafka_principal if single else "", "LOS_KAFKA_PASSWORD": "",
                 "LOS_KAFKA_CREDENTIALS_FILE": str(self.service_credentials_file(service.name))}
 
+    def database_env(self, service: ServiceSpec) -> dict[str, str]:
+        """The PostgreSQL login a service runs with: its own role (deploy/services.yaml)."""
+        if service.database_role is None:
+            return {}
+        return {"LOS_DATABASE_URL": self.postgres.url(service.database_role)}
+
+    def migrate(self) -> list[str]:
+        """Apply every component's migrations to the stack's database, as the schema owner."""
+        try:
+            return asyncio.run(migrate_all(self.postgres.url(OWNER)))
+        except (OSError, asyncpg.PostgresError) as error:
+            raise LocalRunnerError(f"the database migrations failed: {error}") from error
+
     def _console_port(self) -> int:
         """The port used before (a running console keeps it), else 8080 when free, else any."""
         previous = self.env().get("LOS_CONSOLE_PORT")
@@ -212,14 +242,17 @@ class LocalStack:
         return folder / f"{name}.pid", folder / f"{name}.log"
 
     def up_services(self, extra_env: dict[str, str] | None = None) -> list[str]:
+        """Apply the migrations, then start every service that is not running, each with its
+        own Kafka and database logins and none of the stack's administrative ones."""
+        self.migrate()
         started = []
-        env = {**os.environ, **self.env(), **(extra_env or {})}
-        self.register_keys(env)
+        base = {**os.environ, **self.env(), **(extra_env or {})}
+        self.register_keys(base)
         for service in load_services():
             pid_file, log_file = self._service_files(service.name)
             if read_pid(pid_file) is None:
-                spawn([sys.executable, "-m", service.module], pid_file=pid_file,
-                      log_file=log_file, env={**env, **self.service_env(service)}, cwd=REPO)
+                spawn([sys.executable, "-m", service.module], pid_file=pid_file, log_file=log_file,
+                      env=self.process_env(service, base), cwd=REPO)
                 started.append(service.name)
         return started
 
@@ -232,6 +265,12 @@ class LocalStack:
         if outcome.registered:
             print(f"registered {len(outcome.registered)} signing keys (python -m services.keys list)",
                   file=sys.stderr)
+
+    def process_env(self, service: ServiceSpec, base: Mapping[str, str]) -> dict[str, str]:
+        """A service process's environment: `base` without the stack's database logins (the
+        owner's, the superuser's, the other services'), then its own Kafka and database logins."""
+        env = {k: v for k, v in base.items() if not k.startswith(NOT_FOR_SERVICES)}
+        return {**env, **self.service_env(service), **self.database_env(service)}
 
     def down_services(self) -> None:
         for service in load_services():

@@ -48,7 +48,8 @@ async def serve(settings: AuditSettings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await migrate(settings.database_owner_url, MIGRATIONS, component="audit")
+    if settings.database_owner_url:  # else applied before the start, as the owner
+        await migrate(settings.database_owner_url, MIGRATIONS, component="audit")
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
     try:
         await every(settings.audit_checkpoint_seconds, stop, lambda: checkpoint_once(pool, settings),

@@ -10,10 +10,10 @@ from services.common.settings import LosSettings
 
 
 class ConsoleSettings(LosSettings):
-    database_url: str = Field(default="postgresql://los_app@127.0.0.1:5432/los",
-                              description="PostgreSQL as the application role.")
-    database_owner_url: str = Field(default="postgresql://los_owner@127.0.0.1:5432/los",
-                                    description="PostgreSQL as the schema owner, for migrations.")
+    database_url: str = Field(default="postgresql://los_console@127.0.0.1:5432/los",
+                              description="PostgreSQL as this service's own role.")
+    database_owner_url: str | None = Field(
+        default=None, description="PostgreSQL as the schema owner: when set, migrations are applied at start.")
     policy_file: Path = Field(default=Path("deploy/policy/los-default.yaml"),
                               description="The disclosure policy in force.")
     console_host: str = Field(default="127.0.0.1", description="Interface the web server listens on.")

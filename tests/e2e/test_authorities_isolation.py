@@ -121,7 +121,8 @@ async def test_no_planted_value_crosses_an_authority_without_a_rule(
     env = {**coordinator_env(infra, database, keys, group), "LOS_FEEDS_GROUP_ID": f"feeds-{unique}",
            "LOS_COORDINATOR_CHANGE_INTERVAL_SECONDS": "0"}
     procs = [spawn_service("services.coordinator", env, tmp_path / "coordinator.log"),
-             spawn_service("services.disclosure", env, tmp_path / "disclosure.log")]
+             spawn_service("services.disclosure", {**env, "LOS_DATABASE_URL": database.url("disclosure")},
+                           tmp_path / "disclosure.log")]
     try:
         await produce(infra.bootstrap_servers, messages(events, keys))
         await wait_for(lambda: settled(database, len({e.id for e in events})), timeout=240, what="records")

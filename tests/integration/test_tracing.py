@@ -77,7 +77,9 @@ async def test_one_trace_runs_from_the_adapter_through_kafka_the_coordinator_and
                "LOS_ADAPTER_POLL_SECONDS": "0.2", "LOS_COORDINATOR_GROUP_ID": group,
                "LOS_CONSOLE_PORT": str(console_port), "LOS_CONSOLE_DEV_IDP": "true",
                "LOS_CONSOLE_SSE_POLL_SECONDS": "0.2"}
-        procs = [spawn_service(module, env, tmp_path / f"{module.rsplit('.', 1)[1]}.log")
+        own_role = {"services.console": {"LOS_DATABASE_URL": database.url("console")}}  # else the coordinator's
+        procs = [spawn_service(module, {**env, **own_role.get(module, {})},
+                               tmp_path / f"{module.rsplit('.', 1)[1]}.log")
                  for module in ("services.coordinator", "services.console", "services.adapters.gateway")]
         try:
             drop("police-operations.json", "police-operations", drop_dir)

@@ -133,7 +133,7 @@ class LiveConsole:
 
 def console_settings(infra: Infra, database: Database, keys: Path, **overrides: Any) -> ConsoleSettings:
     given: dict[str, Any] = {
-        "database_url": database.app_url, "database_owner_url": database.owner_url,
+        "database_url": database.url("console"), "database_owner_url": database.owner_url,
         "kafka_bootstrap_servers": infra.bootstrap_servers, "keys_dir": keys, "console_dev_idp": True,
         "console_keys_dir": keys / "console",
         # the console's own Kafka principal, as deployed: the ACLs let it publish plans only

@@ -17,6 +17,7 @@ import asyncpg
 import httpx
 import pytest
 
+from deploy.local.harness import holder_keys
 from deploy.local.stack import REPO
 from schemas.agencies import load_agencies
 from schemas.events import AnyEvent, InspectionConductedV1, OperationUpdatedV1, new_event
@@ -173,6 +174,7 @@ async def test_no_planted_value_crosses_an_authority_without_a_rule(
 
     # the console: every route, every participant and role, signed out too
     await apply_migrations(database.owner_url)
+    holder_keys(keys, consoles=AGENCIES)  # every authority may plan from the console
     app = create_app(console_settings(infra, database, keys))
     secrets = {planted(owner): frozenset(v for v in AGENCIES if may_see(owner, v, participants, op, Role.OFFICER)
                                          or may_see(owner, v, participants, op, Role.COORDINATOR))

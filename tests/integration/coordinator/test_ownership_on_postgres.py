@@ -10,7 +10,9 @@ import uuid
 import asyncpg
 import pytest
 
+from schemas.categories import Category
 from schemas.events import EventRetractedV1, InspectionConductedV1, new_event
+from schemas.inspection import Finding
 from schemas.notification import EventRetracted
 from tests.conftest import Database
 from tests.integration.coordinator.conftest import Coordinator
@@ -20,8 +22,10 @@ pytestmark = pytest.mark.integration
 
 
 def social_services_inspection(event_id: uuid.UUID) -> InspectionConductedV1:
-    event = inspection_at(MALL, firm(3))
-    return new_event(InspectionConductedV1, event.data, agency="MUNI_SOCIAL_0581", event_id=event_id,  # type: ignore[return-value]
+    data = inspection_at(MALL, firm(3)).data
+    data = data.model_copy(update={"findings": [Finding(code="KLIENT", category=Category.SOCIAL_SERVICES,
+                                                        summary="Klientuppgift")]})
+    return new_event(InspectionConductedV1, data, agency="MUNI_SOCIAL_0581", event_id=event_id,  # type: ignore[return-value]
                      time=DAY)
 
 
@@ -54,8 +58,8 @@ async def test_a_repeat_is_a_duplicate_but_another_event_under_a_taken_id_is_ref
         coordinator: Coordinator, database: Database) -> None:
     original = inspection_at(MALL, firm(4))
     await coordinator.feed(original, original)
-    squat = new_event(InspectionConductedV1, inspection_at(MALL, firm(5)).data, agency="TAX", event_id=original.id,
-                      time=DAY)
+    squat = new_event(InspectionConductedV1, inspection_at(MALL, firm(5)).data, agency="FIRE_RTOG",
+                      event_id=original.id, time=DAY)  # the same id, another event
     await coordinator.feed(original, squat)
     conn = await asyncpg.connect(database.app_url)
     try:

@@ -12,4 +12,6 @@ from services.common.settings import LosSettings
 class AdapterSettings(LosSettings):
     adapter_spool_dir: Path = Field(default=Path(".state/local/adapters"),
                                     description="Outbox and quarantine per agency live here.")
+    pseudonym_url: str = Field(default="http://127.0.0.1:8090",
+                               description="The pseudonym service, which evaluates blinded personnummer.")
     adapter_system: str | None = Field(default=None, description="Native system name in the event source.")

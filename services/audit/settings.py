@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from services.common.settings import LosSettings
@@ -10,4 +12,8 @@ from services.common.settings import LosSettings
 class AuditSettings(LosSettings):
     database_url: str = Field(default="postgresql://los_app@127.0.0.1:5432/los")
     database_owner_url: str = Field(default="postgresql://los_owner@127.0.0.1:5432/los")
+    oprf_key_file: Path = Field(default=Path(".state/local/pseudonyms/oprf.key"),
+                                description="The pseudonym service's key: an access report by personnummer needs it.")
+    legacy_pseudonym_key_file: Path | None = Field(
+        default=None, description="The old shared HMAC key, if kept: reports then also find `psn:k1:` entries.")
     audit_checkpoint_seconds: float = Field(default=60.0, gt=0, description="How often the chain head is signed.")

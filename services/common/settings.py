@@ -37,8 +37,6 @@ class LosSettings(BaseSettings):
         default=None, description="JSON of principal -> password; the adapter gateway takes each agency's here.")
     keys_dir: Path = Field(default=Path(".state/local/keys"),
                            description="Key registry and private keys (see services.common.keys).")
-    pseudonym_key_file: Path = Field(default=Path(".state/local/keys/pseudonym.key"),
-                                     description="The HMAC secret for person pseudonyms.")
     otel_exporter: Literal["none", "console", "otlp"] = Field(
         default="none", description="Where traces go.")
     metrics_port: int | None = Field(

@@ -19,6 +19,7 @@ from deploy.topics import load_topics
 from services.adapters.outbox_status import unsent_counts
 from services.adapters.sdk.mapping import MappingContext
 from services.adapters.simulator import generate_campaign, write_native
+from services.common.pseudonyms import LocalPseudonymiser
 from tests.integration.adapters.test_adapters_campaign import KEY, format_of
 from tests.support import read_from, spawn_service, wait_for
 
@@ -35,7 +36,7 @@ async def test_events_wait_in_the_outbox_while_kafka_is_down_and_all_arrive_afte
 
         campaign = generate_campaign(13, pseudonym_key=KEY)
         tax_events = {str(e.id) for e in campaign.events if e.losagency == "TAX"}
-        ctx = MappingContext(pseudonym_key=KEY, today=datetime.date(2026, 11, 1))
+        ctx = MappingContext(pseudonyms=LocalPseudonymiser(KEY), today=datetime.date(2026, 11, 1))
         exported = write_native(campaign, tmp_path / "export", ctx, canonical=False)
         tax_files = [f for f in exported.files if format_of(f) == "tax-personalliggare"]
         (tmp_path / "pseudonym.key").write_bytes(KEY)

@@ -20,6 +20,7 @@ from services.adapters.sdk.mapping import MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.simulator import generate_campaign, write_native
 from services.common.keys import load_registry
+from services.common.pseudonyms import LocalPseudonymiser
 from tests.conftest import Infra
 from tests.support import all_event_topics, end_offsets, read_from, spawn_service, wait_for
 
@@ -40,7 +41,7 @@ def comparable(obj: dict) -> dict:
 async def test_all_adapters_publish_exactly_the_campaign_even_when_killed_mid_run(
         infra: Infra, tmp_path: Path) -> None:
     campaign = generate_campaign(3, pseudonym_key=KEY)
-    ctx = MappingContext(pseudonym_key=KEY, today=datetime.date(2026, 11, 1))
+    ctx = MappingContext(pseudonyms=LocalPseudonymiser(KEY), today=datetime.date(2026, 11, 1))
     exported = write_native(campaign, tmp_path / "export", ctx, split_by_operation=True, canonical=False)
     assert not exported.skipped, exported.skipped
     files = sorted(exported.files)

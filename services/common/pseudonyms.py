@@ -48,13 +48,21 @@ def oprf_secret(seed: bytes) -> bytes:
     return oprf.derive_key_pair(seed, KEY_INFO)[0]
 
 
-def load_oprf_seed(path: Path) -> bytes:
-    """The key file's bytes; refuses a file others may read (the key makes every pseudonym)."""
+def read_secret_file(path: Path, variable: str) -> bytes:
+    """A key file's bytes; refuses a missing file, one others may read, or one too short."""
     if not path.exists():
-        raise FileNotFoundError(f"no OPRF key file at {path} (LOS_OPRF_KEY_FILE); the runner makes one")
+        raise FileNotFoundError(f"no key file at {path} ({variable}); the local runner makes one")
     if os.stat(path).st_mode & 0o077:
-        raise PermissionError(f"{path} may be read by others: chmod 600 it")
-    return path.read_bytes()
+        raise PermissionError(f"{path} ({variable}) may be read by others: chmod 600 it")
+    data = path.read_bytes()
+    if len(data) < MIN_SEED_BYTES:
+        raise ValueError(f"{path} ({variable}) holds {len(data)} bytes; a key file holds {MIN_SEED_BYTES} or more")
+    return data
+
+
+def load_oprf_seed(path: Path) -> bytes:
+    """The OPRF key file's bytes (the pseudonym service's; `LOS_OPRF_KEY_FILE`)."""
+    return read_secret_file(path, "LOS_OPRF_KEY_FILE")
 
 
 class LocalPseudonymiser:

@@ -17,10 +17,12 @@ from services.console.app import create_app
 from services.console.memory import MemorySource
 from services.console.settings import ConsoleSettings
 from services.disclosure.policy import Role
+from services.disclosure.pseudonyms import RecipientPseudonyms
 
 NOW = datetime.datetime(2026, 5, 4, 10, 0, tzinfo=datetime.UTC)
 PLANTED = "PLANTED_SOCIAL_SECRET_4711"  # a social services finding code: no rule opens it to anyone else
 PERSON = "psn:k1:" + "a" * 64
+EGRESS = RecipientPseudonyms(b"e" * 32)  # the egress key: each agency sees its own pseudonyms
 TAX_FEE = 20_000
 
 
@@ -143,7 +145,7 @@ def make_console(tmp_path: Path) -> Callable[..., Console]:
 
         app = create_app(settings(tmp_path / "keys", **overrides), source=source,
                          make_publisher=make_publisher,
-                         read_checkpoints=no_checkpoints, clock=lambda: NOW)
+                         read_checkpoints=no_checkpoints, clock=lambda: NOW, pseudonyms=EGRESS)
         return Console(app, source, publisher, tmp_path / "keys")
 
     return make

@@ -74,7 +74,8 @@ async def state(db: Database) -> dict[str, Any]:
                 "SELECT * FROM premises_businesses WHERE NOT starts_with(business, 'st:psn:k1:')")),
             "signals": sorted((r["subject"], list(r["agencies"])) for r in await conn.fetch(
                 "SELECT subject, agencies FROM signals")),
-            "rejections": [(r["reason"], r["detail"]) for r in await conn.fetch("SELECT reason, detail FROM rejections")],
+            "rejections": [(r["reason"], r["detail"])
+                           for r in await conn.fetch("SELECT reason, detail FROM rejections")],
         }
     finally:
         await conn.close()

@@ -15,7 +15,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from deploy.access import acl_bindings, ensure_credentials, principals, service_credentials, write_private_json
+from deploy.access import (
+    acl_bindings,
+    ensure_credentials,
+    ensure_secret_key,
+    principals,
+    service_credentials,
+    write_private_json,
+)
 from deploy.kafka_admin import AclBinding, KafkaAdminError, describe_acls, sync_acls, upsert_scram_users
 from deploy.local.kafka import KafkaCluster, kafka_options, remember_credentials
 from deploy.local.postgres import OWNER, PostgresServer
@@ -27,6 +34,8 @@ from services.common.kafka_security import ADMIN
 __all__ = ["REPO", "LocalStack", "ServiceSpec", "apply_access", "create_topics", "load_services", "provision"]
 
 REPO = Path(__file__).resolve().parents[2]
+# key files a service gets only if deploy/services.yaml lists the variable for it
+SECRET_FILES = ("LOS_OPRF_KEY_FILE", "LOS_EGRESS_PSEUDONYM_KEY_FILE", "LOS_LEGACY_PSEUDONYM_KEY_FILE")
 
 
 def default_state_dir() -> Path:
@@ -147,6 +156,7 @@ class LocalStack:
         database_url = self.postgres.start()
         bootstrap = self.kafka.start()
         self.provision_kafka()
+        pseudonym_port = self._port("LOS_PSEUDONYM_PORT", 8090)
         env = {
             "LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             # people, tests and benchmarks act as the admin; services get their own principal
@@ -156,13 +166,21 @@ class LocalStack:
             "LOS_DATABASE_OWNER_URL": self.postgres.url(OWNER),
             "LOS_POSTGRES_SUPERUSER_URL": self.postgres.superuser_url,
             "LOS_KEYS_DIR": str(self.state_dir / "keys"),
-            "LOS_PSEUDONYM_KEY_FILE": str(self.state_dir / "keys" / "pseudonym.key"),
+            # the pseudonym service's OPRF key and the egress services' key: each in its own folder
+            "LOS_OPRF_KEY_FILE": str(ensure_secret_key(self.state_dir / "pseudonyms" / "oprf.key")),
+            "LOS_EGRESS_PSEUDONYM_KEY_FILE": str(ensure_secret_key(self.state_dir / "egress" / "pseudonym.key")),
+            "LOS_PSEUDONYM_HOST": "127.0.0.1",
+            "LOS_PSEUDONYM_PORT": str(pseudonym_port),
+            "LOS_PSEUDONYM_URL": f"http://127.0.0.1:{pseudonym_port}",
             "LOS_ADAPTER_SPOOL_DIR": str(self.state_dir / "adapters"),
             "LOS_ADAPTER_DROP_DIR": str(self.state_dir / "drop"),
-            "LOS_CONSOLE_PORT": str(self._console_port()),
+            "LOS_CONSOLE_PORT": str(self._port("LOS_CONSOLE_PORT", 8080)),
             # the local demo signs in with the development identity provider (never in production)
             "LOS_CONSOLE_DEV_IDP": "true",
         }
+        legacy = self._retire_shared_pseudonym_key()
+        if legacy is not None:
+            env["LOS_LEGACY_PSEUDONYM_KEY_FILE"] = str(legacy)
         self.env_file.write_text("".join(f"export {k}='{v}'\n" for k, v in env.items()))
         os.chmod(self.env_file, 0o600)
         return env
@@ -185,12 +203,28 @@ class LocalStack:
         return {"LOS_KAFKA_USERNAME": service.kafka_principal if single else "", "LOS_KAFKA_PASSWORD": "",
                 "LOS_KAFKA_CREDENTIALS_FILE": str(self.service_credentials_file(service.name))}
 
-    def _console_port(self) -> int:
-        """The port used before (a running console keeps it), else 8080 when free, else any."""
-        previous = self.env().get("LOS_CONSOLE_PORT")
+    def process_env(self, service: ServiceSpec, env: dict[str, str]) -> dict[str, str]:
+        """What a service process is started with: `env` less the key files it does not hold,
+        and its own Kafka identity."""
+        own = {k: v for k, v in env.items() if k not in SECRET_FILES or k in service.env}
+        return {**own, **self.service_env(service)}
+
+    def _port(self, variable: str, preferred: int) -> int:
+        """The port used before (a running service keeps it), else `preferred` when free, else any."""
+        previous = self.env().get(variable)
         if previous:
             return int(previous)
-        return 8080 if port_is_free(8080) else free_port()
+        return preferred if port_is_free(preferred) else free_port()
+
+    def _retire_shared_pseudonym_key(self) -> Path | None:
+        """A state folder from before the pseudonym service kept the adapters' shared HMAC key
+        among the signing keys; move it where only platform tools look (the audit CLI uses
+        it to find old entries), so no adapter's folder holds it any more."""
+        old, kept = self.state_dir / "keys" / "pseudonym.key", self.state_dir / "pseudonyms" / "legacy-k1.key"
+        if old.exists():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(old, kept)
+        return kept if kept.exists() else None
 
     def env(self) -> dict[str, str]:
         env: dict[str, str] = {}
@@ -215,7 +249,7 @@ class LocalStack:
             pid_file, log_file = self._service_files(service.name)
             if read_pid(pid_file) is None:
                 spawn([sys.executable, "-m", service.module], pid_file=pid_file,
-                      log_file=log_file, env={**env, **self.service_env(service)}, cwd=REPO)
+                      log_file=log_file, env=self.process_env(service, env), cwd=REPO)
                 started.append(service.name)
         return started
 

@@ -54,7 +54,8 @@ async def test_two_recipients_feeds_carry_different_pseudonyms_for_the_same_pers
         await migrate(database.owner_url, AUDIT_MIGRATIONS, component="audit")
         await migrate(database.owner_url, HERE / "migrations", component="disclosure")
         await conn.executemany("INSERT INTO consumer_offsets (group_id, topic, partition, next_offset)"
-                               " VALUES ($1, $2, $3, $4)", [(feeds_group, t, p, o) for (t, p), o in changes_start.items()])
+                               " VALUES ($1, $2, $3, $4)",
+                               [(feeds_group, t, p, o) for (t, p), o in changes_start.items()])
         changes = await conn.fetchval("SELECT count(*) FROM record_changes WHERE carried_by IS NULL")
         records = {r["operation_id"]: json.loads(r["record"])
                    for r in await conn.fetch("SELECT operation_id, record::text FROM operations")}

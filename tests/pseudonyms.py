@@ -30,10 +30,15 @@ class PseudonymService:
         self.process.wait(timeout=20)
 
 
-async def start_pseudonym_service(infra: Infra, database: Database, keys: Path, folder: Path,
-                                  **settings: str) -> PseudonymService:
-    """Started on a free port with its own OPRF key file in `folder`; answers before this returns."""
-    key_file = ensure_secret_key(folder / "pseudonyms" / "oprf.key")
+async def start_pseudonym_service(infra: Infra, database: Database, keys: Path, folder: Path, *,
+                                  seed: bytes | None = None, **settings: str) -> PseudonymService:
+    """Started on a free port with its own OPRF key file in `folder` (holding `seed`, else random
+    bytes); answers before this returns."""
+    key_file = folder / "pseudonyms" / "oprf.key"
+    if seed is not None:
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_bytes(seed)
+    ensure_secret_key(key_file)
     port = free_port()
     env = {**infra.env, "LOS_DATABASE_URL": database.app_url, "LOS_DATABASE_OWNER_URL": database.owner_url,
            "LOS_KEYS_DIR": str(keys), "LOS_OPRF_KEY_FILE": str(key_file), "LOS_PSEUDONYM_HOST": "127.0.0.1",

@@ -3,7 +3,6 @@
 Layout of `LOS_KEYS_DIR`:
     registry.json            public keys of every agency (what the coordinator trusts)
     private/<key_id>.pem     a private key (on a real deployment only the agency holds its own)
-    pseudonym.key            the coordinator's HMAC secret for person pseudonyms (32+ bytes)
 """
 
 from __future__ import annotations
@@ -79,16 +78,6 @@ def ensure_agency_key(keys_dir: Path, agency: str, *, now: datetime.datetime) ->
     if key_id is not None:
         return key_id, load_private_key(keys_dir, key_id)
     return create_key(keys_dir, agency, now=now)
-
-
-def ensure_pseudonym_key(path: Path) -> bytes:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(path.parent):
-            if not path.exists():
-                path.write_bytes(secrets.token_bytes(32))
-                os.chmod(path, 0o600)
-    return path.read_bytes()
 
 
 class _locked:

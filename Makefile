@@ -7,6 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
+# compose's PostgreSQL passwords (.env, made once; a password missing there is added)
+DB_PASSWORDS := LOS_POSTGRES_PASSWORD LOS_OWNER_DB_PASSWORD LOS_COORDINATOR_DB_PASSWORD \
+	LOS_DISCLOSURE_DB_PASSWORD LOS_CONSOLE_DB_PASSWORD LOS_AUDIT_DB_PASSWORD LOS_PSEUDONYMS_DB_PASSWORD
 
 .PHONY: help up down status test test-unit lint bench venv clean schemas
 
@@ -24,8 +27,8 @@ venv: $(STAMP) ## Create the virtual environment with pinned dependencies
 
 up: $(STAMP) ## Start Kafka, PostgreSQL and every service (docker compose if a Docker engine answers)
 ifeq ($(DOCKER_OK),yes)
-	@test -f .env || for v in LOS_POSTGRES_PASSWORD LOS_APP_DB_PASSWORD LOS_OWNER_DB_PASSWORD; do \
-		echo "$$v=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(18))')"; done > .env
+	@touch .env; for v in $(DB_PASSWORDS); do grep -q "^$$v=" .env || \
+		echo "$$v=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(18))')" >> .env; done
 	$(PY) -m deploy.local compose-secrets
 	docker compose up -d --build
 else
@@ -63,4 +66,6 @@ schemas: $(STAMP) ## Regenerate JSON Schemas, AsyncAPI and the event catalogue
 	$(PY) -m schemas.generate
 
 clean: down ## Stop everything and delete local data and caches
+	@if [ -x $(PY) ]; then for d in .state/*/; do if [ -f "$$d/postgres/server.json" ]; then \
+		$(PY) -m deploy.local down --purge --state-dir "$$d" || exit 1; fi; done; fi
 	rm -rf .state .cache

@@ -78,7 +78,8 @@ async def start(stack_env: dict[str, str], keys: Path, coordinators: int, logs: 
         await conn.close()
     env = service_env(stack_env, db, keys, LOS_COORDINATOR_GROUP_ID=group, LOS_FEEDS_GROUP_ID=feeds)
     procs = [spawn_service("services.coordinator", env, logs / f"coordinator-{i}.log") for i in range(coordinators)]
-    procs.append(spawn_service("services.disclosure", env, logs / "disclosure.log"))
+    procs.append(spawn_service("services.disclosure", {**env, "LOS_DATABASE_URL": db.url("disclosure")},
+                               logs / "disclosure.log"))
     await asyncio.sleep(6)  # processes up and in their groups before the clock starts
     return Run(db, env, procs, group, feeds, events_start, sum(ends.values()))
 

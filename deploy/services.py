@@ -1,5 +1,5 @@
 """The declarative service list (`deploy/services.yaml`): what the local runner starts and
-compose declares, with each service's Kafka principal."""
+compose declares, with each service's Kafka principal and PostgreSQL login role."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class ServiceSpec:
     description: str = ""
     kafka_principal: str | None = None  # may hold `{agency}`: one principal per agency
     kafka_groups: tuple[str, ...] = ()  # consumer-group name prefixes, same expansion
+    database_role: str | None = None  # the PostgreSQL role it logs in as; None: no database
 
     def principals(self) -> dict[str, tuple[str, ...]]:
         """Each Kafka principal of this service and its group prefixes."""
@@ -36,6 +37,12 @@ def load_services(path: Path = SERVICES_FILE) -> list[ServiceSpec]:
     doc = yaml.safe_load(path.read_text())
     return [
         ServiceSpec(name, entry["module"], tuple(entry.get("env", [])), entry.get("description", ""),
-                    entry.get("kafka", {}).get("principal"), tuple(entry.get("kafka", {}).get("groups", [])))
+                    entry.get("kafka", {}).get("principal"), tuple(entry.get("kafka", {}).get("groups", [])),
+                    entry.get("database", {}).get("role"))
         for name, entry in doc["services"].items()
     ]
+
+
+def database_roles(path: Path = SERVICES_FILE) -> dict[str, str]:
+    """Each service that uses the database, and the login role it connects as."""
+    return {s.name: s.database_role for s in load_services(path) if s.database_role}

@@ -23,7 +23,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from schemas.signing import KeyRegistry, PublicKey, SignatureRejected, b64, sign, unb64, verify
+from schemas.signing import ADAPTER, KeyRegistry, PublicKey, SignatureRejected, b64, sign, unb64, verify
 
 EVALUATE = "se.los.pseudonyms.evaluate.v1"
 ELEMENT_BYTES = 32
@@ -41,6 +41,7 @@ REASONS = {
     "bad_signature": "the signature does not match the request",
     "stale": f"signed more than {int(MAX_SKEW.total_seconds() // 60)} minutes before or after now",
     "unknown_participant": "the signer is not a participant of schemas/agencies.yaml",
+    "key_not_allowed": "not an adapter key (a console or checkpoint key asks for no pseudonyms)",
 }
 """Why a request is refused; each is a short code in the answer, with the detail."""
 
@@ -87,6 +88,8 @@ def check_request(obj: Any, registry: KeyRegistry, participants: frozenset[str],
     signed_at = datetime.datetime.fromisoformat(str(obj["lossignedat"]).replace("Z", "+00:00"))
     if abs(now - signed_at) > MAX_SKEW:
         raise RequestRefused("stale", f"signed at {signed_at.isoformat()}, now is {now.isoformat()}")
+    if key.kind != ADAPTER:
+        raise RequestRefused("key_not_allowed", f"key {key.key_id!r} is a {key.kind[:40]} key")
     if key.agency not in participants:
         raise RequestRefused("unknown_participant", f"{key.agency} is not a participant")
     try:

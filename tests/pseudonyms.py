@@ -40,7 +40,7 @@ async def start_pseudonym_service(infra: Infra, database: Database, keys: Path, 
         key_file.write_bytes(seed)
     ensure_secret_key(key_file)
     port = free_port()
-    env = {**infra.env, "LOS_DATABASE_URL": database.app_url, "LOS_DATABASE_OWNER_URL": database.owner_url,
+    env = {**infra.env, "LOS_DATABASE_URL": database.url("pseudonyms"), "LOS_DATABASE_OWNER_URL": database.owner_url,
            "LOS_KEYS_DIR": str(keys), "LOS_OPRF_KEY_FILE": str(key_file), "LOS_PSEUDONYM_HOST": "127.0.0.1",
            "LOS_PSEUDONYM_PORT": str(port), **settings}
     process = spawn_service("services.pseudonyms", env, folder / "pseudonyms.log")

@@ -27,7 +27,9 @@ NOW = KEYS_CREATED
 
 
 async def start_from_now(owner_url: str, db_url: str, group_id: str, bootstrap: str, topics: list[str]) -> None:
-    await harness.start_from_now(harness.Database("", owner_url, db_url), group_id, bootstrap, topics)
+    """Store the current end offsets as `group_id`'s positions, as the coordinator at `db_url`."""
+    await harness.start_from_now(harness.Database("", owner_url, {"coordinator": db_url}), group_id, bootstrap,
+                                 topics)
 
 
 async def read_from(bootstrap: str, start: dict[tuple[str, int], int], *, expect: int,

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Annotated
 
+import asyncpg
 import typer
 from aiokafka.errors import KafkaError
 
@@ -42,7 +43,10 @@ def up(
         env = stack.up_infra()
         typer.echo(f"  Kafka      {env['LOS_KAFKA_BOOTSTRAP_SERVERS']}  (SASL/SCRAM logins in "
                    f"{stack.kafka.credentials_file})")
-        typer.echo(f"  PostgreSQL 127.0.0.1:{stack.postgres.port}")
+        where = stack.postgres.home
+        typer.echo(f"  PostgreSQL 127.0.0.1:{stack.postgres.port}" + (
+            "" if where == stack.postgres.root else
+            f"  (data in {where}: the postgres system user cannot reach {stack.state_dir})"))
         if not infra_only:
             started = stack.up_services()
             for name, pid in stack.service_status().items():
@@ -96,6 +100,26 @@ def env(state_dir: StateDir = None) -> None:
     if not stack.env_file.exists():
         _fail(LocalRunnerError("the stack has not been started here; run `make up` first"))
     typer.echo(stack.env_file.read_text(), nl=False)
+
+
+@app.command()
+def migrate(
+    owner_url: Annotated[
+        str | None, typer.Option(envvar="LOS_DATABASE_OWNER_URL",
+                                 help="PostgreSQL as the schema owner [default: the local stack's].")
+    ] = None,
+    state_dir: StateDir = None,
+) -> None:
+    """Apply every component's database migrations as the schema owner (`up` does it before
+    starting the services; docker compose runs it once before them)."""
+    from deploy.schema import migrate_all
+
+    url = owner_url or LocalStack(state_dir).env().get("LOS_DATABASE_OWNER_URL")
+    if not url:
+        _fail(LocalRunnerError("no database given: set LOS_DATABASE_OWNER_URL or run `make up` first"))
+        return
+    applied = asyncio.run(migrate_all(url))
+    typer.echo(f"applied {len(applied)} migrations" + (": " + ", ".join(applied) if applied else ""))
 
 
 @app.command()
@@ -173,6 +197,22 @@ def rotate_password(
     except (LocalRunnerError, KafkaError) as error:  # the next `up` sets the new password
         _fail(LocalRunnerError(f"{error} (is the stack running? `up` first)"))
     typer.echo(f"{principal} has a new password; restart its service (`down` then `up`)")
+
+
+@app.command()
+def keys() -> None:
+    """Register the signing keys the system's services need and lack, each with an audit entry
+    (`up` does this itself; compose runs it before the services). Settings from LOS_*."""
+    from deploy.local.keys import register_local_keys
+    from services.keys.settings import KeysSettings
+
+    settings = KeysSettings()
+    try:
+        outcome = asyncio.run(register_local_keys(settings))
+    except (OSError, asyncpg.PostgresError) as error:
+        _fail(LocalRunnerError(f"cannot register keys: {error} (LOS_DATABASE_URL, LOS_DATABASE_OWNER_URL)"))
+        return
+    typer.echo(f"registered {len(outcome.registered)} keys in {settings.keys_dir / 'registry.json'}")
 
 
 @app.command("compose-secrets")

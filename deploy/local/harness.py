@@ -3,7 +3,9 @@ signed events produced to the real broker, services started as real processes.
 
 Kafka is reached as the `admin` super user of the local cluster unless a principal is
 named (`kafka_options(bootstrap, "adapter-tax")`); services started with `service_env`
-run as the admin too, so tests may use any topic or consumer group."""
+run as the admin too, so tests may use any topic or consumer group. In PostgreSQL, though,
+each service runs as its own role (`Database.url(service)`), as deployed: a test proves
+that the grants the migrations give it are enough."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,25 +24,40 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from deploy.local.kafka import kafka_login as kafka_login  # re-exported for tests
 from deploy.local.kafka import kafka_options
-from deploy.local.stack import REPO
+from deploy.local.stack import REPO, database_url_variable
+from deploy.services import database_roles
 from schemas.agencies import load_agencies
 from schemas.envelope import CONTENT_TYPE
 from schemas.events import AnyEvent, event_json, to_bytes
-from schemas.signing import sign
+from schemas.signing import ADAPTER, CONSOLE, sign
 from schemas.topics import events_topic
 from services.common.kafka_security import ADMIN
-from services.common.keys import ensure_agency_key
+from services.common.keys import adapter_holder, create_key, ensure_agency_key
 
 KEYS_CREATED = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
 
 
 @dataclass(frozen=True)
 class Database:
-    """A fresh database: `owner_url` runs migrations, `app_url` is what services use."""
+    """A fresh database: `owner_url` runs migrations; `urls` holds each service's own login
+    (`url("console")`, the services of deploy/services.yaml)."""
 
     name: str
     owner_url: str
-    app_url: str
+    urls: Mapping[str, str]
+
+    def url(self, service: str) -> str:
+        """The database as `service`'s own role, e.g. `url("disclosure")`."""
+        return self.urls[service]
+
+    @property
+    def app_url(self) -> str:
+        """The coordinator's login: what tests that store records act as."""
+        return self.url("coordinator")
+
+
+def _in(url: str, database: str) -> str:
+    return url.rsplit("/", 1)[0] + f"/{database}"
 
 
 async def create_database(env: dict[str, str], prefix: str = "t") -> Database:
@@ -50,8 +67,8 @@ async def create_database(env: dict[str, str], prefix: str = "t") -> Database:
         await admin.execute(f'CREATE DATABASE "{name}" OWNER los_owner')
     finally:
         await admin.close()
-    return Database(name, env["LOS_DATABASE_OWNER_URL"].rsplit("/", 1)[0] + f"/{name}",
-                    env["LOS_DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}")
+    return Database(name, _in(env["LOS_DATABASE_OWNER_URL"], name),
+                    {service: _in(env[database_url_variable(service)], name) for service in database_roles()})
 
 
 async def drop_database(env: dict[str, str], name: str) -> None:
@@ -66,6 +83,19 @@ def signed_bytes(event: AnyEvent, keys_dir: Path, *, at: datetime.datetime = KEY
     """The event signed by its agency's key in `keys_dir` (created on first use)."""
     key_id, key = ensure_agency_key(keys_dir, event.losagency, now=KEYS_CREATED)
     return to_bytes(sign(event_json(event), key, key_id, at))
+
+
+def holder_keys(keys_dir: Path, *, adapters: Iterable[str] = (), consoles: Iterable[str] = (),
+                now: datetime.datetime = KEYS_CREATED) -> dict[str, str]:
+    """For services a test starts: an adapter key for each of `adapters` in its own folder
+    under `keys_dir/adapters`, a console key for each of `consoles` in `keys_dir/console`,
+    all registered in `keys_dir` (no audit entry); returns the settings naming the folders."""
+    for agency in adapters:
+        create_key(keys_dir, agency, now=now, kind=ADAPTER, holder=adapter_holder(keys_dir / "adapters", agency))
+    for agency in consoles:
+        create_key(keys_dir, agency, now=now, kind=CONSOLE, holder=keys_dir / "console")
+    return {"LOS_KEYS_DIR": str(keys_dir), "LOS_ADAPTER_KEYS_DIR": str(keys_dir / "adapters"),
+            "LOS_CONSOLE_KEYS_DIR": str(keys_dir / "console")}
 
 
 def wire(events: Iterable[AnyEvent], keys_dir: Path) -> list[tuple[str, bytes, bytes]]:
@@ -127,6 +157,9 @@ def spawn_service(module: str, env: dict[str, str], log: Path) -> subprocess.Pop
                             stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def service_env(stack_env: dict[str, str], db: Database, keys_dir: Path, **extra: str) -> dict[str, str]:
-    return {**stack_env, "LOS_DATABASE_URL": db.app_url, "LOS_DATABASE_OWNER_URL": db.owner_url,
+def service_env(stack_env: dict[str, str], db: Database, keys_dir: Path, *, service: str = "coordinator",
+                **extra: str) -> dict[str, str]:
+    """What `service` runs with on `db`: its own database role, the owner's login for its
+    migrations, `keys_dir`, and `extra`."""
+    return {**stack_env, "LOS_DATABASE_URL": db.url(service), "LOS_DATABASE_OWNER_URL": db.owner_url,
             "LOS_KEYS_DIR": str(keys_dir), **extra}

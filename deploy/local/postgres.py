@@ -1,13 +1,21 @@
 """A project-local PostgreSQL cluster from Debian's `postgresql` package.
 
 initdb into the state folder, own port and socket folder, loopback only, password auth.
-Two login roles are created: `los_owner` owns the schema and runs migrations; `los_app` is
-what services connect as and gets only the grants the migrations give it (so, for example,
-it can never UPDATE the audit log).
+Login roles (made on every start, so an older cluster gains new ones): `los_owner` owns the
+schema and runs migrations; each service logs in as its own role (`deploy/services.yaml`),
+which has only what the migrations grant it (docs/security.md). `los_app`, the one role all
+services used to share, stays as a role without login so older migrations' grants still apply.
+
+PostgreSQL refuses to run as root, so a root runner starts it as the `postgres` system user.
+When that user cannot reach the state folder (a clone in root's home, a `mktemp -d` folder),
+the cluster's files live in a folder of their own, `/var/lib/los/postgres/<digest of the state
+folder's path>` (owned by `postgres`, mode 0700); the runner's own file `server.json` stays in
+the state folder, and `down --purge` deletes both.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pwd
@@ -24,10 +32,13 @@ from deploy.local.processes import (
     port_is_free,
     wait_until,
 )
+from deploy.services import database_roles
 
 DATABASE = "los"
 OWNER = "los_owner"
-APP = "los_app"
+LEGACY_APP = "los_app"  # no login: kept so that older migrations' grants to it still apply
+SUPERUSER = "postgres"
+OUTSIDE = Path("/var/lib/los/postgres")  # cluster files a root runner keeps outside the state folder
 
 
 def find_bin_dir() -> Path | None:
@@ -59,14 +70,46 @@ def ensure_installed() -> Path:
 
 
 class PostgresServer:
-    """One local cluster under `<state>/postgres`, started with pg_ctl."""
+    """One local cluster for a state folder, started with pg_ctl."""
 
     def __init__(self, state_dir: Path) -> None:
-        self.root = state_dir / "postgres"
-        self.data = self.root / "data"
-        self.sockets = self.root / "run"
-        self.log_file = self.root / "postgres.log"
+        self.state_dir = state_dir.resolve()
+        self.root = self.state_dir / "postgres"
         self.meta_file = self.root / "server.json"
+        self.outside = OUTSIDE / hashlib.sha256(str(self.state_dir).encode()).hexdigest()[:16]
+        self._home: Path | None = None
+
+    # --- where the cluster lives ----------------------------------------------------------
+    @property
+    def home(self) -> Path:
+        """The folder holding the data directory, socket folder and log: `<state>/postgres`,
+        or `self.outside` when the postgres system user cannot reach the state folder. An
+        existing cluster is used where it is, so the choice never moves data."""
+        if self._home is not None:
+            return self._home
+        for candidate in (self.root, self.outside):
+            if (candidate / "data" / "PG_VERSION").exists():
+                self._home = candidate
+                return candidate
+        return self.root if self._reachable() else self.outside
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def sockets(self) -> Path:
+        return self.home / "run"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "postgres.log"
+
+    def _reachable(self) -> bool:
+        """Whether the user the server runs as can traverse every folder down to the state folder."""
+        if os.geteuid() != 0:
+            return True  # the server runs as this user
+        return self._run_as_owner(["test", "-x", str(self.state_dir)]).returncode == 0
 
     def _meta(self) -> dict[str, Any]:
         try:
@@ -81,17 +124,24 @@ class PostgresServer:
     def _password(self, role: str) -> str:
         return str(self._meta()["passwords"][role])
 
-    def url(self, role: str = APP, database: str = DATABASE) -> str:
+    def url(self, role: str, database: str = DATABASE) -> str:
+        """The connection URL of a login role (`los_owner`, a service's role, `postgres`)."""
         return f"postgresql://{role}:{self._password(role)}@127.0.0.1:{self.port}/{database}"
 
     @property
     def superuser_url(self) -> str:
-        return self.url("postgres", "postgres")
+        return self.url(SUPERUSER, "postgres")
+
+    def service_urls(self) -> dict[str, str]:
+        """Each service's URL, as its own role (deploy/services.yaml)."""
+        return {service: self.url(role) for service, role in database_roles().items()}
 
     def _run_as_owner(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
-        """Postgres refuses to run as root; drop to the `postgres` system user when we are root."""
+        """Postgres refuses to run as root; drop to the `postgres` system user when we are root
+        (from `/`: the current folder may be one that user cannot enter)."""
         if os.geteuid() == 0:
-            argv = ["runuser", "-u", "postgres", "--", *argv]
+            return subprocess.run(["runuser", "-u", "postgres", "--", *argv], capture_output=True, text=True,
+                                  cwd="/")
         return subprocess.run(argv, capture_output=True, text=True)
 
     def _chown(self, path: Path) -> None:
@@ -108,11 +158,13 @@ class PostgresServer:
             return None
         return pid if pid_alive(pid) else None
 
-    def start(self) -> str:
-        """Start (initialising on first use) and return the application's connection URL."""
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start (initialising on first use) and make the database and every login role."""
         bin_dir = ensure_installed()
         if os.geteuid() == 0:
             _ensure_system_user()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
         meta = self._meta()
         if not (self.data / "PG_VERSION").exists() or not meta.get("ready"):
             # first use, or an earlier initialisation that did not finish: start afresh
@@ -144,7 +196,7 @@ class PostgresServer:
                 )
         wait_until(lambda: self._ready(bin_dir), timeout=60, what="PostgreSQL",
                    log_file=self.log_file)
-        return self.url()
+        self._ensure_roles(bin_dir)
 
     def _ready(self, bin_dir: Path) -> bool:
         result = subprocess.run(
@@ -154,16 +206,23 @@ class PostgresServer:
         return result.returncode == 0
 
     def _init(self, bin_dir: Path) -> None:
+        self.stop()  # a server still running on files about to be replaced
         shutil.rmtree(self.root, ignore_errors=True)
-        self.root.mkdir(parents=True)
-        self._chown(self.root)
-        self._check_reachable()
-        passwords = {r: secrets.token_urlsafe(18) for r in ("postgres", OWNER, APP)}
-        pwfile = self.root / "pwfile"
-        pwfile.write_text(passwords["postgres"] + "\n")
-        self._chown(self.root)
+        shutil.rmtree(self.outside, ignore_errors=True)
+        self._home = self.root if self._reachable() else self.outside
+        if self._home == self.outside:
+            _traversable(OUTSIDE)
+        self.home.mkdir(parents=True)
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.home == self.outside:
+            (self.home / "state-folder").write_text(f"{self.state_dir}\n")  # whose cluster this is
+        os.chmod(self.home, 0o700)
+        passwords = {SUPERUSER: secrets.token_urlsafe(18)}
+        pwfile = self.home / "pwfile"
+        pwfile.write_text(passwords[SUPERUSER] + "\n")
+        self._chown(self.home)
         result = self._run_as_owner([
-            str(bin_dir / "initdb"), "-D", str(self.data), "-U", "postgres", "-E", "UTF8",
+            str(bin_dir / "initdb"), "-D", str(self.data), "-U", SUPERUSER, "-E", "UTF8",
             "--locale=C.UTF-8", "--auth-local=scram-sha-256", "--auth-host=scram-sha-256",
             f"--pwfile={pwfile}",
         ])
@@ -173,48 +232,28 @@ class PostgresServer:
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write("\n# los local runner\nmax_connections = 200\nshared_buffers = 256MB\n"
                        "fsync = on\nsynchronous_commit = on\n")
-        self.meta_file.write_text(json.dumps({"port": free_port(), "passwords": passwords}))
+        self.meta_file.write_text(json.dumps({"port": free_port(), "passwords": passwords, "ready": True}))
         os.chmod(self.meta_file, 0o600)
-        self._create_roles(bin_dir, passwords)
-        self.meta_file.write_text(json.dumps({**self._meta(), "ready": True}))
 
-    def _create_roles(self, bin_dir: Path, passwords: dict[str, str]) -> None:
-        """Start once to create the database and roles, then stop again."""
-        port = self.port
-        self.sockets.mkdir(parents=True, exist_ok=True)
-        self._chown(self.sockets)
-        self.log_file.touch()
-        self._chown(self.log_file)
-        opts = f"-p {port} -k {self.sockets} -c listen_addresses=127.0.0.1"
-        started = self._run_as_owner([str(bin_dir / "pg_ctl"), "-D", str(self.data), "-l",
-                                      str(self.log_file), "-w", "-o", opts, "start"])
-        if started.returncode != 0:
-            raise LocalRunnerError(f"PostgreSQL did not start: {started.stderr}")
-        statements = [
-            f"CREATE ROLE {OWNER} LOGIN CREATEDB PASSWORD '{passwords[OWNER]}'",
-            f"CREATE ROLE {APP} LOGIN PASSWORD '{passwords[APP]}'",
-            f"CREATE DATABASE {DATABASE} OWNER {OWNER}",
-        ]
-        env = {**os.environ, "PGPASSWORD": passwords["postgres"]}
+    def _ensure_roles(self, bin_dir: Path) -> None:
+        """The database, the owner and every service's login role, each with its password in
+        `server.json` (made once); `los_app` without login. Idempotent: runs on every start."""
+        meta = self._meta()
+        passwords: dict[str, str] = dict(meta["passwords"])
+        logins = [OWNER, *sorted(set(database_roles().values()))]
+        missing = {role: secrets.token_urlsafe(18) for role in logins if role not in passwords}
+        if missing:
+            passwords |= missing
+            self.meta_file.write_text(json.dumps({**meta, "passwords": passwords}))
+        sql = role_statements({role: passwords[role] for role in logins})
+        env = {**os.environ, "PGPASSWORD": passwords[SUPERUSER]}
         result = subprocess.run(
-            [str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-             "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q",
-             *[arg for sql in statements for arg in ("-c", sql)]],
-            capture_output=True, text=True, env=env,
+            [str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER,
+             "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-f", "-"],
+            input=sql, capture_output=True, text=True, env=env,
         )
-        self._run_as_owner([str(bin_dir / "pg_ctl"), "-D", str(self.data), "-w", "stop"])
         if result.returncode != 0:
-            raise LocalRunnerError(f"creating roles failed:\n{result.stderr}")
-
-    def _check_reachable(self) -> None:
-        if os.geteuid() != 0:
-            return
-        probe = self._run_as_owner(["test", "-w", str(self.root)])
-        if probe.returncode != 0:
-            raise LocalRunnerError(
-                f"the postgres system user cannot reach {self.root}; set LOS_STATE_DIR to a "
-                "folder every user can traverse (e.g. /var/tmp/los)"
-            )
+            raise LocalRunnerError(f"creating the database roles failed:\n{result.stderr}")
 
     def stop(self) -> None:
         bin_dir = find_bin_dir()
@@ -232,8 +271,35 @@ class PostgresServer:
         self.start()
 
     def destroy(self) -> None:
+        """Stop and delete the cluster, wherever its files are."""
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.outside, ignore_errors=True)
+        self._home = None
+
+
+def role_statements(passwords: dict[str, str]) -> str:
+    """psql input that makes each login role of `passwords` (the schema owner may also create
+    databases), `los_app` without login, and the database; safe to run again."""
+    lines = ["DO $$ BEGIN"]
+    lines += [f"  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN CREATE ROLE {name}; END IF;"
+              for name in [LEGACY_APP, *passwords]]
+    lines += ["END $$;", f"ALTER ROLE {LEGACY_APP} NOLOGIN;"]
+    lines += [f"ALTER ROLE {role} LOGIN{' CREATEDB' if role == OWNER else ''} PASSWORD '{password}';"
+              for role, password in passwords.items()]
+    lines.append(f"SELECT 'CREATE DATABASE {DATABASE} OWNER {OWNER}'"
+                 f" WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{DATABASE}')\\gexec")
+    return "\n".join(lines) + "\n"
+
+
+def _traversable(folder: Path) -> None:
+    """Make `folder` (and missing parents) such that every user may pass through, not list, it."""
+    for path in reversed([folder, *folder.parents]):
+        if not path.exists():
+            path.mkdir()
+            os.chmod(path, 0o711)
+    for path in (folder, folder.parent):
+        os.chmod(path, path.stat().st_mode | 0o011)
 
 
 def _ensure_system_user() -> None:

@@ -2,7 +2,9 @@
 
 `LocalStack.up()` is idempotent: what runs is reused, what crashed is restarted. The
 connection settings are written to `<state>/stack.env` so services, tests and people
-(`source .state/local/stack.env`) all use the same ones.
+(`source .state/local/stack.env`) all use the same ones. There, as with Kafka's `admin`,
+people act as the database's schema owner; `LOS_DATABASE_URL_<SERVICE>` names each service's
+own login. A service process gets only its own logins: never the owner's or the superuser's.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import logging
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import asyncpg
 
 from deploy.access import (
     acl_bindings,
@@ -26,16 +31,25 @@ from deploy.access import (
 from deploy.kafka_admin import AclBinding, KafkaAdminError, describe_acls, sync_acls, upsert_scram_users
 from deploy.local.kafka import KafkaCluster, kafka_options, remember_credentials
 from deploy.local.postgres import OWNER, PostgresServer
-from deploy.local.processes import free_port, port_is_free, read_pid, spawn, stop_pid
+from deploy.local.processes import LocalRunnerError, free_port, port_is_free, read_pid, spawn, stop_pid
+from deploy.schema import migrate_all
 from deploy.services import ServiceSpec, load_services
 from deploy.topics import TopicSpec, load_topics
 from services.common.kafka_security import ADMIN
 
-__all__ = ["REPO", "LocalStack", "ServiceSpec", "apply_access", "create_topics", "load_services", "provision"]
+__all__ = ["REPO", "LocalStack", "ServiceSpec", "apply_access", "create_topics", "database_url_variable",
+           "load_services", "provision"]
 
 REPO = Path(__file__).resolve().parents[2]
 # key files a service gets only if deploy/services.yaml lists the variable for it
 SECRET_FILES = ("LOS_OPRF_KEY_FILE", "LOS_EGRESS_PSEUDONYM_KEY_FILE", "LOS_LEGACY_PSEUDONYM_KEY_FILE")
+# the database logins of stack.env a service process is never given (it gets LOS_DATABASE_URL)
+NOT_FOR_SERVICES = ("LOS_DATABASE_", "LOS_POSTGRES_")
+
+
+def database_url_variable(service: str) -> str:
+    """The stack.env variable holding a service's own database URL, e.g. LOS_DATABASE_URL_CONSOLE."""
+    return f"LOS_DATABASE_URL_{service.upper()}"
 
 
 def default_state_dir() -> Path:
@@ -153,19 +167,25 @@ class LocalStack:
                   "starting afresh", file=sys.stderr)
             self.purge()
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        database_url = self.postgres.start()
+        self.postgres.start()
         bootstrap = self.kafka.start()
         self.provision_kafka()
         pseudonym_port = self._port("LOS_PSEUDONYM_PORT", 8090)
+        owner_url = self.postgres.url(OWNER)
         env = {
             "LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             # people, tests and benchmarks act as the admin; services get their own principal
             "LOS_KAFKA_USERNAME": ADMIN,
             "LOS_KAFKA_CREDENTIALS_FILE": str(self.kafka.credentials_file),
-            "LOS_DATABASE_URL": database_url,
-            "LOS_DATABASE_OWNER_URL": self.postgres.url(OWNER),
+            # likewise the schema owner in the database; services get their own role
+            "LOS_DATABASE_URL": owner_url,
+            "LOS_DATABASE_OWNER_URL": owner_url,
+            **{database_url_variable(service): url for service, url in self.postgres.service_urls().items()},
             "LOS_POSTGRES_SUPERUSER_URL": self.postgres.superuser_url,
-            "LOS_KEYS_DIR": str(self.state_dir / "keys"),
+            "LOS_KEYS_DIR": str(self.state_dir / "keys"),  # the public registry; each holder's own folder below
+            "LOS_ADAPTER_KEYS_DIR": str(self.state_dir / "keys" / "adapters"),
+            "LOS_CONSOLE_KEYS_DIR": str(self.state_dir / "keys" / "console"),
+            "LOS_AUDIT_KEYS_DIR": str(self.state_dir / "keys" / "audit"),
             # the pseudonym service's OPRF key and the egress services' key: each in its own folder
             "LOS_OPRF_KEY_FILE": str(ensure_secret_key(self.state_dir / "pseudonyms" / "oprf.key")),
             "LOS_EGRESS_PSEUDONYM_KEY_FILE": str(ensure_secret_key(self.state_dir / "egress" / "pseudonym.key")),
@@ -203,11 +223,18 @@ class LocalStack:
         return {"LOS_KAFKA_USERNAME": service.kafka_principal if single else "", "LOS_KAFKA_PASSWORD": "",
                 "LOS_KAFKA_CREDENTIALS_FILE": str(self.service_credentials_file(service.name))}
 
-    def process_env(self, service: ServiceSpec, env: dict[str, str]) -> dict[str, str]:
-        """What a service process is started with: `env` less the key files it does not hold,
-        and its own Kafka identity."""
-        own = {k: v for k, v in env.items() if k not in SECRET_FILES or k in service.env}
-        return {**own, **self.service_env(service)}
+    def database_env(self, service: ServiceSpec) -> dict[str, str]:
+        """The PostgreSQL login a service runs with: its own role (deploy/services.yaml)."""
+        if service.database_role is None:
+            return {}
+        return {"LOS_DATABASE_URL": self.postgres.url(service.database_role)}
+
+    def migrate(self) -> list[str]:
+        """Apply every component's migrations to the stack's database, as the schema owner."""
+        try:
+            return asyncio.run(migrate_all(self.postgres.url(OWNER)))
+        except (OSError, asyncpg.PostgresError) as error:
+            raise LocalRunnerError(f"the database migrations failed: {error}") from error
 
     def _port(self, variable: str, preferred: int) -> int:
         """The port used before (a running service keeps it), else `preferred` when free, else any."""
@@ -243,15 +270,37 @@ class LocalStack:
         return folder / f"{name}.pid", folder / f"{name}.log"
 
     def up_services(self, extra_env: dict[str, str] | None = None) -> list[str]:
+        """Apply the migrations, then start every service that is not running, each with its
+        own Kafka and database logins and none of the stack's administrative ones."""
+        self.migrate()
         started = []
-        env = {**os.environ, **self.env(), **(extra_env or {})}
+        base = {**os.environ, **self.env(), **(extra_env or {})}
+        self.register_keys(base)
         for service in load_services():
             pid_file, log_file = self._service_files(service.name)
             if read_pid(pid_file) is None:
-                spawn([sys.executable, "-m", service.module], pid_file=pid_file,
-                      log_file=log_file, env=self.process_env(service, env), cwd=REPO)
+                spawn([sys.executable, "-m", service.module], pid_file=pid_file, log_file=log_file,
+                      env=self.process_env(service, base), cwd=REPO)
                 started.append(service.name)
         return started
+
+    def register_keys(self, env: dict[str, str]) -> None:
+        """The operator's administrative act before the services start: register the keys
+        they sign with that are missing (deploy/local/keys.py), each with an audit entry."""
+        from deploy.local.keys import register_local_keys, settings_from
+
+        outcome = asyncio.run(register_local_keys(settings_from(env)))
+        if outcome.registered:
+            print(f"registered {len(outcome.registered)} signing keys (python -m services.keys list)",
+                  file=sys.stderr)
+
+    def process_env(self, service: ServiceSpec, base: Mapping[str, str]) -> dict[str, str]:
+        """A service process's environment: `base` without the stack's database logins (the
+        owner's, the superuser's, the other services') and the key files it does not hold, then
+        its own Kafka and database logins."""
+        env = {k: v for k, v in base.items() if not k.startswith(NOT_FOR_SERVICES)
+               and (k not in SECRET_FILES or k in service.env)}
+        return {**env, **self.service_env(service), **self.database_env(service)}
 
     def down_services(self) -> None:
         for service in load_services():

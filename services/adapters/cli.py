@@ -6,7 +6,9 @@
     status            outbox and quarantine counts
     quarantine        records that could not be mapped, with the reason
     formats           the native formats this adapter understands
-    keygen            create the agency's signing key and register its public half
+
+It signs with the agency's adapter key in its own folder (`LOS_ADAPTER_KEYS_DIR/<agency>`),
+which an administrator registers with `python -m services.keys register --agency <CODE>`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from schemas.signing import ADAPTER
 from services.adapters.agencies import all_formats, bound, participants_running
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
@@ -30,7 +33,7 @@ from services.adapters.sdk.pipeline import FileResult, Signer, ingest_file
 from services.adapters.sdk.pseudonyms import OprfClient, PseudonymServiceError
 from services.adapters.sdk.publisher import Publisher
 from services.adapters.settings import AdapterSettings
-from services.common.keys import create_key, ensure_agency_key
+from services.common.keys import adapter_holder, holder_key, load_registry
 from services.common.periodic import sleep_unless_stopped
 from services.common.telemetry import serve_metrics, setup_tracing
 
@@ -77,8 +80,15 @@ def _context(settings: AdapterSettings, signer: Signer) -> MappingContext:
 
 
 def _signer(settings: AdapterSettings, agency: str) -> Signer:
-    key_id, key = ensure_agency_key(settings.keys_dir, agency, now=datetime.datetime.now(datetime.UTC))
-    return Signer(agency, key_id, key)
+    holder = adapter_holder(settings.adapter_keys_dir, agency)
+    found = holder_key(load_registry(settings.keys_dir), holder, agency=agency, kind=ADAPTER,
+                       at=datetime.datetime.now(datetime.UTC))
+    if found is None:
+        console.print(f"[red]error:[/] no valid adapter key of {agency} in {holder}; an administrator registers "
+                      f"one with `python -m services.keys register --agency {agency} --kind adapter` "
+                      f"(the registry is {settings.keys_dir / 'registry.json'})")
+        raise typer.Exit(2)
+    return Signer(agency, *found)
 
 
 def _report(results: list[FileResult]) -> None:
@@ -219,11 +229,3 @@ def formats() -> None:
     for fmt in all_formats().values():
         table.add_row(fmt.name, fmt.agency, ", ".join(participants_running(fmt)), fmt.suffix, fmt.description)
     console.print(table)
-
-
-@app.command()
-def keygen(agency: Annotated[str, typer.Option(help="Agency code, e.g. TAX.")]) -> None:
-    """Create a new signing key for the agency (rotation) and register its public half."""
-    settings = AdapterSettings()
-    key_id, _ = create_key(settings.keys_dir, agency, now=datetime.datetime.now(datetime.UTC))
-    console.print(f"created key {key_id} in {settings.keys_dir}")

@@ -3,8 +3,10 @@
 For local runs and demonstrations: each participant (authority) of the registry gets a drop
 folder per native format it runs, `<LOS_ADAPTER_DROP_DIR>/<participant>/<format>/` (e.g.
 `muni_social_0580/muni-social-los/`), and its own outbox, signing key and publisher, exactly
-as separate adapter processes would have. (In production each agency
-runs `python -m services.adapters run` next to its own system.)
+as separate adapter processes would have. Each signs with its own adapter key, found in its
+own folder `LOS_ADAPTER_KEYS_DIR/<participant>/`; a participant without a registered key is
+left out (logged) until an administrator registers one and the gateway restarts. (In
+production each agency runs `python -m services.adapters run` next to its own system.)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from pydantic import Field
 
 from schemas.agencies import load_agencies
+from schemas.signing import ADAPTER
 from services.adapters.agencies import formats_of
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
@@ -26,7 +29,7 @@ from services.adapters.sdk.pseudonyms import OprfClient
 from services.adapters.sdk.publisher import Publisher
 from services.adapters.settings import AdapterSettings
 from services.common.kafka_security import KafkaLogin, adapter_principal
-from services.common.keys import ensure_agency_key
+from services.common.keys import adapter_holder, holder_key, load_registry
 from services.common.periodic import sleep_unless_stopped
 from services.common.telemetry import serve_metrics, setup_tracing
 
@@ -67,6 +70,22 @@ def agency_login(settings: GatewaySettings, agency: str) -> KafkaLogin | None:
     return settings.kafka_login()
 
 
+def signers_for(settings: GatewaySettings, agencies: list[str], *, now: datetime.datetime) -> dict[str, Signer]:
+    """Each agency's signer with its own adapter key; agencies without one are logged and left out."""
+    registry = load_registry(settings.keys_dir)
+    signers = {}
+    for agency in agencies:
+        holder = adapter_holder(settings.adapter_keys_dir, agency)
+        found = holder_key(registry, holder, agency=agency, kind=ADAPTER, at=now)
+        if found is None:
+            log.error("%s: no valid adapter key in %s; its exports wait until an administrator registers one "
+                      "(python -m services.keys register --agency %s --kind adapter) and the gateway restarts",
+                      agency, holder, agency)
+            continue
+        signers[agency] = Signer(agency, *found)
+    return signers
+
+
 async def serve(settings: GatewaySettings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -74,9 +93,10 @@ async def serve(settings: GatewaySettings) -> None:
         loop.add_signal_handler(sig, stop.set)
     now = datetime.datetime.now(datetime.UTC)
     formats = {code: found for code in load_agencies() if (found := formats_of(code))}
+    signers = signers_for(settings, sorted(formats), now=now)
+    formats = {code: runs for code, runs in formats.items() if code in signers}
     agencies = sorted(formats)
     outboxes = {a: Outbox(settings.adapter_spool_dir / a.lower() / "outbox.db") for a in agencies}
-    signers = {a: Signer(a, *ensure_agency_key(settings.keys_dir, a, now=now)) for a in agencies}
     # each agency asks the pseudonym service for its pseudonyms with its own key
     contexts = {a: MappingContext(pseudonyms=OprfClient(settings.pseudonym_url, a, signers[a].key_id, signers[a].key),
                                   today=datetime.date.today(), system=settings.adapter_system) for a in agencies}

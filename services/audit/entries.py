@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from services.disclosure.enforce import Access, Viewer
@@ -63,3 +63,17 @@ def read_entry(*, at: datetime.datetime, viewer: Viewer, purpose: str, what: str
 def policy_entry(*, at: datetime.datetime, policy: str, previous: str | None, changed_by: str) -> dict[str, Any]:
     return {"kind": "policy_change", "at": at.isoformat(), "policy": policy, "previous": previous,
             "actor": {"user": changed_by}}
+
+
+KEY_ACTIONS = ("key_registered", "key_retired", "key_revoked")
+
+
+def key_entry(action: str, key: Mapping[str, Any], *, at: datetime.datetime, by: str,
+              reason: str | None = None, generated: bool | None = None) -> dict[str, Any]:
+    """A signing key registered, retired (its window closed by a rotation) or revoked: who did
+    it, when, why, and the registry entry as it stands after the act (public half included,
+    so the log alone can rebuild who could sign what, when). `generated` says whether the
+    private half was made here and written to its holder's folder, or brought by the holder."""
+    assert action in KEY_ACTIONS, action
+    return {"kind": action, "at": at.isoformat(), "actor": {"user": by}, "key": dict(key),
+            "reason": reason, "generated": generated}

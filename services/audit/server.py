@@ -11,9 +11,10 @@ from pathlib import Path
 
 import asyncpg
 
+from schemas.signing import CHECKPOINT
 from services.audit.checkpoints import SIGNER, make_checkpoint, publish
 from services.audit.settings import AuditSettings
-from services.common.keys import ensure_agency_key
+from services.common.keys import holder_key, load_registry
 from services.common.migrate import migrate
 from services.common.periodic import every
 from services.common.telemetry import setup_tracing
@@ -23,8 +24,15 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 async def checkpoint_once(pool: asyncpg.Pool, settings: AuditSettings) -> int | None:
+    """Sign and publish the chain's head with the audit server's checkpoint key (none without one)."""
     now = datetime.datetime.now(datetime.UTC)
-    key_id, key = ensure_agency_key(settings.keys_dir, SIGNER, now=now)
+    found = holder_key(load_registry(settings.keys_dir), settings.audit_keys_dir, agency=SIGNER, kind=CHECKPOINT,
+                       at=now)
+    if found is None:
+        log.error("no checkpoint key in %s: no checkpoint is signed until an administrator registers one "
+                  "(python -m services.keys register --kind checkpoint)", settings.audit_keys_dir)
+        return None
+    key_id, key = found
     async with pool.acquire() as conn, conn.transaction():
         checkpoint = await make_checkpoint(conn, key, key_id, at=now)
         if checkpoint is None:
@@ -40,7 +48,8 @@ async def serve(settings: AuditSettings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await migrate(settings.database_owner_url, MIGRATIONS, component="audit")
+    if settings.database_owner_url:  # else applied before the start, as the owner
+        await migrate(settings.database_owner_url, MIGRATIONS, component="audit")
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
     try:
         await every(settings.audit_checkpoint_seconds, stop, lambda: checkpoint_once(pool, settings),

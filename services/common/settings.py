@@ -36,7 +36,8 @@ class LosSettings(BaseSettings):
     kafka_credentials_file: Path | None = Field(
         default=None, description="JSON of principal -> password; the adapter gateway takes each agency's here.")
     keys_dir: Path = Field(default=Path(".state/local/keys"),
-                           description="Key registry and private keys (see services.common.keys).")
+                           description="The public key registry (each holder's private keys are in its own "
+                                       "folder, see services.common.keys).")
     otel_exporter: Literal["none", "console", "otlp"] = Field(
         default="none", description="Where traces go.")
     metrics_port: int | None = Field(

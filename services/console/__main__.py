@@ -1,4 +1,5 @@
-"""`python -m services.console`: apply the migrations, then serve the console with uvicorn."""
+"""`python -m services.console`: apply the migrations (given the owner's login), then serve the
+console with uvicorn."""
 
 from __future__ import annotations
 
@@ -42,9 +43,10 @@ def main() -> None:
     except (RuntimeError, PolicyError, OSError, ValueError) as error:
         log.error("the console cannot start: %s", error)
         raise SystemExit(2) from error
-    applied = asyncio.run(apply_migrations(settings.database_owner_url))
-    if applied:
-        log.info("applied migrations %s", ", ".join(applied))
+    if settings.database_owner_url:  # else applied before the start, as the owner
+        applied = asyncio.run(apply_migrations(settings.database_owner_url))
+        if applied:
+            log.info("applied migrations %s", ", ".join(applied))
     log.info("console on http://%s:%d", settings.console_host, settings.console_port)
     uvicorn.run(app, host=settings.console_host, port=settings.console_port, proxy_headers=True,
                 log_level="info", access_log=False, timeout_graceful_shutdown=5)

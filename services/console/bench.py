@@ -244,8 +244,8 @@ def main(
     template_events: Annotated[int, typer.Option(help="Simulated events copied to reach --events.")] = 20_000,
     admin_url: Annotated[str, typer.Option(envvar="LOS_POSTGRES_SUPERUSER_URL",
                                            help="A superuser URL, to create the database.")] = "",
-    database_url: Annotated[str, typer.Option(envvar="LOS_DATABASE_URL",
-                                              help="As the application role.")] = "",
+    database_url: Annotated[str, typer.Option(envvar="LOS_DATABASE_URL_CONSOLE",
+                                              help="As the console's own role.")] = "",
     owner_url: Annotated[str, typer.Option(envvar="LOS_DATABASE_OWNER_URL",
                                            help="As the schema owner.")] = "",
 ) -> None:
@@ -254,7 +254,7 @@ def main(
     The connection settings come from the local stack (`source .state/local/stack.env` after
     `make up`); the database named by --database is created next to the stack's own."""
     if not (admin_url and database_url and owner_url):
-        console.print("[red]error:[/] set LOS_POSTGRES_SUPERUSER_URL, LOS_DATABASE_URL and "
+        console.print("[red]error:[/] set LOS_POSTGRES_SUPERUSER_URL, LOS_DATABASE_URL_CONSOLE and "
                       "LOS_DATABASE_OWNER_URL (`source .state/local/stack.env` after `make up`)")
         raise typer.Exit(2)
     counts = asyncio.run(prepare(admin_url, owner_url, database, events, reuse, seed, template_events))

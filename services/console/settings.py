@@ -10,10 +10,10 @@ from services.common.settings import LosSettings
 
 
 class ConsoleSettings(LosSettings):
-    database_url: str = Field(default="postgresql://los_app@127.0.0.1:5432/los",
-                              description="PostgreSQL as the application role.")
-    database_owner_url: str = Field(default="postgresql://los_owner@127.0.0.1:5432/los",
-                                    description="PostgreSQL as the schema owner, for migrations.")
+    database_url: str = Field(default="postgresql://los_console@127.0.0.1:5432/los",
+                              description="PostgreSQL as this service's own role.")
+    database_owner_url: str | None = Field(
+        default=None, description="PostgreSQL as the schema owner: when set, migrations are applied at start.")
     policy_file: Path = Field(default=Path("deploy/policy/los-default.yaml"),
                               description="The disclosure policy in force.")
     egress_pseudonym_key_file: Path = Field(
@@ -36,6 +36,7 @@ class ConsoleSettings(LosSettings):
         default=900.0, gt=0, description="A live stream ends after this; the browser reconnects by itself.")
     console_checkpoint_timeout_seconds: float = Field(
         default=5.0, gt=0, description="How long verification waits for the checkpoints on Kafka.")
-    console_new_key_grace_seconds: float = Field(
-        default=3.0, ge=0,
-        description="Wait after creating an agency's signing key, until coordinators know it.")
+    console_keys_dir: Path = Field(
+        default=Path(".state/local/keys/console"),
+        description="The console's own private keys (registered with `python -m services.keys`), which sign "
+                    "plans only, each for one agency.")

@@ -113,10 +113,11 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
 
     @app.on_startup
     async def start() -> None:
-        applied = await migrate(settings.database_owner_url, MIGRATIONS, component="coordinator")
-        applied += await migrate(settings.database_owner_url, AUDIT_MIGRATIONS, component="audit")
-        if applied:
-            log.info("applied migrations %s", ", ".join(applied))
+        if settings.database_owner_url:  # else applied before the start, as the owner
+            applied = await migrate(settings.database_owner_url, MIGRATIONS, component="coordinator")
+            applied += await migrate(settings.database_owner_url, AUDIT_MIGRATIONS, component="audit")
+            if applied:
+                log.info("applied migrations %s", ", ".join(applied))
         runtime.pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
         runtime.reload_registry()
         runtime.dead_letter_max_bytes = await _dead_letter_limit(settings)

@@ -8,10 +8,10 @@ from services.common.settings import LosSettings
 
 
 class CoordinatorSettings(LosSettings):
-    database_url: str = Field(default="postgresql://los_app@127.0.0.1:5432/los",
-                              description="PostgreSQL as the application role.")
-    database_owner_url: str = Field(default="postgresql://los_owner@127.0.0.1:5432/los",
-                                    description="PostgreSQL as the schema owner, for migrations.")
+    database_url: str = Field(default="postgresql://los_coordinator@127.0.0.1:5432/los",
+                              description="PostgreSQL as this service's own role.")
+    database_owner_url: str | None = Field(
+        default=None, description="PostgreSQL as the schema owner: when set, migrations are applied at start.")
     coordinator_group_id: str = Field(default="los-coordinator", description="Kafka consumer group.")
     coordinator_batch_size: int = Field(default=1000, ge=1, le=10_000, description="Records per transaction.")
     coordinator_check_workers: int = Field(

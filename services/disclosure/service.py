@@ -124,8 +124,9 @@ def build_app(settings: FeedSettings) -> FastStream:
 
     @app.on_startup
     async def start() -> None:
-        await migrate(settings.database_owner_url, AUDIT_MIGRATIONS, component="audit")
-        await migrate(settings.database_owner_url, HERE / "migrations", component="disclosure")
+        if settings.database_owner_url:  # else applied before the start, as the owner
+            await migrate(settings.database_owner_url, AUDIT_MIGRATIONS, component="audit")
+            await migrate(settings.database_owner_url, HERE / "migrations", component="disclosure")
         runtime.pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
         async with runtime.get_pool().acquire() as conn, conn.transaction():
             await record_policy_in_force(conn, policy.label)

@@ -11,8 +11,9 @@ from services.disclosure.policy import Purpose
 
 
 class FeedSettings(LosSettings):
-    database_url: str = Field(default="postgresql://los_app@127.0.0.1:5432/los")
-    database_owner_url: str = Field(default="postgresql://los_owner@127.0.0.1:5432/los")
+    database_url: str = Field(default="postgresql://los_disclosure@127.0.0.1:5432/los")
+    database_owner_url: str | None = Field(
+        default=None, description="PostgreSQL as the schema owner: when set, migrations are applied at start.")
     policy_file: Path = Field(default=Path("deploy/policy/los-default.yaml"),
                               description="The disclosure policy in force.")
     egress_pseudonym_key_file: Path = Field(

@@ -1,5 +1,5 @@
-"""`python -m services.pseudonyms`: the pseudonym service (apply the audit log's migrations,
-load the OPRF key, serve on LOS_PSEUDONYM_HOST:LOS_PSEUDONYM_PORT)."""
+"""`python -m services.pseudonyms`: the pseudonym service (load the OPRF key, apply the audit
+log's migrations when given the owner's login, serve on LOS_PSEUDONYM_HOST:LOS_PSEUDONYM_PORT)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ def main() -> None:
         log.error("the pseudonym service cannot start: %s", error)
         raise SystemExit(2) from error
     serve_metrics(settings.metrics_port)
-    asyncio.run(migrate(settings.database_owner_url, AUDIT_MIGRATIONS, component="audit"))
+    if settings.database_owner_url:
+        asyncio.run(migrate(settings.database_owner_url, AUDIT_MIGRATIONS, component="audit"))
     log.info("pseudonym service on http://%s:%d (limit %d evaluations per participant and day)",
              settings.pseudonym_host, settings.pseudonym_port, settings.pseudonym_daily_limit)
     uvicorn.run(build(settings, secret), host=settings.pseudonym_host, port=settings.pseudonym_port,

@@ -31,7 +31,7 @@ REFUSED = Counter("los_pseudonym_refusals_total", "Requests refused", ["reason"]
 MAX_BODY = (MAX_ELEMENTS + 10) * 48 + 4096  # base64url elements with quotes and commas, and the envelope
 STATUS = {"malformed": 400, "too_many": 413, "unsigned": 401, "bad_signature": 401, "unknown_key": 401,
           "stale": 401, "wrong_agency": 403, "revoked_key": 403, "key_not_valid_then": 403,
-          "unknown_participant": 403}
+          "unknown_participant": 403, "key_not_allowed": 403}
 
 
 def _utc_now() -> datetime.datetime:

@@ -10,8 +10,10 @@ from services.common.settings import LosSettings
 
 
 class PseudonymSettings(LosSettings):
-    database_url: str = Field(default="postgresql://los_app@127.0.0.1:5432/los")
-    database_owner_url: str = Field(default="postgresql://los_owner@127.0.0.1:5432/los")
+    database_url: str = Field(default="postgresql://los_pseudonyms@127.0.0.1:5432/los")
+    database_owner_url: str | None = Field(
+        default=None,
+        description="PostgreSQL as the schema owner: when set, the audit log's migrations are applied at start.")
     oprf_key_file: Path = Field(default=Path(".state/local/pseudonyms/oprf.key"),
                                 description="The OPRF key (32+ random bytes, mode 0600); this service's alone.")
     pseudonym_host: str = Field(default="127.0.0.1", description="Interface the service listens on.")

@@ -19,8 +19,10 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
+from deploy.local.harness import create_database, holder_keys
 from deploy.local.processes import free_port
 from deploy.local.stack import REPO
+from schemas.agencies import load_agencies
 from schemas.events import AnyEvent
 from schemas.subjects import Premises
 from schemas.topics import events_topic
@@ -64,15 +66,7 @@ class Stack:
 
 
 async def _create_database(infra: Infra) -> Database:
-    name = f"b_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(infra.superuser_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" OWNER los_owner')
-    finally:
-        await admin.close()
-    owner = infra.env["LOS_DATABASE_OWNER_URL"].rsplit("/", 1)[0] + f"/{name}"
-    app = infra.env["LOS_DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}"
-    return Database(name, owner, app)
+    return await create_database(infra.env, prefix="b")
 
 
 async def _drop_database(infra: Infra, db: Database) -> None:
@@ -110,13 +104,14 @@ async def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Async
         group = f"coordinator-{uuid.uuid4().hex[:8]}"
         await start_from_now(db.owner_url, db.app_url, group, infra.bootstrap_servers, all_event_topics())
         port = free_port()
-        env = {**infra.env, "LOS_DATABASE_URL": db.app_url, "LOS_DATABASE_OWNER_URL": db.owner_url,
-               "LOS_KEYS_DIR": str(keys), "LOS_COORDINATOR_GROUP_ID": group,
+        env = {**infra.env, "LOS_DATABASE_URL": db.url("coordinator"), "LOS_DATABASE_OWNER_URL": db.owner_url,
+               **holder_keys(keys, consoles=load_agencies()), "LOS_COORDINATOR_GROUP_ID": group,
                "LOS_COORDINATOR_BATCH_SIZE": "50",
                "LOS_CONSOLE_DEV_IDP": "true", "LOS_CONSOLE_HOST": "127.0.0.1", "LOS_CONSOLE_PORT": str(port),
                "LOS_CONSOLE_SSE_POLL_SECONDS": "0.3"}
         procs.append(spawn_service("services.coordinator", env, logs / "coordinator.log"))
-        procs.append(spawn_service("services.console", env, logs / "console.log"))
+        procs.append(spawn_service("services.console", {**env, "LOS_DATABASE_URL": db.url("console")},
+                                   logs / "console.log"))
         url = f"http://127.0.0.1:{port}"
 
         async def healthy() -> bool:

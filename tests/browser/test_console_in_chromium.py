@@ -63,7 +63,7 @@ async def test_a_coordinator_plans_an_operation_and_watches_it_appear(stack: Sta
     await page.fill("#title", "Kvällstillslag Hageby")
     await page.fill("#municipality", "Norrköping")
     await page.fill("#planned_date", "2026-12-01")
-    for agency in ("Polisen", "Räddningstjänsten", "Skatteverket"):
+    for agency in ("Polismyndigheten", "Räddningstjänsten Östra Götaland", "Skatteverket"):
         await page.get_by_label(agency, exact=True).check()
     await page.fill("#target_0_fastighetsbeteckning", "Norrköping Sandgatan 2:14")
     await page.fill("#target_0_orgnr", "556036-0793")

@@ -81,7 +81,8 @@ async def test_secrets_stay_put_and_every_disclosure_is_audited(
         planted_op = planted_event(campaign).data.operation_id
         stored = await conn.fetchval("SELECT record::text FROM operations WHERE operation_id = $1", planted_op)
         assert PLANTED in stored, "the planted finding did not reach the coordinator's record"
-        procs.append(spawn_service("services.disclosure", env, tmp_path / "disclosure.log"))
+        procs.append(spawn_service("services.disclosure", {**env, "LOS_DATABASE_URL": database.url("disclosure")},
+                                   tmp_path / "disclosure.log"))
 
         async def feeds_done() -> bool:
             fed = await conn.fetchval("SELECT count(*) FROM consumer_offsets WHERE group_id = $1 AND"

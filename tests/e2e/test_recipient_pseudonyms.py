@@ -59,7 +59,8 @@ async def test_two_recipients_feeds_carry_different_pseudonyms_for_the_same_pers
         changes = await conn.fetchval("SELECT count(*) FROM record_changes WHERE carried_by IS NULL")
         records = {r["operation_id"]: json.loads(r["record"])
                    for r in await conn.fetch("SELECT operation_id, record::text FROM operations")}
-        procs.append(spawn_service("services.disclosure", env, tmp_path / "disclosure.log"))
+        procs.append(spawn_service("services.disclosure", {**env, "LOS_DATABASE_URL": database.url("disclosure")},
+                                   tmp_path / "disclosure.log"))
 
         async def feeds_done() -> bool:
             done = await conn.fetchval(

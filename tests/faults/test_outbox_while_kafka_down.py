@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy.local.harness import holder_keys
 from deploy.local.kafka import KafkaCluster
 from deploy.local.stack import REPO, provision
 from deploy.topics import load_topics
@@ -44,7 +45,7 @@ async def test_events_wait_in_the_outbox_while_kafka_is_down_and_all_arrive_afte
         tax_files = [f for f in exported.files if format_of(f) == "tax-personalliggare"]
         pseudonyms = await start_pseudonym_service(infra, database, tmp_path / "keys", tmp_path, seed=KEY)
         env = {"LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "LOS_KAFKA_CREDENTIALS_FILE": str(kafka.credentials_file),
-               "LOS_KEYS_DIR": str(tmp_path / "keys"),
+               **holder_keys(tmp_path / "keys", adapters=["TAX"]),
                "LOS_PSEUDONYM_URL": pseudonyms.url,
                "LOS_ADAPTER_SPOOL_DIR": str(tmp_path / "spool"), "LOS_ADAPTER_DROP_DIR": str(tmp_path / "drop"),
                "LOS_ADAPTER_POLL_SECONDS": "0.2"}

@@ -83,7 +83,8 @@ async def test_metrics_show_accepted_rejected_decisions_audit_and_lag_falling_to
     stream = messages(events, keys)  # keys exist before the coordinator starts: none is unknown
     procs = [spawn_service("services.coordinator", {**env, "LOS_METRICS_PORT": str(coordinator_port)},
                            tmp_path / "coordinator.log"),
-             spawn_service("services.disclosure", {**env, "LOS_METRICS_PORT": str(disclosure_port)},
+             spawn_service("services.disclosure", {**env, "LOS_METRICS_PORT": str(disclosure_port),
+                                                   "LOS_DATABASE_URL": database.url("disclosure")},
                            tmp_path / "disclosure.log")]
     try:
         await produce(infra.bootstrap_servers, [*stream, (events_topic("TAX"), b"bad", b"{not json")])

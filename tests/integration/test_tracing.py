@@ -14,9 +14,9 @@ import asyncpg
 import httpx
 import pytest
 
+from deploy.local.harness import holder_keys
 from deploy.local.processes import free_port
 from schemas.agencies import load_agencies
-from services.common.keys import ensure_agency_key
 from tests.conftest import Database, Infra
 from tests.otlp import OtlpReceiver, ReceivedSpan
 from tests.pseudonyms import start_pseudonym_service
@@ -65,20 +65,22 @@ async def test_one_trace_runs_from_the_adapter_through_kafka_the_coordinator_and
         infra: Infra, database: Database, unique: str, tmp_path: Path) -> None:
     keys, group, drop_dir = tmp_path / "keys", f"coordinator-{unique}", tmp_path / "drop"
     now = datetime.datetime.now(datetime.UTC)
-    for agency in load_agencies():  # before any process starts: the coordinator knows every key
-        ensure_agency_key(keys, agency, now=now - datetime.timedelta(minutes=1))
+    # before any process starts: the coordinator knows every key, each adapter holds its own
+    key_env = holder_keys(keys, adapters=load_agencies(), now=now - datetime.timedelta(minutes=1))
     pseudonyms = await start_pseudonym_service(infra, database, keys, tmp_path)
     await start_from_now(database.owner_url, database.app_url, group, infra.bootstrap_servers, all_event_topics())
     console_port = free_port()
     with OtlpReceiver() as receiver:
         env = {**infra.env, **receiver.env(), "LOS_DATABASE_URL": database.app_url,
-               "LOS_DATABASE_OWNER_URL": database.owner_url, "LOS_KEYS_DIR": str(keys),
+               "LOS_DATABASE_OWNER_URL": database.owner_url, **key_env,
                "LOS_PSEUDONYM_URL": pseudonyms.url,
                "LOS_ADAPTER_SPOOL_DIR": str(tmp_path / "spool"), "LOS_ADAPTER_DROP_DIR": str(drop_dir),
                "LOS_ADAPTER_POLL_SECONDS": "0.2", "LOS_COORDINATOR_GROUP_ID": group,
                "LOS_CONSOLE_PORT": str(console_port), "LOS_CONSOLE_DEV_IDP": "true",
                "LOS_CONSOLE_SSE_POLL_SECONDS": "0.2"}
-        procs = [spawn_service(module, env, tmp_path / f"{module.rsplit('.', 1)[1]}.log")
+        own_role = {"services.console": {"LOS_DATABASE_URL": database.url("console")}}  # else the coordinator's
+        procs = [spawn_service(module, {**env, **own_role.get(module, {})},
+                               tmp_path / f"{module.rsplit('.', 1)[1]}.log")
                  for module in ("services.coordinator", "services.console", "services.adapters.gateway")]
         try:
             drop("police-operations.json", "police-operations", drop_dir)

@@ -25,6 +25,7 @@ from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 from deploy.local.harness import kafka_options, service_env
 from deploy.topics import load_topics
 from schemas.agencies import load_agencies
+from schemas.categories import Category
 from schemas.events import (
     AnyEvent,
     DecisionTakenV1,
@@ -107,7 +108,14 @@ def padded(value: bytes, size: int) -> bytes:
 
 
 def revised(event: AnyEvent, agency: str, kind: type, **changes: object) -> AnyEvent:
+    """`event` as `agency` would send it: its items in a category `agency` does originate, so
+    that only the ownership rule under test can refuse it."""
     data = event.data.model_copy(update=changes)
+    own = Category(load_agencies()[agency].category)
+    if hasattr(data, "findings"):
+        data = data.model_copy(update={"findings": [f.model_copy(update={"category": own}) for f in data.findings]})
+    if hasattr(data, "category"):
+        data = data.model_copy(update={"category": own})
     return new_event(kind, data, agency=agency, event_id=uuid.uuid4(), time=T)
 
 
@@ -158,13 +166,18 @@ def hostile_cases(keys: Path) -> list[Case]:
         add(f"{agency} retracts the police plan", new_event(
             EventRetractedV1, EventRetracted(retracts=plan.id, reason="Fel"), agency=agency,
             event_id=uuid.uuid4(), time=T), "not_retractable")
-        notice = victims["notification"].data
-        add(f"{agency} notifies itself", new_event(
-            NotificationSentV1, notice.model_copy(update={"to_agency": agency, "notification_ref": f"S-{agency}"}),
-            agency=agency, event_id=uuid.uuid4(), time=T), "notice_to_self")
-        add(f"{agency} notifies an agency nobody registered", new_event(
-            NotificationSentV1, notice.model_copy(update={"to_agency": "PENSIONS", "notification_ref": f"P-{agency}"}),
-            agency=agency, event_id=uuid.uuid4(), time=T), "unknown_recipient")
+        notice = victims["notification"]
+        add(f"{agency} notifies itself", revised(notice, agency, NotificationSentV1, to_agency=agency,
+                                                  notification_ref=f"S-{agency}"), "notice_to_self")
+        add(f"{agency} notifies an agency nobody registered", revised(
+            notice, agency, NotificationSentV1, to_agency="PENSIONS", notification_ref=f"P-{agency}"),
+            "unknown_recipient")
+        if load_agencies()[agency].category != notice.data.category.value:
+            add(f"{agency} sends a notice in another's category", new_event(
+                NotificationSentV1, notice.data.model_copy(update={"notification_ref": f"C-{agency}",
+                                                                   "to_agency": "POLICE" if agency != "POLICE"
+                                                                   else "TAX"}),
+                agency=agency, event_id=uuid.uuid4(), time=T), "category_not_owned")
     # an id already taken by another agency's event, re-used by TAX
     taken = first(InspectionConductedV1, "WORK_ENV")
     squatter = new_event(InspectionConductedV1, stray_inspection("TAX", 99).data, agency="TAX",

@@ -1,6 +1,9 @@
-"""Planera insats: coordinators plan a joint operation; the plan is published as a signed
-`OperationPlannedV1` on their own agency's topic and appears once the coordinator service
-has processed it."""
+"""Planera insats: coordinators plan a joint operation; the plan is published as an
+`OperationPlannedV1` signed with the console's key for their agency, naming the planner, on
+their agency's own topic, and appears once the coordinator service has processed it.
+
+Without a registered console key for the agency nothing is signed: the planner is told, in
+Swedish, that the authority must register one, and the console logs it."""
 
 from __future__ import annotations
 
@@ -13,11 +16,11 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from schemas.topics import events_topic
+from services.console.auth import Principal
 from services.console.context import Console, ConsoleDep, Coordinator
 from services.console.errors import BadRequest, ConsoleError
 from services.console.planning import INDUSTRIES, Checked, PlanInput, TargetInput, check_plan
-from services.console.publisher import ensure_signing_key, publish_plan
-from services.disclosure.enforce import Viewer
+from services.console.publisher import NoConsoleKey, console_key, publish_plan
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -28,6 +31,26 @@ class Unavailable(ConsoleError):
     status = 503
 
 
+class NotRegistered(Unavailable):
+    """The planner's authority has no console key: nothing can be signed for it."""
+
+
+def no_key_message(console: Console, agency: str) -> str:
+    known = console.agencies.get(agency)
+    return (f"Planen kan inte signeras: {known.name if known else agency} har ingen giltig signeringsnyckel "
+            "registrerad för konsolen. Myndighetens administratör behöver registrera en konsolnyckel; "
+            "därefter kan planer publiceras.")
+
+
+async def has_console_key(console: Console, agency: str) -> bool:
+    found = await asyncio.to_thread(console_key, console.settings.keys_dir, console.settings.console_keys_dir,
+                                    agency, now=console.now())
+    if found is None:
+        log.warning("no console key for %s: plans cannot be signed until an administrator registers one "
+                    "(python -m services.keys register --agency %s --kind console)", agency, agency)
+    return found is not None
+
+
 class Published(BaseModel):
     status: str = "published"
     operation_id: str
@@ -35,16 +58,22 @@ class Published(BaseModel):
     topic: str
 
 
-async def plan_and_publish(console: Console, viewer: Viewer,
+async def plan_and_publish(console: Console, user: Principal,
                            given: PlanInput) -> tuple[Checked, Published | None]:
+    viewer = user.viewer
     checked = check_plan(given, lead_agency=viewer.agency, known_agencies=set(console.agencies))
     if checked.plan is None:
         return checked, None
+    if not await has_console_key(console, viewer.agency):
+        raise NotRegistered(no_key_message(console, viewer.agency))
     try:
         publisher = await console.publisher()
-        event_id = await publish_plan(publisher, checked.plan, keys_dir=console.settings.keys_dir,
-                                      now=console.now(),
-                                      grace=console.settings.console_new_key_grace_seconds)
+        event_id = await publish_plan(publisher, checked.plan, user=user.subject,
+                                      keys_dir=console.settings.keys_dir,
+                                      holder=console.settings.console_keys_dir, now=console.now())
+    except NoConsoleKey as error:  # revoked or retired since the check above
+        log.warning("%s", error)
+        raise NotRegistered(no_key_message(console, viewer.agency)) from error
     except Exception as error:  # the broker away: say so, keep what was typed
         log.exception("publishing plan %s failed", checked.plan.operation_id)
         raise Unavailable("Planen kunde inte publiceras just nu (meddelandetjänsten svarar inte). "
@@ -74,19 +103,19 @@ def _form_input(form: dict[str, Any], rows: int) -> PlanInput:
 
 
 def _page(request: Request, console: Console, given: PlanInput | None, errors: dict[str, str],
-          published: Published | None = None, status: int = 200) -> Response:
+          published: Published | None = None, status: int = 200, no_key: str | None = None) -> Response:
     rows = max(FORM_ROWS, len(given.targets) if given else 0)
     typed = given.targets if given else []
     targets = typed + [TargetInput() for _ in range(rows - len(typed))]
     return console.render(request, "plan.html", {
         "nav": "planera", "given": given, "targets": targets, "errors": errors, "published": published,
-        "industries": INDUSTRIES}, status=status)
+        "industries": INDUSTRIES, "no_key": no_key}, status=status)
 
 
 @router.post("/api/plans", response_model=Published, status_code=201, tags=["planering"],
              summary="Planera en gemensam insats (publiceras signerad på den egna myndighetens ämne)")
 async def api_plan(console: ConsoleDep, user: Coordinator, given: PlanInput) -> Published:
-    checked, published = await plan_and_publish(console, user.viewer, given)
+    checked, published = await plan_and_publish(console, user, given)
     if published is None:
         raise BadRequest("Planen är inte giltig: " + "; ".join(checked.errors.values()))
     return published
@@ -94,9 +123,8 @@ async def api_plan(console: ConsoleDep, user: Coordinator, given: PlanInput) -> 
 
 @router.get("/planera", response_class=HTMLResponse, include_in_schema=False)
 async def page_form(request: Request, console: ConsoleDep, user: Coordinator) -> Response:
-    # the key exists before the plan is signed, so coordinators have read it by then
-    await asyncio.to_thread(ensure_signing_key, console.settings.keys_dir, user.agency, now=console.now())
-    return _page(request, console, None, {})
+    registered = await has_console_key(console, user.agency)  # said before anything is typed
+    return _page(request, console, None, {}, no_key=None if registered else no_key_message(console, user.agency))
 
 
 @router.post("/planera", response_class=HTMLResponse, include_in_schema=False)
@@ -107,7 +135,10 @@ async def page_submit(request: Request, console: ConsoleDep, user: Coordinator) 
     numbers = [int(k.split("_")[1]) for k in form if k.startswith("target_") and k.split("_")[1].isdigit()]
     rows = 1 + max(numbers or [FORM_ROWS - 1])
     given = _form_input(fields, min(rows, 100))
-    checked, published = await plan_and_publish(console, user.viewer, given)
+    try:
+        checked, published = await plan_and_publish(console, user, given)
+    except NotRegistered as error:  # the form again, with what was typed
+        return _page(request, console, given, {}, status=error.status, no_key=error.message)
     if published is None:
         return _page(request, console, given, checked.errors, status=422)
     return _page(request, console, None, {}, published=published)

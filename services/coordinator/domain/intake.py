@@ -3,7 +3,8 @@
 `check` never raises for bad input: it returns a `Rejection` whose `reason` is one of the
 codes below, and the service sends the raw bytes to the dead-letter topic and the
 rejections table. The order matters: cheap checks first, the signature before trusting
-any claim in the event, the topic owner last.
+any claim in the event, then what the key's kind may sign, then the topic owner, then
+what the registry lets the sender originate.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from schemas.decision import DecisionTaken
 from schemas.events import TYPES_BY_NAME, AnyEvent, parse_event_obj
 from schemas.inspection import InspectionConducted
 from schemas.notification import NotificationSent
-from schemas.signing import KeyRegistry, SignatureRejected, verify
+from schemas.signing import KeyRegistry, SignatureRejected, permitted, verify
 from schemas.topics import agency_of_events_topic
 
 REASONS = (
@@ -30,6 +31,7 @@ REASONS = (
     "unknown_type",  # a type or type version this coordinator does not know
     "invalid_schema",  # the type is known but fields are missing, wrong or extra
     "unsigned", "unknown_key", "wrong_agency", "revoked_key", "key_not_valid_then", "bad_signature",
+    "key_not_allowed",  # the key's kind may not sign this event (a console key signs its own plans only)
     "wrong_topic",  # the signing agency does not own the topic the event came from
     "unknown_participant",  # the signing agency is not a participant of the registry
     "category_not_owned",  # a finding, decision or notice carries a category its sender may not originate
@@ -47,6 +49,7 @@ class Rejection:
 class Accepted:
     event: AnyEvent
     key_id: str
+    key_kind: str  # `adapter` (the agency's own system) or `console` (a plan made in the console)
 
 
 def check(raw: bytes | None, topic: str, registry: KeyRegistry, *, max_bytes: int,
@@ -78,6 +81,9 @@ def check(raw: bytes | None, topic: str, registry: KeyRegistry, *, max_bytes: in
         key = verify(obj, registry)
     except SignatureRejected as error:
         return Rejection(error.reason, error.detail, claimed)
+    not_allowed = permitted(key, obj)
+    if not_allowed is not None:
+        return Rejection("key_not_allowed", not_allowed, event.losagency)
     owner = agency_of_events_topic(topic)
     if owner != event.losagency:
         return Rejection("wrong_topic", f"{event.losagency} signed an event on {topic}, owned by {owner}",
@@ -91,7 +97,7 @@ def check(raw: bytes | None, topic: str, registry: KeyRegistry, *, max_bytes: in
         if foreign:
             return Rejection("category_not_owned", f"{event.losagency} may not originate {', '.join(foreign)}"
                                                    f" (it originates {', '.join(sorted(owned))})", event.losagency)
-    return Accepted(event, key.key_id)
+    return Accepted(event, key.key_id, key.kind)
 
 
 def categories_of(data: object) -> list[str]:

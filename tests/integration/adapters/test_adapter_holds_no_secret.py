@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 
 from deploy.access import ensure_secret_key
+from deploy.local.harness import holder_keys
 from deploy.local.stack import load_services
 from services.adapters.agencies import all_formats
 from services.adapters.sdk.mapping import MappingContext
@@ -47,20 +48,21 @@ async def test_an_adapter_run_leaves_no_secret_that_computes_or_reverses_pseudon
     service = await start_pseudonym_service(infra, database, keys, tmp_path / "platform")
     egress_key = ensure_secret_key(tmp_path / "platform" / "egress" / "pseudonym.key")
     # what the local runner would hand every process, secrets included; it filters per service
-    stack_env = {**infra.env, "LOS_KEYS_DIR": str(keys), "LOS_ADAPTER_SPOOL_DIR": str(spool),
+    stack_env = {**infra.env, "LOS_ADAPTER_SPOOL_DIR": str(spool),
                  "LOS_ADAPTER_DROP_DIR": str(drop), "LOS_ADAPTER_POLL_SECONDS": "0.2",
                  "LOS_PSEUDONYM_URL": service.url, "LOS_OPRF_KEY_FILE": str(service.key_file),
                  "LOS_EGRESS_PSEUDONYM_KEY_FILE": str(egress_key)}
     [adapters] = [s for s in load_services() if s.name == "adapters"]
-    env = infra.stack.process_env(adapters, stack_env)
-    for variable in ("LOS_OPRF_KEY_FILE", "LOS_EGRESS_PSEUDONYM_KEY_FILE", "LOS_LEGACY_PSEUDONYM_KEY_FILE"):
-        assert variable not in env
 
     campaign = generate_campaign(41, pseudonym_key=service.seed, config=ScenarioConfig(springs=1))
     ctx = MappingContext(pseudonyms=LocalPseudonymiser(service.seed), today=datetime.date(2026, 11, 1))
     files = sorted(write_native(campaign, tmp_path / "export", ctx, split_by_operation=True, canonical=False).files)
     first = campaign.events[0].data.operation_id  # type: ignore[union-attr]
     files = [f for f in files if first in f.name] or files[:6]
+    key_env = holder_keys(keys, adapters=sorted({f.parent.name.upper() for f in files}))
+    env = infra.stack.process_env(adapters, {**stack_env, **key_env})
+    for variable in ("LOS_OPRF_KEY_FILE", "LOS_EGRESS_PSEUDONYM_KEY_FILE", "LOS_LEGACY_PSEUDONYM_KEY_FILE"):
+        assert variable not in env
     gateway = spawn_service("services.adapters.gateway", {k: v for k, v in env.items() if k.startswith("LOS_")},
                             tmp_path / "gateway.log")
     try:
@@ -83,7 +85,7 @@ async def test_an_adapter_run_leaves_no_secret_that_computes_or_reverses_pseudon
     assert with_persons, "no event with a person was ingested"
     assert all(e["data"] == expected[e["id"]] for e in stored)
     assert all("psn:o1:" in json.dumps(e["data"]) for e in with_persons)
-    conn = await asyncpg.connect(database.app_url)
+    conn = await asyncpg.connect(database.url("pseudonyms"))
     try:
         served = await conn.fetch("SELECT entry -> 'actor' ->> 'agency' AS agency FROM audit_log"
                                   " WHERE kind = 'pseudonym_evaluation'")

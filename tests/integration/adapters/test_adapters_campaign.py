@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from deploy.local.harness import holder_keys
+from schemas.agencies import load_agencies
 from schemas.signing import verify
-from services.adapters.agencies import all_formats
+from services.adapters.agencies import all_formats, formats_of
 from services.adapters.sdk.mapping import MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.simulator import generate_campaign, write_native
@@ -54,8 +56,9 @@ async def test_all_adapters_publish_exactly_the_campaign_even_when_killed_mid_ru
     unknown_kind = "OKAND;" + first.split(";", 1)[1]  # a record type the format does not have
     bad.write_text(f"{header}\n{unknown_kind}\n", encoding="utf-8")
 
+    keys = holder_keys(tmp_path / "keys", adapters=[a for a in load_agencies() if formats_of(a)])
     pseudonyms = await start_pseudonym_service(infra, database, tmp_path / "keys", tmp_path, seed=KEY)
-    env = {**infra.env, "LOS_KEYS_DIR": str(tmp_path / "keys"), "LOS_PSEUDONYM_URL": pseudonyms.url,
+    env = {**infra.env, **keys, "LOS_PSEUDONYM_URL": pseudonyms.url,
            "LOS_ADAPTER_SPOOL_DIR": str(tmp_path / "spool"), "LOS_ADAPTER_DROP_DIR": str(tmp_path / "drop"),
            "LOS_ADAPTER_POLL_SECONDS": "0.2"}
     start = await end_offsets(infra.bootstrap_servers, all_event_topics())

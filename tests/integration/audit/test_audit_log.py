@@ -85,7 +85,7 @@ async def test_a_deleted_tail_is_found_against_the_published_checkpoints(
         infra: Infra, audit_db: Database, tmp_path: Path, unique: str) -> None:
     keys = tmp_path / "keys"
     key_id, key = ensure_agency_key(keys, SIGNER, now=AT)
-    conn = await asyncpg.connect(audit_db.app_url)
+    conn = await asyncpg.connect(audit_db.url("audit"))  # the audit service signs the head
     try:
         async with conn.transaction():
             checkpoint = await make_checkpoint(conn, key, key_id, at=AT, chain="main")

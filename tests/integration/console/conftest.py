@@ -16,6 +16,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from deploy.local.harness import holder_keys
+from schemas.agencies import load_agencies
 from schemas.categories import Category
 from schemas.decision import AmountKind, DecisionKind, DecisionTaken
 from schemas.envelope import Envelope
@@ -131,8 +133,9 @@ class LiveConsole:
 
 def console_settings(infra: Infra, database: Database, keys: Path, **overrides: Any) -> ConsoleSettings:
     given: dict[str, Any] = {
-        "database_url": database.app_url, "database_owner_url": database.owner_url,
+        "database_url": database.url("console"), "database_owner_url": database.owner_url,
         "kafka_bootstrap_servers": infra.bootstrap_servers, "keys_dir": keys, "console_dev_idp": True,
+        "console_keys_dir": keys / "console",
         # the console's own Kafka principal, as deployed: the ACLs let it publish plans only
         "kafka_username": "console", "kafka_credentials_file": infra.env["LOS_KAFKA_CREDENTIALS_FILE"],
         "egress_pseudonym_key_file": infra.env["LOS_EGRESS_PSEUDONYM_KEY_FILE"],
@@ -150,6 +153,7 @@ async def live(infra: Infra, database: Database, tmp_path: Path) -> AsyncIterato
     for start in range(0, len(events), 200):
         await coordinator.feed(*events[start:start + 200])
     await coordinator.feed(*planted)
+    holder_keys(keys, consoles=load_agencies())  # registered by an administrator before the console starts
     settings = console_settings(infra, database, keys)
     app = create_app(settings)
     async with app.router.lifespan_context(app):

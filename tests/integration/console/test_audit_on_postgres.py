@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 async def signed_head(live: LiveConsole) -> Checkpoint:
     key_id, key = ensure_agency_key(live.settings.keys_dir, SIGNER, now=datetime.datetime.now(datetime.UTC))
-    conn = await asyncpg.connect(live.db.app_url)
+    conn = await asyncpg.connect(live.db.url("audit"))  # the audit service signs the head
     try:
         async with conn.transaction():
             checkpoint = await make_checkpoint(conn, key, key_id, at=datetime.datetime.now(datetime.UTC))

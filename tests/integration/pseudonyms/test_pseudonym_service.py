@@ -65,7 +65,7 @@ def request(agency: str, signer: Ed25519PrivateKey, key_id: str, count: int = 2,
 
 
 async def audit_entries(database: Database) -> list[dict[str, object]]:
-    conn = await asyncpg.connect(database.app_url)
+    conn = await asyncpg.connect(database.url("pseudonyms"))
     try:
         rows = await conn.fetch("SELECT entry::text FROM audit_log WHERE kind LIKE 'pseudonym%' ORDER BY seq")
         verifier = ChainVerifier()

@@ -13,6 +13,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from schemas.agencies import load_agencies
+from schemas.signing import CONSOLE
+from services.common.keys import create_key
 from services.console.app import create_app
 from services.console.memory import MemorySource
 from services.console.settings import ConsoleSettings
@@ -123,15 +126,29 @@ class Console:
 
 
 def settings(keys_dir: Path, **overrides: Any) -> ConsoleSettings:
-    given: dict[str, Any] = {"console_dev_idp": True, "keys_dir": keys_dir, "console_sse_poll_seconds": 0.02,
-                             "console_sse_max_seconds": 1.0, "console_new_key_grace_seconds": 0.0,
-                             **overrides}
+    """The registry and the console's own private keys share one folder here."""
+    given: dict[str, Any] = {"console_dev_idp": True, "keys_dir": keys_dir, "console_keys_dir": keys_dir,
+                             "console_sse_poll_seconds": 0.02, "console_sse_max_seconds": 1.0, **overrides}
     return ConsoleSettings(**given)
 
 
+def with_console_keys(keys_dir: Path) -> Path:
+    """A console key for every participant, as an administrator would register them."""
+    for agency in load_agencies():
+        create_key(keys_dir, agency, now=NOW, kind=CONSOLE)
+    return keys_dir
+
+
+@pytest.fixture(scope="session")
+def console_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Made once: consoles only read it."""
+    return with_console_keys(tmp_path_factory.mktemp("console-keys"))
+
+
 @pytest.fixture
-def make_console(tmp_path: Path) -> Callable[..., Console]:
-    def make(records: list[dict[str, Any]] | None = None, **overrides: Any) -> Console:
+def make_console(console_keys: Path) -> Callable[..., Console]:
+    def make(records: list[dict[str, Any]] | None = None, keys_dir: Path = console_keys,
+             **overrides: Any) -> Console:
         source = MemorySource()
         for r in operations() if records is None else records:
             source.put_record(r, at=NOW - datetime.timedelta(hours=1))
@@ -143,10 +160,10 @@ def make_console(tmp_path: Path) -> Callable[..., Console]:
         async def no_checkpoints() -> list[Any]:
             raise ConnectionError("no broker in unit tests")
 
-        app = create_app(settings(tmp_path / "keys", **overrides), source=source,
+        app = create_app(settings(keys_dir, **overrides), source=source,
                          make_publisher=make_publisher,
                          read_checkpoints=no_checkpoints, clock=lambda: NOW, pseudonyms=EGRESS)
-        return Console(app, source, publisher, tmp_path / "keys")
+        return Console(app, source, publisher, keys_dir)
 
     return make
 

@@ -8,6 +8,7 @@ response, HTML or JSON, ever carries what the viewer's agency may not see."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -62,6 +63,11 @@ class Target:
     secret: str  # a value no rule opens to anyone else
     title: str  # the operation's title: only its participants may learn it exists
     probes: dict[str, list[str]] = field(default_factory=dict)
+    secrets: dict[str, frozenset[str]] = field(default_factory=dict)  # more sentinels: value -> who may see it
+
+    def sentinels(self) -> dict[str, frozenset[str]]:
+        """Every planted value with the agencies that may see it (never as auditors)."""
+        return {self.secret: frozenset({self.owner_of_secret}), **self.secrets}
 
 
 def probes(target: Target) -> dict[str, list[str]]:
@@ -79,14 +85,16 @@ def probes(target: Target) -> dict[str, list[str]]:
     }
 
 
-def variants(route: APIRoute, target: Target) -> list[dict[str, str]]:
-    """The route's query parameters: a base of first values, then each alternative in turn."""
+def variants(route: APIRoute, target: Target, *, thorough: bool = True) -> list[dict[str, str]]:
+    """The route's query parameters: a base of first values, then each alternative in turn
+    (only the purposes when not `thorough`: what may be shown depends on them)."""
     values = probes(target)
     names = [p.alias for p in route.dependant.query_params if p.alias in values]
     base = {n: values[n][0] for n in names}
     found = [base]
     for n in names:
-        found += [{**base, n: v} for v in values[n][1:]]
+        if thorough or n == "purpose":
+            found += [{**base, n: v} for v in values[n][1:]]
     return found
 
 
@@ -120,43 +128,58 @@ class Finding:
 
 
 async def sweep(app: FastAPI, target: Target, client_for: Callable[[str | None, Role], httpx.AsyncClient],
-                agencies: list[str]) -> tuple[int, list[Finding]]:
-    """Try every route with every role of `agencies` (and signed out); return (requests, findings)."""
-    found: list[Finding] = []
-    count = 0
+                agencies: list[str], *, thorough: bool = True, concurrency: int = 1) -> tuple[int, list[Finding]]:
+    """Try every route with every role of `agencies` (and signed out); return (requests, findings).
+    `concurrency` principals are swept side by side (the database works while Python renders)."""
     every = routes(app)
     assert len(every) > 30, "the sweep found too few routes to mean anything"
     principals: list[tuple[str | None, Role]] = [(None, Role.OFFICER)]
     principals += [(a, r) for a in agencies for r in Role]
-    for agency, role in principals:
-        who = f"{agency}/{role.value}" if agency else "signed out"
-        may_see_secret = agency == target.owner_of_secret and role != Role.AUDITOR
-        may_know_it = agency in target.participants and role != Role.AUDITOR
-        async with client_for(agency, role) as client:
-            for route in every:
-                if route.path.startswith("/dev-idp/") or route.path == "/logga-ut":
-                    continue  # signing in and out shows no operation data
-                path = route.path.replace("{operation_id}", target.operation_id) \
-                    .replace("{request_id}", target.request_id)
-                for method in sorted(route.methods - {"HEAD"}):
-                    calls = [(q, None, None) for q in variants(route, target)] if method == "GET" \
-                        else [({}, *bodies(route.path, target))]
-                    for query, body, form in calls:
-                        response = await client.request(method, path, params=query, json=body, data=form,
-                                                        headers={"Origin": "http://testserver"})
-                        count += 1
-                        shown = f"{method} {path}?{query}"
-                        text = response.text
-                        expected = expected_status(route.path, role if agency else None)
-                        if expected is not None and response.status_code not in expected:
-                            found.append(Finding(who, shown,
-                                                 f"status {response.status_code}, expected {expected}"))
-                        if not may_see_secret and target.secret in text:
-                            found.append(Finding(who, shown, "the planted secret is in the response"))
-                        if not may_know_it and target.title in text:
-                            found.append(Finding(who, shown, "learnt that the operation exists"))
-                        if response.status_code >= 500:
-                            found.append(Finding(who, shown, f"server error {response.status_code}"))
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one(agency: str | None, role: Role) -> tuple[int, list[Finding]]:
+        async with slots:
+            return await _sweep_principal(every, target, client_for, agency, role, thorough)
+
+    done = await asyncio.gather(*(one(agency, role) for agency, role in principals))
+    return sum(n for n, _ in done), [f for _, found in done for f in found]
+
+
+async def _sweep_principal(every: list[APIRoute], target: Target,
+                           client_for: Callable[[str | None, Role], httpx.AsyncClient], agency: str | None,
+                           role: Role, thorough: bool) -> tuple[int, list[Finding]]:
+    found: list[Finding] = []
+    count = 0
+    who = f"{agency}/{role.value}" if agency else "signed out"
+    hidden = [secret for secret, allowed in target.sentinels().items()
+              if agency not in allowed or role == Role.AUDITOR]
+    may_know_it = agency in target.participants and role != Role.AUDITOR
+    async with client_for(agency, role) as client:
+        for route in every:
+            if route.path.startswith("/dev-idp/") or route.path == "/logga-ut":
+                continue  # signing in and out shows no operation data
+            path = route.path.replace("{operation_id}", target.operation_id) \
+                .replace("{request_id}", target.request_id)
+            for method in sorted(route.methods - {"HEAD"}):
+                calls = [(q, None, None) for q in variants(route, target, thorough=thorough)] \
+                    if method == "GET" \
+                    else [({}, *bodies(route.path, target))]
+                for query, body, form in calls:
+                    response = await client.request(method, path, params=query, json=body, data=form,
+                                                    headers={"Origin": "http://testserver"})
+                    count += 1
+                    shown = f"{method} {path}?{query}"
+                    text = response.text
+                    expected = expected_status(route.path, role if agency else None)
+                    if expected is not None and response.status_code not in expected:
+                        found.append(Finding(who, shown, f"status {response.status_code}, expected {expected}"))
+                    for secret in hidden:
+                        if secret in text:
+                            found.append(Finding(who, shown, f"the planted {secret} is in the response"))
+                    if not may_know_it and target.title in text:
+                        found.append(Finding(who, shown, "learnt that the operation exists"))
+                    if response.status_code >= 500:
+                        found.append(Finding(who, shown, f"server error {response.status_code}"))
     return count, found
 
 

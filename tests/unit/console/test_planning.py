@@ -1,17 +1,24 @@
-"""Planera insats: a coordinator's plan is checked against the contract, signed with her
-agency's key and sent to her agency's own topic, where the coordinator service accepts it."""
+"""Planera insats: a coordinator's plan is checked against the contract, signed with the
+console's key for her agency, naming her, and sent to her agency's own topic, where the
+coordinator service accepts it. Without a registered console key nothing is signed or made."""
 
 from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 
 from schemas.events import OperationPlannedV1
-from services.common.keys import load_registry
+from schemas.signing import CONSOLE
+from services.common.keys import create_key, load_registry, save_registry
 from services.console.planning import PlanInput, TargetInput, check_plan, suggested_id
+from services.console.publisher import console_user
 from services.coordinator.domain.intake import Accepted, check
 from services.disclosure.policy import Role
-from tests.unit.console.conftest import Console
+from tests.unit.console.conftest import NOW, Console
 
 AGENCIES = {"MUNI_SECURITY_0581", "POLICE", "FIRE_RTOG", "TAX"}
 FORM = {"title": "Kvällstillslag Hageby", "municipality": "Norrköping", "planned_date": "2026-12-01",
@@ -73,7 +80,10 @@ async def test_a_coordinator_publishes_a_signed_plan_on_her_own_topic(console: C
     result = check(value, topic, load_registry(console.keys_dir), max_bytes=256 * 1024)
     assert isinstance(result, Accepted), result  # the coordinator's own intake checks accept it
     event = result.event
-    assert isinstance(event, OperationPlannedV1) and event.source == "urn:los:agency:MUNI_SECURITY_0581/console"
+    assert result.key_kind == "console", "signed with the console's key, which signs plans only"
+    assert isinstance(event, OperationPlannedV1)
+    # the planner, by her token's subject (the development identity provider's are `dev-<hex>`)
+    assert event.source.startswith("urn:los:agency:MUNI_SECURITY_0581/console.dev-"), event.source
     plan = event.data
     assert plan.lead_agency == "MUNI_SECURITY_0581" and set(plan.participants) == {"MUNI_SECURITY_0581", "POLICE",
                                                                               "FIRE_RTOG", "TAX"}
@@ -106,3 +116,49 @@ async def test_when_the_broker_is_away_the_coordinator_is_told_so(console: Conso
     async with console.client("POLICE", Role.COORDINATOR) as client:
         page = await client.post("/planera", data=FORM)
     assert page.status_code == 503 and "kunde inte publiceras just nu" in page.text
+
+
+def test_the_planner_is_named_by_a_safe_id_derived_from_her_subject() -> None:
+    assert console_user("dev-1a2b3c") == "dev-1a2b3c"  # already safe: kept
+    mapped = console_user("karin.testsson@polisen.se")
+    assert mapped.startswith("karin.testsson_polisen.se-") and len(mapped) == len("karin.testsson_polisen.se") + 17
+    assert console_user("karin.testsson#polisen.se") != mapped, "two subjects never share an id"
+    assert len(console_user("x" * 300)) <= 56 and console_user("åäö") == console_user("åäö")
+    assert all(c.isalnum() or c in "_.-" for c in console_user("ÅÄÖ ✓ / \\ åäö"))
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("registered", ["nothing", "an adapter key", "another agency's console key",
+                                        "a revoked console key"])
+async def test_without_a_console_key_the_planner_is_told_in_swedish_and_no_key_is_made(
+        make_console: Callable[..., Console], tmp_path: Path, registered: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    if registered == "an adapter key":
+        create_key(keys, "POLICE", now=NOW)  # the agency system's: the console never signs with it
+    elif registered == "another agency's console key":
+        create_key(keys, "TAX", now=NOW, kind=CONSOLE)
+    elif registered == "a revoked console key":
+        key_id, _ = create_key(keys, "POLICE", now=NOW, kind=CONSOLE)
+        registry = load_registry(keys)
+        registry.revoke(key_id, NOW, "Misstänkt röjd")
+        save_registry(keys, registry)
+    before = _files(keys)
+    console = make_console(keys_dir=keys)
+    async with console.client("POLICE", Role.COORDINATOR) as client:
+        form = await client.get("/planera")
+        page = await client.post("/planera", data=FORM)
+        api = await client.post("/api/plans", json={"title": "API-tillslag", "municipality": "Linköping",
+                                                   "planned_date": "2026-12-02",
+                                                   "targets": [{"address": "Storgatan 1, 582 24 Linköping"}]})
+    said = "har ingen giltig signeringsnyckel registrerad för konsolen"
+    assert form.status_code == 200 and said in form.text  # told before anything is typed
+    assert page.status_code == 503 and said in page.text and "Kvällstillslag Hageby" in page.text  # kept
+    assert api.status_code == 503 and said in api.json()["detail"]
+    assert console.publisher.sent == [], "nothing is signed or sent"
+    assert _files(keys) == before, "the console writes no key and no registry"
+    assert "no console key for POLICE" in caplog.text  # and the operators see it in the log

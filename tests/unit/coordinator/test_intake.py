@@ -14,9 +14,20 @@ from schemas.agencies import load_agencies
 from schemas.canonical import canonical_json
 from schemas.categories import Category
 from schemas.decision import DecisionKind, DecisionTaken
-from schemas.events import DecisionTakenV1, EventRetractedV1, event_json, new_event
-from schemas.notification import EventRetracted
-from schemas.signing import KeyRegistry, PublicKey, sign
+from schemas.events import (
+    DecisionTakenV1,
+    EventRetractedV1,
+    InspectionConductedV1,
+    NotificationSentV1,
+    OperationPlannedV1,
+    OperationUpdatedV1,
+    event_json,
+    new_event,
+)
+from schemas.inspection import InspectionConducted
+from schemas.notification import EventRetracted, NotificationSent
+from schemas.operation import OperationPlan, Target
+from schemas.signing import KeyRegistry, PublicKey, b64, sign
 from schemas.subjects import Premises
 from schemas.topics import events_topic
 from services.coordinator.domain.intake import Accepted, Rejection, check
@@ -117,3 +128,117 @@ def test_an_agency_outside_the_registry_is_refused_even_with_a_registered_key() 
     obj = sign(event("MUNI_SOCIAL_9999"), KEY, "X-1", T)
     result = run(canonical_json(obj), topic=events_topic("MUNI_SOCIAL_9999"), reg=registered)
     assert isinstance(result, Rejection) and result.reason == "unknown_participant"
+
+
+# --- key kinds: a console key signs its own agency's plans, naming the planner -------------
+CONSOLE_KEY = Ed25519PrivateKey.generate()
+CONSOLE_RAW = CONSOLE_KEY.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+PREMISES = Premises(address="Storgatan 1, 582 24 Linköping")
+
+
+def kinds_registry(**kinds: str) -> KeyRegistry:
+    """FIRE_RTOG's adapter key FIRE-1 and its console key FIRE-C, or other kinds for them."""
+    return KeyRegistry([
+        PublicKey("FIRE-1", "FIRE_RTOG", RAW, T - datetime.timedelta(days=30), kind=kinds.get("adapter", "adapter")),
+        PublicKey("FIRE-C", "FIRE_RTOG", CONSOLE_RAW, T - datetime.timedelta(days=30),
+                  kind=kinds.get("console", "console"))])
+
+
+def of_kind(kind: type, agency: str = "FIRE_RTOG", system: str | None = "console.karin") -> dict:
+    def plan() -> OperationPlan:
+        return OperationPlan(operation_id="LKPG-2026-09", revision=1, title="Tillslag", municipality="Linköping",
+                             planned_date=T.date(), lead_agency=agency, participants=[agency],
+                             targets=[Target(premises=PREMISES)])
+
+    data = {
+        OperationPlannedV1: plan, OperationUpdatedV1: plan,
+        InspectionConductedV1: lambda: InspectionConducted(
+            inspection_ref="R-1", conducted_at=T, municipality="Linköping", premises=PREMISES, findings=[]),
+        DecisionTakenV1: lambda: DecisionTaken(
+            decision_ref="B-1", decided_at=T, kind=DecisionKind.FORBUD, category=Category.MUNICIPAL_DECISION,
+            legal_reference="LSO 5 kap. 2 §", summary="Förbud", premises=PREMISES),
+        NotificationSentV1: lambda: NotificationSent(
+            notification_ref="U-1", to_agency="TAX", legal_basis="2008:206", category=Category.RECORD_METADATA,
+            summary="Underrättelse"),
+        EventRetractedV1: lambda: EventRetracted(retracts=uuid.uuid4(), reason="Fel"),
+    }[kind]()
+    return dict(event_json(new_event(kind, data, agency=agency, event_id=uuid.uuid4(), time=T, system=system)))
+
+
+def by_console(obj: dict, key_id: str = "FIRE-C") -> bytes:
+    return canonical_json(sign(obj, CONSOLE_KEY, key_id, T))
+
+
+def test_a_console_key_signs_its_agencys_plans_naming_the_planner() -> None:
+    for kind in (OperationPlannedV1, OperationUpdatedV1):
+        result = run(by_console(of_kind(kind)), reg=kinds_registry())
+        assert isinstance(result, Accepted), result
+        assert (result.key_id, result.key_kind) == ("FIRE-C", "console"), "told apart from the agency system's"
+    by_adapter = run(signed(of_kind(OperationPlannedV1, system="ledning")), reg=kinds_registry())
+    assert isinstance(by_adapter, Accepted) and by_adapter.key_kind == "adapter"
+
+
+@pytest.mark.parametrize("kind", [InspectionConductedV1, DecisionTakenV1, NotificationSentV1, EventRetractedV1])
+def test_a_console_key_signs_no_inspection_decision_notice_or_retraction(kind: type) -> None:
+    result = run(by_console(of_kind(kind)), reg=kinds_registry())
+    assert isinstance(result, Rejection) and result.reason == "key_not_allowed", result
+    assert "signs plans only" in result.detail and result.agency == "FIRE_RTOG"
+    # on another agency's topic too: what the key may sign is judged before the topic
+    elsewhere = run(by_console(of_kind(kind)), topic=events_topic("POLICE"), reg=kinds_registry())
+    assert isinstance(elsewhere, Rejection) and elsewhere.reason == "key_not_allowed"
+
+
+def test_a_console_key_cannot_plan_for_another_agency() -> None:
+    claims_police = of_kind(OperationPlannedV1, agency="POLICE")
+    result = run(by_console(claims_police), topic=events_topic("POLICE"), reg=kinds_registry())
+    assert isinstance(result, Rejection) and result.reason == "wrong_agency"
+    another_source = of_kind(OperationPlannedV1)
+    another_source["source"] = "urn:los:agency:POLICE/console.karin"
+    result = run(by_console(another_source), reg=kinds_registry())
+    assert isinstance(result, Rejection) and result.reason == "key_not_allowed"
+
+
+@pytest.mark.parametrize("system", [None, "console", "console.", "ledning"])
+def test_a_console_plan_names_its_planner(system: str | None) -> None:
+    result = run(by_console(of_kind(OperationPlannedV1, system=system)), reg=kinds_registry())
+    assert isinstance(result, Rejection) and result.reason == "key_not_allowed"
+    assert "console.<user>" in result.detail
+
+
+def test_only_a_console_key_may_name_a_console_user() -> None:
+    result = run(signed(of_kind(OperationPlannedV1)), reg=kinds_registry())  # the adapter's key
+    assert isinstance(result, Rejection) and result.reason == "key_not_allowed"
+
+
+@pytest.mark.parametrize("kind", ["checkpoint", "gadget"])
+def test_a_key_of_another_or_unknown_kind_signs_no_event(kind: str) -> None:
+    result = run(signed(event()), reg=kinds_registry(adapter=kind))
+    assert isinstance(result, Rejection) and result.reason == "key_not_allowed"
+    assert "signs no events" in result.detail
+
+
+def test_the_signature_is_checked_before_what_the_key_may_sign() -> None:
+    tampered = json.loads(by_console(of_kind(InspectionConductedV1)))
+    tampered["data"]["inspection_ref"] = "R-2"
+    result = run(canonical_json(tampered), reg=kinds_registry())
+    assert isinstance(result, Rejection) and result.reason == "bad_signature"
+
+
+def test_a_revoked_key_is_rejected_with_the_reason_it_was_revoked_for() -> None:
+    reg = registry()
+    reg.revoke("FIRE-1", T, "Stulen med en bärbar dator")
+    result = run(signed(event()), reg=reg)
+    assert isinstance(result, Rejection) and result.reason == "revoked_key"
+    assert "Stulen med en bärbar dator" in result.detail
+
+
+def test_the_registry_reads_entries_without_a_kind_as_adapter_keys_and_keeps_kinds() -> None:
+    old = {"keys": [{"key_id": "FIRE-1", "agency": "FIRE_RTOG", "public_key": b64(RAW),
+                     "not_before": T.isoformat(), "not_after": None, "revoked_at": None}]}
+    [key] = list(KeyRegistry.from_json(old))
+    assert (key.kind, key.revoked_reason) == ("adapter", None)
+    reg = kinds_registry()
+    reg.revoke("FIRE-C", T, "Röjd")
+    again = KeyRegistry.from_json(json.loads(json.dumps(reg.to_json())))
+    assert [(k.key_id, k.kind, k.revoked_reason) for k in again] == [("FIRE-1", "adapter", None),
+                                                                       ("FIRE-C", "console", "Röjd")]

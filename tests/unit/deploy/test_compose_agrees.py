@@ -24,7 +24,8 @@ def test_every_local_service_is_in_compose_with_the_same_module() -> None:
 
 
 def test_compose_runs_no_service_the_local_runner_does_not() -> None:
-    infrastructure = {"kafka-format", "kafka", "kafka-access", "postgres", "topics", "otel-collector"}
+    infrastructure = {"kafka-format", "kafka", "kafka-access", "postgres", "migrate", "topics", "keys",
+                      "otel-collector"}
     assert set(COMPOSE["services"]) - infrastructure == set(LOCAL_SERVICES)
 
 
@@ -155,6 +156,7 @@ def test_each_pseudonym_key_reaches_only_the_services_that_hold_it(tmp_path: Pat
     assert adapters["environment"]["LOS_PSEUDONYM_URL"] == "http://pseudonyms:8090"
     assert "ports" not in COMPOSE["services"]["pseudonyms"]
     stack, env = LocalStack(tmp_path), {v: f"/keys/{k}" for k, v in variables.items()}
+    stack.database_env = lambda service: {}  # type: ignore[method-assign]  # no database here
     for name, spec in LOCAL_SERVICES.items():
         given = set(stack.process_env(spec, {**env, "LOS_PSEUDONYM_URL": "http://127.0.0.1:1"}))
         assert given & set(variables.values()) == {v for s, v in variables.items() if name in holders[s]}, name

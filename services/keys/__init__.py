@@ -1,0 +1,1 @@
+"""Signing keys as administrative acts: register, rotate, revoke and list (`python -m services.keys`)."""

@@ -1,0 +1,3 @@
+from services.keys.cli import app
+
+app()

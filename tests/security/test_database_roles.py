@@ -1,0 +1,349 @@
+"""One PostgreSQL role per service, least privilege (docs/security.md, "Database roles"), on
+the real server: each role is refused every statement its service has no business running,
+the audit log is append-only for every role, the schema owner included, and each service's
+own database work succeeds as its role. The schema is the one the runner and compose apply
+(`deploy.schema.migrate_all`), with records stored through the coordinator's intake."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from deploy.local.harness import create_database, drop_database
+from deploy.schema import migrate_all
+from schemas.agencies import load_agencies
+from schemas.categories import Category
+from schemas.topics import RECORD_CHANGES, events_topic
+from services.adapters.simulator import generate_campaign
+from services.audit import review
+from services.audit.checkpoints import SIGNER, make_checkpoint
+from services.audit.store import append
+from services.common.keys import ensure_agency_key, load_registry
+from services.common.offsets import stored_offsets
+from services.console.ports import AuditQuery, OperationFilter, Scope
+from services.console.queries import PostgresSource
+from services.coordinator.dead_letters import DeadLetterRelay
+from services.coordinator.ports import IncomingRecord, SystemClock
+from services.coordinator.relay import Relay
+from services.coordinator.retention import erase_personal_data
+from services.coordinator.service import check_records, store_batch
+from services.disclosure.feeds import Change, commit_batch, views_for_changes
+from services.disclosure.policy import Purpose, load_policy
+from services.disclosure.pseudonyms import RecipientPseudonyms
+from services.disclosure.requests import decide_request, new_request
+from services.disclosure.service import record_policy_in_force
+from tests.conftest import Database, Infra
+from tests.integration.coordinator.conftest import SETTINGS, store_as_coordinator
+from tests.support import NOW, signed_bytes
+
+pytestmark = pytest.mark.integration
+SERVICES = ("coordinator", "disclosure", "console", "audit")
+POLICY = Path(__file__).parents[2] / "deploy" / "policy" / "los-default.yaml"
+
+NEW_EVENT = ("INSERT INTO events (event_id, agency, type, kind, occurred_at, topic, partition, \"offset\", key_id,"
+             " fact, event) VALUES (gen_random_uuid(), 'TAX', 't', 'inspection', now(), 't', 0, 0, 'k', '{}', '{}')")
+NEW_OPERATION = ("INSERT INTO operations (operation_id, revision, municipality, planned_date, status, lead_agency,"
+                 " participants, target_keys) VALUES ('X-1', 1, 'm', now(), 'planned', 'TAX', '{TAX}', '{}')")
+NEW_REQUEST = ("INSERT INTO disclosure_requests (id, requester, requested_by, owner, operation_id, categories,"
+               " purpose, basis, reason, created_at, status) VALUES ('r-x', 'TAX', 'x', 'POLICE', 'X-1', '{tax}',"
+               " 'joint_operation', 'b', 'r', now(), 'approved')")
+NEW_AUDIT_ENTRY = ("INSERT INTO audit_log (chain, seq, at, kind, entry, prev_hash, hash)"
+                   " VALUES ('main', 999999, now(), 'read', '{}', '\\x00', '\\x00')")
+NEW_CHECKPOINT = "INSERT INTO audit_checkpoints (chain, seq, checkpoint) VALUES ('main', 999999, '{}')"
+NEW_POSITION = "INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ('g-x', 't', 0, 0)"
+
+CHANGING_THE_AUDIT_LOG = ["UPDATE audit_log SET kind = 'changed'", "DELETE FROM audit_log", "TRUNCATE audit_log"]
+# refused to every service's role: the audit trail, the schema and the triggers' bypass
+EVERY_SERVICE = [
+    *CHANGING_THE_AUDIT_LOG,
+    "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
+    "SET session_replication_role = replica",
+    "UPDATE audit_checkpoints SET checkpoint = '{}'",
+    "DELETE FROM audit_checkpoints",
+    "CREATE TABLE planted (id int)",
+    "DROP TABLE events",
+    "INSERT INTO schema_migrations (component, version) VALUES ('x', 'y')",
+    "DELETE FROM schema_migrations",
+]
+REFUSED: dict[str, list[str]] = {
+    "console": [  # it shows records through the enforcement point: no raw events, no writes to records
+        "SELECT * FROM events",
+        "SELECT event FROM events",
+        "SELECT count(*) FROM events",
+        NEW_EVENT,
+        "UPDATE events SET operation_id = NULL",
+        "SELECT * FROM operations",
+        "SELECT plan FROM operations",
+        "SELECT target_keys FROM operations",
+        NEW_OPERATION,
+        "UPDATE operations SET status = 'closed'",
+        "UPDATE operations SET record = NULL",
+        "DELETE FROM operations",
+        "SELECT change FROM record_changes",
+        "UPDATE record_changes SET published_at = now()",
+        "INSERT INTO subject_operations VALUES ('business', 'x', 'X-1')",
+        "DELETE FROM subject_operations",
+        "SELECT raw FROM rejections",
+        "SELECT * FROM consumer_offsets",
+        NEW_POSITION,
+        "SELECT * FROM feed_views",
+        "SELECT * FROM feed_disclosures",
+        "SELECT * FROM signals",
+        "SELECT * FROM review_items",
+        "DELETE FROM disclosure_requests",
+        NEW_CHECKPOINT,
+    ],
+    "disclosure": [  # it gets records from Kafka; it writes only its feeds' bookkeeping and the audit log
+        "SELECT * FROM events",
+        NEW_EVENT,
+        "UPDATE events SET operation_id = NULL",
+        "DELETE FROM events",
+        "SELECT record FROM operations",
+        NEW_OPERATION,
+        "UPDATE operations SET status = 'closed'",
+        "INSERT INTO record_changes (operation_id, change) VALUES ('X-1', '{}')",
+        "SELECT raw FROM rejections",
+        NEW_REQUEST,
+        "UPDATE disclosure_requests SET status = 'approved'",
+        "DELETE FROM feed_views",
+        "UPDATE feed_disclosures SET kind = 'disclosure'",
+        "DELETE FROM feed_disclosures",
+        "DELETE FROM consumer_offsets",
+        NEW_CHECKPOINT,
+    ],
+    "coordinator": [  # it keeps records; it decides no disclosure and deletes no evidence
+        "DELETE FROM events",
+        "TRUNCATE events",
+        "DELETE FROM operations",
+        "UPDATE rejections SET raw = NULL",
+        "DELETE FROM rejections",
+        "DELETE FROM consumer_offsets",
+        "SELECT * FROM disclosure_requests",
+        NEW_REQUEST,
+        "UPDATE disclosure_requests SET status = 'approved'",
+        "SELECT * FROM feed_views",
+        "INSERT INTO feed_disclosures VALUES ('TAX', 'X-1', '', 'tax', 'd', 'disclosure')",
+        NEW_CHECKPOINT,
+    ],
+    "audit": [  # it reads the chain and signs its head; it writes no entry and reads no case data
+        NEW_AUDIT_ENTRY,
+        "SELECT * FROM events",
+        "SELECT record FROM operations",
+        "SELECT * FROM disclosure_requests",
+        "SELECT * FROM feed_views",
+        "SELECT * FROM rejections",
+        NEW_POSITION,
+    ],
+}
+CASES = [(service, statement) for service in SERVICES for statement in [*REFUSED[service], *EVERY_SERVICE]]
+
+
+@dataclass(frozen=True)
+class Seeded:
+    db: Database
+    keys: Path
+    operation_id: str
+
+
+def one_operation() -> list[Any]:
+    """The events of a simulated campaign's first operation."""
+    events = generate_campaign(11, pseudonym_key=b"r" * 32).events
+    op = next(e for e in events if e.type == "se.los.operation.planned.v1").data.operation_id
+    return [e for e in events if getattr(e.data, "operation_id", None) == op]
+
+
+@pytest.fixture(scope="module")
+async def seeded(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Seeded]:
+    """One database for the module: the whole schema, one operation stored by the coordinator's
+    intake as the coordinator, and an audit entry."""
+    db = await create_database(infra.env, prefix="roles")
+    keys = tmp_path_factory.mktemp("keys")
+    try:
+        await migrate_all(db.owner_url)
+        events = one_operation()
+        records = [IncomingRecord(events_topic(e.losagency), 0, i, b"k", signed_bytes(e, keys))
+                   for i, e in enumerate(events)]
+        await store_as_coordinator(db.url("coordinator"), keys, records)
+        owner = await asyncpg.connect(db.owner_url)
+        try:
+            async with owner.transaction():
+                await append(owner, [{"kind": "read", "at": NOW.isoformat(), "subjects": []}])
+            operation_id = await owner.fetchval("SELECT operation_id FROM operations WHERE record IS NOT NULL")
+        finally:
+            await owner.close()
+        assert operation_id, "the coordinator stored no record"
+        yield Seeded(db, keys, operation_id)
+    finally:
+        await drop_database(infra.env, db.name)
+
+
+async def _refused(url: str, statement: str, match: str | None = None) -> None:
+    conn = await asyncpg.connect(url)
+    transaction = conn.transaction()
+    await transaction.start()
+    try:  # whatever happens, nothing stays
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match=match):
+            await conn.execute(statement)
+    finally:
+        await transaction.rollback()
+        await conn.close()
+
+
+@pytest.mark.parametrize(("service", "statement"), CASES, ids=[f"{s}: {q[:60]}" for s, q in CASES])
+async def test_a_service_role_is_refused_what_its_service_does_not_do(
+        seeded: Seeded, service: str, statement: str) -> None:
+    await _refused(seeded.db.url(service), statement)
+
+
+@pytest.mark.parametrize("statement", CHANGING_THE_AUDIT_LOG)
+async def test_even_the_schema_owner_cannot_change_the_audit_log(seeded: Seeded, statement: str) -> None:
+    await _refused(seeded.db.owner_url, statement, match="append-only")
+
+
+async def _grants(url: str, table: str) -> set[tuple[str, str]]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            """SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END AS grantee,
+                      a.privilege_type FROM pg_class c, aclexplode(c.relacl) a
+               WHERE c.relname = $1 AND c.relnamespace = 'public'::regnamespace AND a.grantee <> c.relowner""", table)
+    finally:
+        await conn.close()
+    return {(r["grantee"], r["privilege_type"]) for r in rows}
+
+
+async def test_the_audit_log_is_granted_select_and_insert_only(seeded: Seeded) -> None:
+    writers = {"los_coordinator", "los_disclosure", "los_console", "los_pseudonyms"}
+    assert await _grants(seeded.db.owner_url, "audit_log") == {
+        *((w, p) for w in writers for p in ("SELECT", "INSERT")), ("los_audit", "SELECT")}
+    assert await _grants(seeded.db.owner_url, "audit_checkpoints") == {("los_audit", "SELECT"), ("los_audit", "INSERT")}
+
+
+async def test_los_app_cannot_log_in_and_holds_no_grant(seeded: Seeded) -> None:
+    conn = await asyncpg.connect(seeded.db.owner_url)
+    try:
+        assert await conn.fetchval("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'los_app'") is False
+        held = await conn.fetch("""SELECT c.relname FROM pg_class c, aclexplode(c.relacl) a
+                                   WHERE a.grantee = 'los_app'::regrole""")
+        assert not held, [r["relname"] for r in held]
+    finally:
+        await conn.close()
+
+
+class Captured:
+    """A broker that acknowledges every publish and keeps what was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes]] = []
+
+    async def publish(self, value: bytes, *, topic: str, **_: Any) -> asyncio.Future[None]:
+        self.sent.append((topic, value))
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+async def test_the_coordinator_stores_relays_and_erases_as_its_own_role(seeded: Seeded) -> None:
+    url, broker = seeded.db.url("coordinator"), Captured()
+    rejected = IncomingRecord(events_topic("TAX"), 1, 7, b"k", b"{not json")
+    checked, bad = check_records([rejected], load_registry(seeded.keys), SETTINGS)
+    conn = await asyncpg.connect(url)
+    try:
+        async with conn.transaction():
+            await store_batch(conn, [rejected], checked, bad, SETTINGS, SystemClock())
+    finally:
+        await conn.close()
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
+    try:
+        assert await Relay(pool, broker, min_interval=0).once() >= 1  # type: ignore[arg-type]
+        assert await DeadLetterRelay(pool, broker, max_message_bytes=1 << 20).once() == 1  # type: ignore[arg-type]
+        async with pool.acquire() as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            try:  # erasure rewrites events, dossiers and records and writes the audit log
+                erased, _ = await erase_personal_data(conn, NOW + datetime.timedelta(days=3650), SystemClock())
+            finally:
+                await transaction.rollback()
+    finally:
+        await pool.close()
+    assert {topic for topic, _ in broker.sent} == {RECORD_CHANGES, "los.coordinator.dlq"}
+    assert erased > 0
+
+
+async def test_the_feeds_decide_audit_and_keep_their_place_as_their_own_role(seeded: Seeded) -> None:
+    owner = await asyncpg.connect(seeded.db.owner_url)
+    try:  # what the relay sends on los.records.changes
+        record = json.loads(await owner.fetchval("SELECT record::text FROM operations WHERE operation_id = $1",
+                                                 seeded.operation_id))
+    finally:
+        await owner.close()
+    changes = [Change(RECORD_CHANGES, 0, 41, {"record": record, "seq": 1})]
+    policy, group = load_policy(POLICY), f"feeds-{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(seeded.db.url("disclosure"))
+    try:
+        async with conn.transaction():
+            await record_policy_in_force(conn, policy.label)
+            messages, entries = await views_for_changes(conn, changes, policy, load_agencies(),
+                                                        purpose=Purpose.JOINT_OPERATION, now=NOW,
+                                                        pseudonyms=RecipientPseudonyms(b"e" * 32))
+            await commit_batch(conn, group, changes, messages, entries)
+        assert messages and entries
+        assert await stored_offsets(conn, group) == {(RECORD_CHANGES, 0): 42}
+        assert await conn.fetchval("SELECT count(*) FROM feed_views WHERE operation_id = $1", seeded.operation_id)
+    finally:
+        await conn.close()
+
+
+async def test_the_console_reads_records_files_requests_and_audits_as_its_own_role(seeded: Seeded) -> None:
+    op = seeded.operation_id
+    owner = await asyncpg.connect(seeded.db.owner_url)
+    try:
+        kind, subject = await owner.fetchrow("SELECT subject_kind, subject FROM subject_operations LIMIT 1")
+        lead = Scope(agency=await owner.fetchval("SELECT lead_agency FROM operations WHERE operation_id = $1", op))
+    finally:
+        await owner.close()
+    request = new_request(id=f"req-{uuid.uuid4().hex[:8]}", requester="TAX", requested_by="Handläggare",
+                          owner="POLICE", operation_id=op, categories=frozenset({Category.POLICE_INTELLIGENCE}),
+                          purpose=Purpose.JOINT_OPERATION, basis="basis", reason="A reason of a sentence.", at=NOW)
+    source = PostgresSource(seeded.db.url("console"))
+    try:
+        async with source.unit() as unit:
+            assert [p.operation_id for p in await unit.plans(OperationFilter(), lead, None, 10)] == [op]
+            assert await unit.plan(op) is not None and await unit.record(op) is not None
+            assert await unit.records(OperationFilter(), lead, None, 10)
+            assert (await unit.stamp(OperationFilter(), lead))[0] == 1
+            assert await unit.subject_operations(kind, subject, 10) == [op]
+            await unit.save_request(request)
+            await unit.save_request(decide_request(request, approve=True, assessment="Weighed and approved.",
+                                                   decided_by="Polis", decider_agency="POLICE", at=NOW))
+            assert [r.id for r in await unit.approved_requests(operation_id=op)] == [request.id]
+            assert await unit.request(request.id) is not None and await unit.requests_for("TAX")
+            await unit.append_audit([{"kind": "read", "at": NOW.isoformat(), "subjects": []}])
+            assert await unit.audit_entries(AuditQuery())
+            assert (await unit.verify_audit([], load_registry(seeded.keys))).ok
+        assert await source.changed_at(op) is not None
+        await source.change_trace(op)  # untraced here: None, but allowed
+    finally:
+        await source.close()
+
+
+async def test_the_audit_service_signs_and_verifies_the_chain_as_its_own_role(seeded: Seeded) -> None:
+    key_id, key = ensure_agency_key(seeded.keys, SIGNER, now=NOW)
+    conn = await asyncpg.connect(seeded.db.url("audit"))
+    try:
+        async with conn.transaction():
+            checkpoint = await make_checkpoint(conn, key, key_id, at=datetime.datetime.now(datetime.UTC))
+        assert checkpoint is not None
+        report = await review.verify(conn, [checkpoint], load_registry(seeded.keys))
+    finally:
+        await conn.close()
+    assert report.ok, report.problems

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
 # compose's PostgreSQL passwords (.env, made once; a password missing there is added)
 DB_PASSWORDS := LOS_POSTGRES_PASSWORD LOS_OWNER_DB_PASSWORD LOS_COORDINATOR_DB_PASSWORD \
-	LOS_DISCLOSURE_DB_PASSWORD LOS_CONSOLE_DB_PASSWORD LOS_AUDIT_DB_PASSWORD
+	LOS_DISCLOSURE_DB_PASSWORD LOS_CONSOLE_DB_PASSWORD LOS_AUDIT_DB_PASSWORD LOS_PSEUDONYMS_DB_PASSWORD
 
 .PHONY: help up down status test test-unit lint bench venv clean schemas
 

@@ -78,6 +78,18 @@ def write_private_json(path: Path, data: dict[str, str], mode: int = 0o600) -> N
     write_private_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n", mode)
 
 
+def ensure_secret_key(path: Path, mode: int = 0o600) -> Path:
+    """A file of 32 random bytes, made once (a key only one service may hold: the OPRF key,
+    the egress pseudonym key); an existing one is kept, whatever it holds."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o700)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+    os.chmod(path, mode)
+    return path
+
+
 def ensure_credentials(path: Path, names: list[str]) -> dict[str, str]:
     """The credentials file with a random password for every name it lacked; returns it all.
 
@@ -113,7 +125,9 @@ def jaas_config(admin_password: str, controller_password: str) -> str:
 def write_compose_secrets(folder: Path) -> Path:
     """The files docker-compose.yml mounts as secrets, made once (new principals are added):
     `kafka/credentials.json` for the init containers, `kafka/services/<name>.json` for each
-    service, `kafka/admin.password` for formatting, `kafka/jaas.conf` for the broker.
+    service, `kafka/admin.password` for formatting, `kafka/jaas.conf` for the broker, and the
+    pseudonym keys `keys/oprf.key` (the pseudonym service's) and `keys/egress-pseudonym.key`
+    (the disclosure service's and the console's).
 
     The containers run as other users than the one writing here, so the files are readable
     by all, inside a folder only its owner may enter."""
@@ -129,4 +143,6 @@ def write_compose_secrets(folder: Path) -> Path:
         write_private_json(kafka / "services" / f"{name}.json", own, readable)
     write_private_text(kafka / "admin.password", credentials[ADMIN], readable)
     write_private_text(kafka / "jaas.conf", jaas_config(credentials[ADMIN], controller), readable)
+    for name in ("oprf.key", "egress-pseudonym.key"):
+        ensure_secret_key(folder / "keys" / name, readable)
     return kafka

@@ -39,6 +39,7 @@ __all__ = [
     "parse_fastighetsbeteckning",
     "parse_organisationsnummer",
     "parse_personnummer",
+    "parse_personnummer12",
     "pseudonymise",
 ]
 
@@ -226,6 +227,13 @@ def parse_personnummer(text: str, *, today: datetime.date) -> str:
     if _birth_date_of(pnr) > today:
         raise IdentifierError(f"personnummer: birth date {pnr[:8]} is after {today:%Y%m%d}")
     return pnr
+
+
+def parse_personnummer12(text: str) -> str:
+    """Canonical 'YYYYMMDDNNNC' from a 12-digit personnummer or samordningsnummer only.
+
+    Independent of the current date: what pseudonyms are computed from."""
+    return _parse_personnummer12(text)
 
 
 def is_samordningsnummer(pnr12: str) -> bool:
@@ -494,13 +502,13 @@ _MIN_KEY_BYTES = 32
 
 
 def pseudonymise(personnummer12: str, key: bytes, *, key_id: str = "k1") -> str:
-    """'psn:<key_id>:<hex HMAC-SHA256>' of the canonical 12-digit number.
+    """'psn:<key_id>:<hex HMAC-SHA256>' of the canonical 12-digit number: the first
+    generation of pseudonyms (`psn:k1:`), made by every adapter with one shared key.
 
-    Agencies correlate persons on this instead of the number itself, so the clear number need
-    not travel: equal numbers give equal pseudonyms under one key, and without the key (held
-    by the coordinator) a pseudonym cannot be turned back into a number, not even by trying
-    every possible personnummer. `key_id` names the key so that pseudonyms made under an old
-    key can be told apart after rotation.
+    Events stored with these stay valid, and the audit tools still compute them to find old
+    entries; new pseudonyms are `psn:o1:` from the pseudonym service's OPRF (see
+    `services.common.pseudonyms` and docs/security.md), because anyone holding this key
+    can turn a pseudonym back into a number by trying every possible personnummer.
     """
     if len(key) < _MIN_KEY_BYTES:
         raise ValueError(

@@ -1,7 +1,8 @@
 """The subjects events are about: a business, premises, a person.
 
-A person is never named by a clear personnummer in an event: adapters send the keyed
-pseudonym (`schemas.identifiers.pseudonymise`) so correlation works without the number.
+A person is never named by a clear personnummer in an event: adapters send its pseudonym,
+`psn:o1:...` from the platform's pseudonym service (`services.common.pseudonyms`; older events
+carry `psn:k1:...`), so correlation works without the number.
 A sole trader's organisationsnummer *is* a personnummer, so it travels as a pseudonym too.
 """
 

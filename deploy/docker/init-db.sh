@@ -12,6 +12,7 @@ DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'los_disclosure') THEN CREATE ROLE los_disclosure; END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'los_console') THEN CREATE ROLE los_console; END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'los_audit') THEN CREATE ROLE los_audit; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'los_pseudonyms') THEN CREATE ROLE los_pseudonyms; END IF;
 END \$\$;
 ALTER ROLE los_app NOLOGIN;
 ALTER ROLE los_owner LOGIN CREATEDB PASSWORD '${LOS_OWNER_DB_PASSWORD}';
@@ -19,5 +20,6 @@ ALTER ROLE los_coordinator LOGIN PASSWORD '${LOS_COORDINATOR_DB_PASSWORD}';
 ALTER ROLE los_disclosure LOGIN PASSWORD '${LOS_DISCLOSURE_DB_PASSWORD}';
 ALTER ROLE los_console LOGIN PASSWORD '${LOS_CONSOLE_DB_PASSWORD}';
 ALTER ROLE los_audit LOGIN PASSWORD '${LOS_AUDIT_DB_PASSWORD}';
+ALTER ROLE los_pseudonyms LOGIN PASSWORD '${LOS_PSEUDONYMS_DB_PASSWORD}';
 SELECT 'CREATE DATABASE los OWNER los_owner' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'los')\gexec
 SQL

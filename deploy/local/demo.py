@@ -12,6 +12,7 @@ from pathlib import Path
 from services.adapters.agencies import all_formats
 from services.adapters.sdk.mapping import MappingContext
 from services.adapters.simulator import generate_campaign, write_native
+from services.common.pseudonyms import LocalPseudonymiser
 
 
 def format_of(path: Path, names: list[str]) -> str | None:
@@ -29,7 +30,8 @@ def load_demo(drop_dir: Path, *, seed: int = 1) -> int:
         return 0
     campaign = generate_campaign(seed, pseudonym_key=b"demo" * 8)
     names = list(all_formats())
-    ctx = MappingContext(pseudonym_key=b"demo" * 8, today=datetime.date.today())
+    # native files carry clear numbers; the gateway pseudonymises them through the pseudonym service
+    ctx = MappingContext(pseudonyms=LocalPseudonymiser(b"demo" * 8), today=datetime.date.today())
     count = 0
     with tempfile.TemporaryDirectory() as tmp:
         exported = write_native(campaign, Path(tmp), ctx, split_by_operation=True, canonical=False)

@@ -20,7 +20,14 @@ from typing import Any
 
 import asyncpg
 
-from deploy.access import acl_bindings, ensure_credentials, principals, service_credentials, write_private_json
+from deploy.access import (
+    acl_bindings,
+    ensure_credentials,
+    ensure_secret_key,
+    principals,
+    service_credentials,
+    write_private_json,
+)
 from deploy.kafka_admin import AclBinding, KafkaAdminError, describe_acls, sync_acls, upsert_scram_users
 from deploy.local.kafka import KafkaCluster, kafka_options, remember_credentials
 from deploy.local.postgres import OWNER, PostgresServer
@@ -34,6 +41,8 @@ __all__ = ["REPO", "LocalStack", "ServiceSpec", "apply_access", "create_topics",
            "load_services", "provision"]
 
 REPO = Path(__file__).resolve().parents[2]
+# key files a service gets only if deploy/services.yaml lists the variable for it
+SECRET_FILES = ("LOS_OPRF_KEY_FILE", "LOS_EGRESS_PSEUDONYM_KEY_FILE", "LOS_LEGACY_PSEUDONYM_KEY_FILE")
 # the database logins of stack.env a service process is never given (it gets LOS_DATABASE_URL)
 NOT_FOR_SERVICES = ("LOS_DATABASE_", "LOS_POSTGRES_")
 
@@ -161,6 +170,7 @@ class LocalStack:
         self.postgres.start()
         bootstrap = self.kafka.start()
         self.provision_kafka()
+        pseudonym_port = self._port("LOS_PSEUDONYM_PORT", 8090)
         owner_url = self.postgres.url(OWNER)
         env = {
             "LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
@@ -176,13 +186,21 @@ class LocalStack:
             "LOS_ADAPTER_KEYS_DIR": str(self.state_dir / "keys" / "adapters"),
             "LOS_CONSOLE_KEYS_DIR": str(self.state_dir / "keys" / "console"),
             "LOS_AUDIT_KEYS_DIR": str(self.state_dir / "keys" / "audit"),
-            "LOS_PSEUDONYM_KEY_FILE": str(self.state_dir / "keys" / "pseudonym.key"),
+            # the pseudonym service's OPRF key and the egress services' key: each in its own folder
+            "LOS_OPRF_KEY_FILE": str(ensure_secret_key(self.state_dir / "pseudonyms" / "oprf.key")),
+            "LOS_EGRESS_PSEUDONYM_KEY_FILE": str(ensure_secret_key(self.state_dir / "egress" / "pseudonym.key")),
+            "LOS_PSEUDONYM_HOST": "127.0.0.1",
+            "LOS_PSEUDONYM_PORT": str(pseudonym_port),
+            "LOS_PSEUDONYM_URL": f"http://127.0.0.1:{pseudonym_port}",
             "LOS_ADAPTER_SPOOL_DIR": str(self.state_dir / "adapters"),
             "LOS_ADAPTER_DROP_DIR": str(self.state_dir / "drop"),
-            "LOS_CONSOLE_PORT": str(self._console_port()),
+            "LOS_CONSOLE_PORT": str(self._port("LOS_CONSOLE_PORT", 8080)),
             # the local demo signs in with the development identity provider (never in production)
             "LOS_CONSOLE_DEV_IDP": "true",
         }
+        legacy = self._retire_shared_pseudonym_key()
+        if legacy is not None:
+            env["LOS_LEGACY_PSEUDONYM_KEY_FILE"] = str(legacy)
         self.env_file.write_text("".join(f"export {k}='{v}'\n" for k, v in env.items()))
         os.chmod(self.env_file, 0o600)
         return env
@@ -218,12 +236,22 @@ class LocalStack:
         except (OSError, asyncpg.PostgresError) as error:
             raise LocalRunnerError(f"the database migrations failed: {error}") from error
 
-    def _console_port(self) -> int:
-        """The port used before (a running console keeps it), else 8080 when free, else any."""
-        previous = self.env().get("LOS_CONSOLE_PORT")
+    def _port(self, variable: str, preferred: int) -> int:
+        """The port used before (a running service keeps it), else `preferred` when free, else any."""
+        previous = self.env().get(variable)
         if previous:
             return int(previous)
-        return 8080 if port_is_free(8080) else free_port()
+        return preferred if port_is_free(preferred) else free_port()
+
+    def _retire_shared_pseudonym_key(self) -> Path | None:
+        """A state folder from before the pseudonym service kept the adapters' shared HMAC key
+        among the signing keys; move it where only platform tools look (the audit CLI uses
+        it to find old entries), so no adapter's folder holds it any more."""
+        old, kept = self.state_dir / "keys" / "pseudonym.key", self.state_dir / "pseudonyms" / "legacy-k1.key"
+        if old.exists():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(old, kept)
+        return kept if kept.exists() else None
 
     def env(self) -> dict[str, str]:
         env: dict[str, str] = {}
@@ -268,8 +296,10 @@ class LocalStack:
 
     def process_env(self, service: ServiceSpec, base: Mapping[str, str]) -> dict[str, str]:
         """A service process's environment: `base` without the stack's database logins (the
-        owner's, the superuser's, the other services'), then its own Kafka and database logins."""
-        env = {k: v for k, v in base.items() if not k.startswith(NOT_FOR_SERVICES)}
+        owner's, the superuser's, the other services') and the key files it does not hold, then
+        its own Kafka and database logins."""
+        env = {k: v for k, v in base.items() if not k.startswith(NOT_FOR_SERVICES)
+               and (k not in SECRET_FILES or k in service.env)}
         return {**env, **self.service_env(service), **self.database_env(service)}
 
     def down_services(self) -> None:

@@ -30,9 +30,10 @@ from services.adapters.agencies import all_formats, bound, participants_running
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import FileResult, Signer, ingest_file
+from services.adapters.sdk.pseudonyms import OprfClient, PseudonymServiceError
 from services.adapters.sdk.publisher import Publisher
 from services.adapters.settings import AdapterSettings
-from services.common.keys import adapter_holder, ensure_pseudonym_key, holder_key, load_registry
+from services.common.keys import adapter_holder, holder_key, load_registry
 from services.common.periodic import sleep_unless_stopped
 from services.common.telemetry import serve_metrics, setup_tracing
 
@@ -72,9 +73,10 @@ def _outbox(settings: AdapterSettings, agency: str) -> Outbox:
     return Outbox(settings.adapter_spool_dir / agency.lower() / "outbox.db")
 
 
-def _context(settings: AdapterSettings) -> MappingContext:
-    return MappingContext(pseudonym_key=ensure_pseudonym_key(settings.pseudonym_key_file),
-                          today=datetime.date.today(), system=settings.adapter_system)
+def _context(settings: AdapterSettings, signer: Signer) -> MappingContext:
+    """Pseudonyms come from the pseudonym service, asked with the agency's signing key."""
+    client = OprfClient(settings.pseudonym_url, signer.agency, signer.key_id, signer.key)
+    return MappingContext(pseudonyms=client, today=datetime.date.today(), system=settings.adapter_system)
 
 
 def _signer(settings: AdapterSettings, agency: str) -> Signer:
@@ -109,12 +111,17 @@ def ingest(
     fmt_ = _format(fmt, agency)
     setup_tracing(f"los-adapter-{fmt_.agency.lower()}", settings.otel_exporter)
     outbox = _outbox(settings, fmt_.agency)
-    ctx, signer = _context(settings), _signer(settings, fmt_.agency)
+    signer = _signer(settings, fmt_.agency)
+    ctx = _context(settings, signer)
     results = []
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("mapping", total=len(files))
         for path in files:
-            results.append(ingest_file(path, fmt_, ctx, signer, outbox, force=force))
+            try:
+                results.append(ingest_file(path, fmt_, ctx, signer, outbox, force=force))
+            except PseudonymServiceError as error:
+                console.print(f"[red]error:[/] {path.name}: {error}")
+                raise typer.Exit(1) from error
             progress.advance(task)
     _report(results)
     if publish:
@@ -155,7 +162,8 @@ async def _run(fmt: AgencyFormat, watch: Path, poll: float, settings: AdapterSet
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     outbox = _outbox(settings, fmt.agency)
-    ctx, signer = _context(settings), _signer(settings, fmt.agency)
+    signer = _signer(settings, fmt.agency)
+    ctx = _context(settings, signer)
     publisher = Publisher(outbox, fmt.agency, settings.kafka_bootstrap_servers, login=settings.kafka_login())
     sender = asyncio.create_task(publisher.drain(stop=stop, forever=True, poll=poll))
     done = watch / "done"
@@ -163,7 +171,11 @@ async def _run(fmt: AgencyFormat, watch: Path, poll: float, settings: AdapterSet
     try:
         while not stop.is_set():
             for path in sorted(watch.glob(f"*{fmt.suffix}")):
-                result = ingest_file(path, fmt, ctx, signer, outbox)
+                try:
+                    result = ingest_file(path, fmt, ctx, signer, outbox)
+                except PseudonymServiceError as error:
+                    logging.error("%s stays in %s and is tried again: %s", path.name, watch, error)
+                    continue
                 path.rename(done / path.name)
                 logging.info("%s: %d records, %d new, %d quarantined", path.name, result.events,
                              result.new, result.errors)

@@ -25,10 +25,11 @@ from services.adapters.agencies import formats_of
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import Signer, ingest_file
+from services.adapters.sdk.pseudonyms import OprfClient
 from services.adapters.sdk.publisher import Publisher
 from services.adapters.settings import AdapterSettings
 from services.common.kafka_security import KafkaLogin, adapter_principal
-from services.common.keys import adapter_holder, ensure_pseudonym_key, holder_key, load_registry
+from services.common.keys import adapter_holder, holder_key, load_registry
 from services.common.periodic import sleep_unless_stopped
 from services.common.telemetry import serve_metrics, setup_tracing
 
@@ -90,14 +91,15 @@ async def serve(settings: GatewaySettings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    ctx = MappingContext(pseudonym_key=ensure_pseudonym_key(settings.pseudonym_key_file),
-                         today=datetime.date.today(), system=settings.adapter_system)
     now = datetime.datetime.now(datetime.UTC)
     formats = {code: found for code in load_agencies() if (found := formats_of(code))}
     signers = signers_for(settings, sorted(formats), now=now)
     formats = {code: runs for code, runs in formats.items() if code in signers}
     agencies = sorted(formats)
     outboxes = {a: Outbox(settings.adapter_spool_dir / a.lower() / "outbox.db") for a in agencies}
+    # each agency asks the pseudonym service for its pseudonyms with its own key
+    contexts = {a: MappingContext(pseudonyms=OprfClient(settings.pseudonym_url, a, signers[a].key_id, signers[a].key),
+                                  today=datetime.date.today(), system=settings.adapter_system) for a in agencies}
     publishers = [Publisher(outboxes[a], a, settings.kafka_bootstrap_servers, login=agency_login(settings, a))
                   for a in agencies]
     tasks: list[asyncio.Task[object]] = [
@@ -107,7 +109,7 @@ async def serve(settings: GatewaySettings) -> None:
         for fmt in runs:
             folder = settings.adapter_drop_dir / agency.lower() / fmt.name
             folder.mkdir(parents=True, exist_ok=True)
-            tasks.append(asyncio.create_task(watch(fmt, folder, ctx, signers[agency], outboxes[agency],
+            tasks.append(asyncio.create_task(watch(fmt, folder, contexts[agency], signers[agency], outboxes[agency],
                                                    stop, settings.adapter_poll_seconds)))
     log.info("watching %d participants' formats under %s", len(formats), settings.adapter_drop_dir)
     try:

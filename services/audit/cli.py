@@ -19,6 +19,7 @@ from services.audit import review
 from services.audit.checkpoints import read_published
 from services.audit.settings import AuditSettings
 from services.common.keys import load_registry
+from services.common.pseudonyms import LocalPseudonymiser, load_oprf_seed
 
 app = typer.Typer(help="Audit reviews: verify the chain, export entries, report per subject or agency.",
                   no_args_is_help=True, add_completion=False)
@@ -103,15 +104,25 @@ def export(
         typer.echo(text)
 
 
-def _subject_key(orgnr: str | None, personnummer: str | None, settings: AuditSettings) -> str:
+def _subject_keys(orgnr: str | None, personnummer: str | None, settings: AuditSettings) -> list[str]:
+    """The subject's keys in the log: a person's pseudonym under the OPRF key (and under the
+    old shared key, when it is kept, for entries written before the pseudonym service)."""
     try:
         if orgnr:
-            return f"org:{parse_organisationsnummer(orgnr)}"
+            return [f"org:{parse_organisationsnummer(orgnr)}"]
         if personnummer:
-            key = settings.pseudonym_key_file.read_bytes()
-            return pseudonymise(parse_personnummer(personnummer, today=datetime.date.today()), key)
+            pnr = parse_personnummer(personnummer, today=datetime.date.today())
+            person = LocalPseudonymiser(load_oprf_seed(settings.oprf_key_file)).of(pnr)
+            keys = [person, f"st:{person}"]  # as a person, and as a sole trader's business
+            if settings.legacy_pseudonym_key_file is not None:
+                old = pseudonymise(pnr, settings.legacy_pseudonym_key_file.read_bytes())
+                keys += [old, f"st:{old}"]
+            return keys
     except IdentifierError as error:
         console.print(f"[red]error:[/] {error}")
+        raise typer.Exit(2) from error
+    except OSError as error:
+        console.print(f"[red]error:[/] {error} (a report by personnummer runs where the platform's key is)")
         raise typer.Exit(2) from error
     console.print("[red]error:[/] give --orgnr or --personnummer")
     raise typer.Exit(2)
@@ -124,12 +135,13 @@ def access_report(
 ) -> None:
     """Everything disclosed about a business or person: to whom, when, on which basis."""
     settings = AuditSettings()
-    subject = _subject_key(orgnr, personnummer, settings)
+    subjects = _subject_keys(orgnr, personnummer, settings)
 
     async def go() -> list[dict[str, Any]]:
         conn = await _connect(settings)
         try:
-            return await review.access_report(conn, subject)
+            found = {r["seq"]: r for subject in subjects for r in await review.access_report(conn, subject)}
+            return [found[seq] for seq in sorted(found)]
         finally:
             await conn.close()
 

@@ -3,7 +3,6 @@
 The registry folder (`LOS_KEYS_DIR`), public:
     registry.json            every registered public key with its agency, kind and window
                              (the one thing the coordinator trusts)
-    pseudonym.key            the coordinator's HMAC secret for person pseudonyms (32+ bytes)
 
 A holder's own folder holds its private keys and nobody else's:
     private/<key_id>.pem     e.g. the console's (`LOS_CONSOLE_KEYS_DIR`), one agency's adapter
@@ -129,16 +128,6 @@ def ensure_agency_key(keys_dir: Path, agency: str, *, now: datetime.datetime,
     if key_id is not None:
         return key_id, load_private_key(keys_dir, key_id)
     return create_key(keys_dir, agency, now=now, kind=kind)
-
-
-def ensure_pseudonym_key(path: Path) -> bytes:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with registry_lock(path.parent):
-            if not path.exists():
-                path.write_bytes(secrets.token_bytes(32))
-                os.chmod(path, 0o600)
-    return path.read_bytes()
 
 
 class registry_lock:

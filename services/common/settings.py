@@ -38,8 +38,6 @@ class LosSettings(BaseSettings):
     keys_dir: Path = Field(default=Path(".state/local/keys"),
                            description="The public key registry (each holder's private keys are in its own "
                                        "folder, see services.common.keys).")
-    pseudonym_key_file: Path = Field(default=Path(".state/local/keys/pseudonym.key"),
-                                     description="The HMAC secret for person pseudonyms.")
     otel_exporter: Literal["none", "console", "otlp"] = Field(
         default="none", description="Where traces go.")
     metrics_port: int | None = Field(

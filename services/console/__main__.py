@@ -40,7 +40,7 @@ def main() -> None:
     serve_metrics(settings.metrics_port)
     try:
         app = create_app(settings)  # configuration errors first, before touching the database
-    except (RuntimeError, PolicyError, OSError) as error:
+    except (RuntimeError, PolicyError, OSError, ValueError) as error:
         log.error("the console cannot start: %s", error)
         raise SystemExit(2) from error
     if settings.database_owner_url:  # else applied before the start, as the owner

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from schemas.agencies import load_agencies
 from services.audit.chain import Checkpoint
 from services.audit.checkpoints import read_published
+from services.common.pseudonyms import read_secret_file
 from services.console import devidp, labels
 from services.console.auth import JwksDocument, JwksEndpoint, KeySource, TokenVerifier
 from services.console.context import Console, utc_now
@@ -32,6 +33,7 @@ from services.console.queries import PostgresSource
 from services.console.settings import ConsoleSettings
 from services.console.views import audit, operations, planning, requests, results, session, subjects
 from services.disclosure.policy import load_policy
+from services.disclosure.pseudonyms import RecipientPseudonyms
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -112,7 +114,9 @@ def _key_sources(settings: ConsoleSettings, idp: devidp.DevIdentityProvider | No
 def create_app(settings: ConsoleSettings, *, source: Source | None = None,
                make_publisher: Callable[[], Awaitable[Publisher]] | None = None,
                read_checkpoints: Callable[[], Awaitable[list[Checkpoint]]] | None = None,
-               clock: Callable[[], datetime.datetime] = utc_now) -> FastAPI:
+               clock: Callable[[], datetime.datetime] = utc_now,
+               pseudonyms: RecipientPseudonyms | None = None) -> FastAPI:
+    """The console; `pseudonyms` defaults to the egress key of LOS_EGRESS_PSEUDONYM_KEY_FILE."""
     agencies = load_agencies()
     policy = load_policy(_policy_path(settings.policy_file))
     idp = devidp.DevIdentityProvider(settings.console_audience,
@@ -127,10 +131,13 @@ def create_app(settings: ConsoleSettings, *, source: Source | None = None,
         return await asyncio.wait_for(read_published(settings.kafka_bootstrap_servers, login=settings.kafka_login()),
                                       settings.console_checkpoint_timeout_seconds)
 
+    verifier = TokenVerifier(_key_sources(settings, idp), settings.console_audience, agencies)
+    if pseudonyms is None:
+        pseudonyms = RecipientPseudonyms(read_secret_file(settings.egress_pseudonym_key_file,
+                                                          "LOS_EGRESS_PSEUDONYM_KEY_FILE"))
     console = Console(
-        settings=settings, enforcement=Enforcement(policy, agencies),
-        source=source or PostgresSource(settings.database_url),
-        verifier=TokenVerifier(_key_sources(settings, idp), settings.console_audience, agencies),
+        settings=settings, enforcement=Enforcement(policy, agencies, pseudonyms),
+        source=source or PostgresSource(settings.database_url), verifier=verifier,
         templates=templates(), make_publisher=make_publisher or kafka_publisher,
         read_checkpoints=read_checkpoints or kafka_checkpoints, dev_idp=idp, clock=clock)
 

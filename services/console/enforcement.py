@@ -20,6 +20,7 @@ from services.audit.entries import access_entry, read_entry
 from services.console.ports import PlanRow, Scope
 from services.disclosure.enforce import OperationView, Viewer, view_operation
 from services.disclosure.policy import ANY, Policy, Purpose, Role
+from services.disclosure.pseudonyms import RecipientPseudonyms
 from services.disclosure.requests import DisclosureRequest
 
 CHANNEL = "console"
@@ -31,9 +32,17 @@ def subjects_by_event(record: dict[str, Any]) -> dict[str, list[str]]:
             for e in record.get("timeline", [])}
 
 
-def shown_subjects(view: dict[str, Any]) -> list[str]:
-    """Businesses and persons a view lets the viewer see."""
-    found = {s for e in view.get("timeline", []) for s in [e.get("business"), *e.get("persons", [])] if s}
+def shown_subjects(view: dict[str, Any], record: dict[str, Any]) -> list[str]:
+    """Businesses and persons a view lets the viewer see, as the platform keys them (the
+    view names them in the viewer's pseudonyms; the audit log in the platform's own)."""
+    kept = {e["event_id"]: e for e in record.get("timeline", [])}
+    found: set[str] = set()
+    for shown in view.get("timeline", []):
+        entry = kept.get(shown["event_id"], {})
+        if shown.get("business") and entry.get("business"):
+            found.add(entry["business"])
+        if "persons" in shown:
+            found.update(entry.get("persons", []))
     return sorted(found)
 
 
@@ -56,6 +65,7 @@ class LabelledPolicy(Policy):
 class Enforcement:
     policy: Policy
     agencies: dict[str, Agency]
+    pseudonyms: RecipientPseudonyms
 
     def __post_init__(self) -> None:
         if not isinstance(self.policy, LabelledPolicy):
@@ -75,12 +85,14 @@ class Enforcement:
                      open_only=all(r.same_operation and r.while_open for r in rules))
 
     def plan(self, row: PlanRow, viewer: Viewer, purpose: Purpose, on: datetime.date) -> OperationView:
-        return view_operation(self.policy, row.as_record(), viewer, purpose, self.agencies, on=on)
+        return view_operation(self.policy, row.as_record(), viewer, purpose, self.agencies,
+                              pseudonyms=self.pseudonyms, on=on)
 
     def operation(self, record: dict[str, Any], viewer: Viewer, purpose: Purpose, on: datetime.date,
                   requests: Iterable[DisclosureRequest] = ()) -> OperationView:
         approvals = [a for r in requests if (a := r.approval()) is not None]
-        return view_operation(self.policy, record, viewer, purpose, self.agencies, approvals=approvals, on=on)
+        return view_operation(self.policy, record, viewer, purpose, self.agencies, pseudonyms=self.pseudonyms,
+                              approvals=approvals, on=on)
 
     def entries(self, view: OperationView, viewer: Viewer, purpose: Purpose, at: datetime.datetime, *,
                 record: dict[str, Any] | None = None, requests: Iterable[DisclosureRequest] = (),

@@ -87,6 +87,10 @@ class MemoryUnit:
         found.sort(key=lambda r: (r["planned_date"], r["operation_id"]), reverse=True)
         return [r["operation_id"] for r in found[:limit]]
 
+    async def subject_keys(self, kind: str, prefix: str) -> list[str]:
+        field_of = {"business": "businesses", "premises": "premises_visited", "person": "persons"}[kind]
+        return sorted({s for r in self.state.records.values() for s in r.get(field_of, []) if s.startswith(prefix)})
+
     async def approved_requests(self, *, operation_id: str | None = None,
                                 recipient: str | None = None) -> list[DisclosureRequest]:
         return [r for r in self.state.requests.values() if r.status == Status.APPROVED

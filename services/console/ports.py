@@ -127,6 +127,11 @@ class Unit(Protocol):
         """Operations whose record names the subject, newest first."""
         ...
 
+    async def subject_keys(self, kind: str, prefix: str) -> list[str]:
+        """Every subject of `kind` starting with `prefix` that some record names (the
+        candidates a recipient's pseudonym is mapped back from)."""
+        ...
+
     async def approved_requests(self, *, operation_id: str | None = None,
                                 recipient: str | None = None) -> list[DisclosureRequest]: ...
 

@@ -129,6 +129,11 @@ class PostgresUnit:
                ORDER BY o.planned_date DESC, o.operation_id DESC LIMIT $3""", kind, subject, limit)
         return [r["operation_id"] for r in rows]
 
+    async def subject_keys(self, kind: str, prefix: str) -> list[str]:
+        rows = await self.conn.fetch("SELECT DISTINCT subject FROM subject_operations WHERE subject_kind = $1"
+                                     " AND starts_with(subject, $2)", kind, prefix)
+        return [r["subject"] for r in rows]
+
     async def approved_requests(self, *, operation_id: str | None = None,
                                 recipient: str | None = None) -> list[DisclosureRequest]:
         rows = await self.conn.fetch(

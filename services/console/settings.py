@@ -16,6 +16,9 @@ class ConsoleSettings(LosSettings):
         default=None, description="PostgreSQL as the schema owner: when set, migrations are applied at start.")
     policy_file: Path = Field(default=Path("deploy/policy/los-default.yaml"),
                               description="The disclosure policy in force.")
+    egress_pseudonym_key_file: Path = Field(
+        default=Path(".state/local/egress/pseudonym.key"),
+        description="The key that gives each recipient its own pseudonyms (disclosure and console only).")
     console_host: str = Field(default="127.0.0.1", description="Interface the web server listens on.")
     console_port: int = Field(default=8080, ge=0, le=65535)
     console_dev_idp: bool = Field(

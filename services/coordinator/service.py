@@ -38,8 +38,9 @@ from services.coordinator.domain.noisy import DEFAULT_CAP
 from services.coordinator.domain.ownership import Lead, Sent, judge
 from services.coordinator.domain.plans import PlanView, StoredPlan, infer_operation, latest_plan
 from services.coordinator.domain.records import summarise
+from services.coordinator.domain.repseudonymise import is_repseudonymised
 from services.coordinator.domain.signals import cross_agency_signal
-from services.coordinator.fact_cache import FactCache
+from services.coordinator.fact_cache import FactCache, bump_generation
 from services.coordinator.ports import Clock, IncomingRecord, RejectedRecord
 
 BATCH_LOCK = 7_412_100
@@ -63,6 +64,7 @@ class Settings:
 class BatchOutcome:
     accepted: int = 0
     duplicates: int = 0
+    replaced: int = 0  # events sent again with new pseudonyms (repseudonymise.py)
     rejected: list[RejectedRecord] = field(default_factory=list)
     operations_changed: set[str] = field(default_factory=set)
 
@@ -103,7 +105,8 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
     await cache.check_generation(conn)
     checked, refused = await _enforce_ownership(conn, checked, settings)
     new, repeated = await _insert_events(conn, checked)
-    conflicting = await _conflicting_ids(conn, repeated)
+    conflicting, replacing = await _conflicting_ids(conn, repeated)
+    replaced, touched_by_replacing, old_businesses = await _replace_events(conn, replacing)
     rejected = outcome.rejected = [*rejected, *refused, *conflicting]
     if rejected:  # the dead-letter relay sends them on (see dead_letters.py)
         await conn.executemany(
@@ -112,10 +115,11 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
             [(r.record.topic, r.record.partition, r.record.offset, r.agency, r.reason, r.detail,
               r.record.value) for r in rejected])
     await _flag_foreign_amendments(conn, new)
-    cache.add(new)
+    cache.add([*new, *replaced])
     outcome.accepted = len(new)
-    outcome.duplicates = len(repeated) - len(conflicting)
-    touched: set[str] = await _track_noisy_keys(conn, new, settings, cache)
+    outcome.replaced = len(replaced)
+    outcome.duplicates = len(repeated) - len(conflicting) - len(replaced)
+    touched: set[str] = await _track_noisy_keys(conn, [*new, *replaced], settings, cache) | touched_by_replacing
     plan_ops = sorted({f.operation_id for f in new if f.kind == "plan" and f.operation_id})
     for op in plan_ops:
         touched |= await _refresh_plan(conn, op, settings, cache)
@@ -136,7 +140,8 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
             "SELECT DISTINCT operation_id FROM events WHERE event_id = ANY($1::uuid[]) AND operation_id IS NOT NULL",
             named)}
     outcome.operations_changed = await rebuild_operations(conn, touched, clock, cache)
-    await _refresh_signals(conn, {f.business for f in new if f.business}, settings, cache)
+    await _refresh_signals(conn, {f.business for f in [*new, *replaced] if f.business} | old_businesses, settings,
+                           cache)
     await store_offsets(conn, settings.group_id, ((r.topic, r.partition, r.offset) for r in records))
     return outcome
 
@@ -186,26 +191,59 @@ async def _flag_foreign_amendments(conn: asyncpg.Connection, new: list[Fact]) ->
            ON CONFLICT (kind, key) DO NOTHING""", [f.event_id for f in new])
 
 
-async def _conflicting_ids(conn: asyncpg.Connection, repeated: list[Checked]) -> list[RejectedRecord]:
-    """An id seen before is a duplicate only if it is the same agency's same event. Anything
-    else re-uses an id (by mistake, or to squat another agency's next event) and is kept
-    for review instead of being dropped as a duplicate."""
+async def _conflicting_ids(conn: asyncpg.Connection,
+                           repeated: list[Checked]) -> tuple[list[RejectedRecord], list[Checked]]:
+    """An id seen before is a duplicate only if it is the same agency's same event. The same
+    agency's same event with its old pseudonyms replaced by the pseudonym service's replaces
+    the stored one (the second list). Anything else re-uses an id (by mistake, or to squat
+    another agency's next event) and is kept for review instead of being dropped as a duplicate."""
     if not repeated:
-        return []
+        return [], []
     stored = {r["event_id"]: r for r in await conn.fetch(
         "SELECT event_id::text, agency, type, (event->'data')::text AS data FROM events"
         " WHERE event_id = ANY($1::uuid[])", sorted({c.fact.event_id for c in repeated}))}
-    conflicts = []
+    conflicts, replacing, seen = [], [], set()
     for c in repeated:
         row = stored[c.fact.event_id]
-        same = (row["agency"] == c.fact.agency and row["type"] == c.type
-                and orjson.loads(row["data"]) == orjson.loads(c.record.value or b"{}").get("data"))
-        if not same:
-            conflicts.append(RejectedRecord(
-                c.record, "conflicting_id",
-                f"event id {c.fact.event_id} is already taken by a different event of {row['agency']}",
-                c.fact.agency))
-    return conflicts
+        ours = row["agency"] == c.fact.agency and row["type"] == c.type
+        old, received = orjson.loads(row["data"]), orjson.loads(c.record.value or b"{}").get("data")
+        if ours and old == received:
+            continue
+        if ours and is_repseudonymised(old, received):
+            if c.fact.event_id not in seen:  # a second copy in the batch is a duplicate
+                seen.add(c.fact.event_id)
+                replacing.append(c)
+            continue
+        conflicts.append(RejectedRecord(
+            c.record, "conflicting_id",
+            f"event id {c.fact.event_id} is already taken by a different event of {row['agency']}",
+            c.fact.agency))
+    return conflicts, replacing
+
+
+async def _replace_events(conn: asyncpg.Connection,
+                          replacing: list[Checked]) -> tuple[list[Fact], set[str], set[str]]:
+    """Store the events sent again with new pseudonyms in place of the old ones: the event as
+    received, its fact and its subject columns. Returns the new facts, the operations to
+    rebuild and the business keys that may have gone (their signals). A sole trader's old key
+    stays in `premises_businesses`, where the coordinator only adds, and counts no more:
+    `_track_noisy_keys` counts only businesses that events still name there."""
+    if not replacing:
+        return [], set(), set()
+    rows = await conn.fetch(
+        """UPDATE events e SET event = u.event::jsonb, fact = u.fact::jsonb, business = u.business,
+               persons = u.persons::text[], key_id = u.key_id
+           FROM (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]))
+               AS u(id, event, fact, business, persons, key_id),
+               (SELECT event_id, business AS old_business FROM events WHERE event_id = ANY($1::uuid[])) AS o
+           WHERE e.event_id = u.id AND o.event_id = u.id
+           RETURNING e.operation_id, o.old_business""",
+        [c.fact.event_id for c in replacing], [(c.record.value or b"").decode() for c in replacing],
+        [orjson.dumps(fact_to_json(c.fact)).decode() for c in replacing], [c.fact.business for c in replacing],
+        [_pg_array(c.fact.persons) for c in replacing], [c.key_id for c in replacing])
+    old = {r["old_business"] for r in rows if r["old_business"]} - {c.fact.business for c in replacing}
+    await bump_generation(conn)  # other coordinator processes forget the facts they cached
+    return [c.fact for c in replacing], {r["operation_id"] for r in rows if r["operation_id"]}, old
 
 
 async def _insert_events(conn: asyncpg.Connection, checked: list[Checked]) -> tuple[list[Fact], list[Checked]]:
@@ -333,6 +371,9 @@ async def _track_noisy_keys(conn: asyncpg.Connection, new: list[Fact], settings:
         """SELECT pb.premises_key, count(*) AS n FROM premises_businesses pb
            WHERE pb.premises_key = ANY($1::text[])
              AND NOT EXISTS (SELECT 1 FROM noisy_keys k WHERE k.key = pb.premises_key)
+             AND (NOT starts_with(pb.business, 'st:psn:k1:')  -- a sole trader's key before the pseudonym
+                  OR EXISTS (SELECT 1 FROM events e        -- service counts while events still name it
+                             WHERE e.business = pb.business AND pb.premises_key = ANY(e.premises)))
            GROUP BY pb.premises_key HAVING count(*) > $2""",
         sorted({p for p, _ in pairs}), settings.noisy_cap)
     if not rows:

@@ -6,6 +6,8 @@ may not be shown is replaced by a marker naming its provision when the policy le
 existence be known, and is left out without a trace otherwise. Totals are recomputed from
 what is visible, so a sum never reveals a withheld amount. Every item shown to another
 agency, and every item withheld from it, comes back as an `Access` for the audit log.
+Persons and sole traders leave in the viewer's own pseudonyms (`services.disclosure.pseudonyms`),
+never in the platform's internal ones, so two recipients cannot join what they got on them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from schemas.canonical import canonical_json
 from schemas.categories import Category
 from services.disclosure.decide import OWN, Decision, OperationContext, Request, decide
 from services.disclosure.policy import Policy, Purpose, Role
+from services.disclosure.pseudonyms import RecipientPseudonyms
 
 AMOUNT_KINDS = ("imposed", "recovered", "stopped")
 
@@ -107,8 +110,10 @@ def _marker(decision: Decision, category: Category) -> dict[str, Any]:
 
 
 def view_operation(policy: Policy, record: dict[str, Any], viewer: Viewer, purpose: Purpose,
-                   agencies: dict[str, Agency], *, approvals: list[Approval] | None = None,
-                   on: datetime.date | None = None) -> OperationView:
+                   agencies: dict[str, Agency], *, pseudonyms: RecipientPseudonyms,
+                   approvals: list[Approval] | None = None, on: datetime.date | None = None) -> OperationView:
+    """The viewer's view of `record`. Accesses (for the audit log) name what was decided in
+    the platform's own terms; the view itself names persons in the viewer's pseudonyms."""
     on = on or datetime.date.today()
     context = OperationContext(record["operation_id"], frozenset(record["participants"]),
                                closed=record["status"] in ("closed", "cancelled"))
@@ -117,7 +122,7 @@ def view_operation(policy: Policy, record: dict[str, Any], viewer: Viewer, purpo
     plan = {k: record[k] for k in plan_fields}
     if not decide_item(Category.PLANNED_OPERATION, record["lead_agency"], plan, plan_fields, None).allowed:
         return OperationView(False, accesses=decide_item.accesses)
-    entries = [e for entry in record["timeline"]
+    entries = [_recipient_form(e, pseudonyms, viewer.agency) for entry in record["timeline"]
                if (e := _entry(entry, decide_item, agencies)) is not None]
     view = {"operation_id": record["operation_id"], "revision": record["revision"], **plan,
             "timeline": entries, **_totals(entries)}
@@ -168,6 +173,14 @@ def _entry(entry: dict[str, Any], decide_item: _Decider, agencies: dict[str, Age
         if entry.get("persons") and decide_item(Category.PERSONAL_IDENTITY, owner, entry["persons"],
                                                 ("persons",), event_id).allowed:
             shown["persons"] = entry["persons"]
+    return shown
+
+
+def _recipient_form(shown: dict[str, Any], pseudonyms: RecipientPseudonyms, recipient: str) -> dict[str, Any]:
+    if shown.get("business") is not None:
+        shown["business"] = pseudonyms.subject(recipient, shown["business"])
+    if "persons" in shown:
+        shown["persons"] = [pseudonyms.subject(recipient, p) for p in shown["persons"]]
     return shown
 
 

@@ -24,6 +24,7 @@ from services.audit.store import append
 from services.common.offsets import store_offsets
 from services.disclosure.enforce import Viewer, view_operation
 from services.disclosure.policy import Policy, Purpose, Role
+from services.disclosure.pseudonyms import RecipientPseudonyms
 from services.disclosure.store import approvals_for
 
 
@@ -48,8 +49,8 @@ def _subjects(record: dict[str, Any]) -> dict[str, list[str]]:
 
 
 async def views_for_changes(conn: asyncpg.Connection, changes: list[Change], policy: Policy,
-                            agencies: dict[str, Agency], *, purpose: Purpose,
-                            now: datetime.datetime) -> tuple[list[FeedMessage], list[dict[str, Any]]]:
+                            agencies: dict[str, Agency], *, purpose: Purpose, now: datetime.datetime,
+                            pseudonyms: RecipientPseudonyms) -> tuple[list[FeedMessage], list[dict[str, Any]]]:
     """The feed messages and audit entries of a batch of changes (reads approvals only).
 
     Only the latest change of each operation in the batch is shown: a view superseded
@@ -61,7 +62,7 @@ async def views_for_changes(conn: asyncpg.Connection, changes: list[Change], pol
         subjects = _subjects(record)
         for code in sorted(agencies):
             view = view_operation(policy, record, Viewer(code, Role.OFFICER, f"feed:{code}"), purpose,
-                                  agencies, approvals=approvals, on=now.date())
+                                  agencies, pseudonyms=pseudonyms, approvals=approvals, on=now.date())
             entries += [access_entry(a, at=now, channel="feed", purpose=purpose.value, actor=None,
                                      subjects=subjects.get(a.event_id or "", []))
                         for a in view.accesses]

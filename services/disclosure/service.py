@@ -21,11 +21,13 @@ from services.audit.store import append
 from services.common.lag import report_lag
 from services.common.migrate import migrate
 from services.common.offsets import SeekToStoredOffsets
+from services.common.pseudonyms import read_secret_file
 from services.common.retry import Halted, in_transaction_until_stored
 from services.common.telemetry import broker_middlewares, instrument_asyncpg, serve_metrics, setup_tracing
 from services.disclosure.feeds import Change, commit_batch, views_for_changes
 from services.disclosure.metrics import count_decisions
 from services.disclosure.policy import load_policy
+from services.disclosure.pseudonyms import RecipientPseudonyms
 from services.disclosure.settings import FeedSettings
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,8 @@ def build_app(settings: FeedSettings) -> FastStream:
     serve_metrics(settings.metrics_port)
     policy = load_policy(settings.policy_file)
     agencies = load_agencies()
+    pseudonyms = RecipientPseudonyms(read_secret_file(settings.egress_pseudonym_key_file,
+                                                      "LOS_EGRESS_PSEUDONYM_KEY_FILE"))
     broker = KafkaBroker(settings.kafka_bootstrap_servers.split(","), enable_idempotence=True,
                          security=settings.kafka_broker_security(), allow_auto_create_topics=False,
                          client_id="los-disclosure",
@@ -97,7 +101,8 @@ def build_app(settings: FeedSettings) -> FastStream:
         async def work(conn: asyncpg.Connection) -> None:
             now = datetime.datetime.now(datetime.UTC)
             messages, entries = await views_for_changes(conn, changes, policy, agencies,
-                                                        purpose=settings.feeds_purpose, now=now)
+                                                        purpose=settings.feeds_purpose, now=now,
+                                                        pseudonyms=pseudonyms)
             decided[:] = entries
             sending = [await broker.publish(m.value, topic=m.topic, key=m.key, no_confirm=True,
                                             headers={"content-type": "application/json"}) for m in messages]

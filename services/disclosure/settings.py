@@ -16,6 +16,9 @@ class FeedSettings(LosSettings):
         default=None, description="PostgreSQL as the schema owner: when set, migrations are applied at start.")
     policy_file: Path = Field(default=Path("deploy/policy/los-default.yaml"),
                               description="The disclosure policy in force.")
+    egress_pseudonym_key_file: Path = Field(
+        default=Path(".state/local/egress/pseudonym.key"),
+        description="The key that gives each recipient its own pseudonyms (disclosure and console only).")
     feeds_group_id: str = Field(default="los-disclosure-feeds")
     feeds_purpose: Purpose = Field(default=Purpose.JOINT_OPERATION,
                                    description="The purpose the agencies' feeds serve.")

@@ -20,13 +20,17 @@ from deploy.topics import load_topics
 from services.adapters.outbox_status import unsent_counts
 from services.adapters.sdk.mapping import MappingContext
 from services.adapters.simulator import generate_campaign, write_native
+from services.common.pseudonyms import LocalPseudonymiser
+from tests.conftest import Database, Infra
 from tests.integration.adapters.test_adapters_campaign import KEY, format_of
+from tests.pseudonyms import start_pseudonym_service
 from tests.support import read_from, spawn_service, wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
 
-async def test_events_wait_in_the_outbox_while_kafka_is_down_and_all_arrive_after(tmp_path: Path) -> None:
+async def test_events_wait_in_the_outbox_while_kafka_is_down_and_all_arrive_after(
+        infra: Infra, database: Database, tmp_path: Path) -> None:
     state = REPO / ".state" / f"kafka-down-{uuid.uuid4().hex[:8]}"
     kafka = KafkaCluster(state, REPO / ".cache")
     try:
@@ -36,13 +40,13 @@ async def test_events_wait_in_the_outbox_while_kafka_is_down_and_all_arrive_afte
 
         campaign = generate_campaign(13, pseudonym_key=KEY)
         tax_events = {str(e.id) for e in campaign.events if e.losagency == "TAX"}
-        ctx = MappingContext(pseudonym_key=KEY, today=datetime.date(2026, 11, 1))
+        ctx = MappingContext(pseudonyms=LocalPseudonymiser(KEY), today=datetime.date(2026, 11, 1))
         exported = write_native(campaign, tmp_path / "export", ctx, canonical=False)
         tax_files = [f for f in exported.files if format_of(f) == "tax-personalliggare"]
-        (tmp_path / "pseudonym.key").write_bytes(KEY)
+        pseudonyms = await start_pseudonym_service(infra, database, tmp_path / "keys", tmp_path, seed=KEY)
         env = {"LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "LOS_KAFKA_CREDENTIALS_FILE": str(kafka.credentials_file),
                **holder_keys(tmp_path / "keys", adapters=["TAX"]),
-               "LOS_PSEUDONYM_KEY_FILE": str(tmp_path / "pseudonym.key"),
+               "LOS_PSEUDONYM_URL": pseudonyms.url,
                "LOS_ADAPTER_SPOOL_DIR": str(tmp_path / "spool"), "LOS_ADAPTER_DROP_DIR": str(tmp_path / "drop"),
                "LOS_ADAPTER_POLL_SECONDS": "0.2"}
         gateway = spawn_service("services.adapters.gateway", env, tmp_path / "adapters.log")
@@ -67,6 +71,7 @@ async def test_events_wait_in_the_outbox_while_kafka_is_down_and_all_arrive_afte
         finally:
             gateway.send_signal(signal.SIGTERM)
             gateway.wait(timeout=30)
+            pseudonyms.stop()
         ids = [json.loads(r.value)["id"] for r in records]
         assert set(ids) == tax_events
         assert "Kafka unavailable" in (tmp_path / "adapters.log").read_text()

@@ -19,6 +19,7 @@ from deploy.local.processes import free_port
 from schemas.agencies import load_agencies
 from tests.conftest import Database, Infra
 from tests.otlp import OtlpReceiver, ReceivedSpan
+from tests.pseudonyms import start_pseudonym_service
 from tests.support import all_event_topics, spawn_service, start_from_now, stop_processes, wait_for
 
 pytestmark = pytest.mark.integration
@@ -66,13 +67,13 @@ async def test_one_trace_runs_from_the_adapter_through_kafka_the_coordinator_and
     now = datetime.datetime.now(datetime.UTC)
     # before any process starts: the coordinator knows every key, each adapter holds its own
     key_env = holder_keys(keys, adapters=load_agencies(), now=now - datetime.timedelta(minutes=1))
-    (tmp_path / "pseudonym.key").write_bytes(b"p" * 32)
+    pseudonyms = await start_pseudonym_service(infra, database, keys, tmp_path)
     await start_from_now(database.owner_url, database.app_url, group, infra.bootstrap_servers, all_event_topics())
     console_port = free_port()
     with OtlpReceiver() as receiver:
         env = {**infra.env, **receiver.env(), "LOS_DATABASE_URL": database.app_url,
                "LOS_DATABASE_OWNER_URL": database.owner_url, **key_env,
-               "LOS_PSEUDONYM_KEY_FILE": str(tmp_path / "pseudonym.key"),
+               "LOS_PSEUDONYM_URL": pseudonyms.url,
                "LOS_ADAPTER_SPOOL_DIR": str(tmp_path / "spool"), "LOS_ADAPTER_DROP_DIR": str(drop_dir),
                "LOS_ADAPTER_POLL_SECONDS": "0.2", "LOS_COORDINATOR_GROUP_ID": group,
                "LOS_CONSOLE_PORT": str(console_port), "LOS_CONSOLE_DEV_IDP": "true",
@@ -113,6 +114,7 @@ async def test_one_trace_runs_from_the_adapter_through_kafka_the_coordinator_and
             spans = await wait_for(complete_trace, timeout=15, what="one whole trace with the console's span")
         finally:
             stop_processes(procs)
+            pseudonyms.stop()
 
     by_id = {s.span_id: s for s in spans}
     [root] = [s for s in spans if s.parent_id is None]

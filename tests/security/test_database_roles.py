@@ -38,6 +38,7 @@ from services.coordinator.retention import erase_personal_data
 from services.coordinator.service import check_records, store_batch
 from services.disclosure.feeds import Change, commit_batch, views_for_changes
 from services.disclosure.policy import Purpose, load_policy
+from services.disclosure.pseudonyms import RecipientPseudonyms
 from services.disclosure.requests import decide_request, new_request
 from services.disclosure.service import record_policy_in_force
 from tests.conftest import Database, Infra
@@ -221,7 +222,7 @@ async def _grants(url: str, table: str) -> set[tuple[str, str]]:
 
 
 async def test_the_audit_log_is_granted_select_and_insert_only(seeded: Seeded) -> None:
-    writers = {"los_coordinator", "los_disclosure", "los_console"}
+    writers = {"los_coordinator", "los_disclosure", "los_console", "los_pseudonyms"}
     assert await _grants(seeded.db.owner_url, "audit_log") == {
         *((w, p) for w in writers for p in ("SELECT", "INSERT")), ("los_audit", "SELECT")}
     assert await _grants(seeded.db.owner_url, "audit_checkpoints") == {("los_audit", "SELECT"), ("los_audit", "INSERT")}
@@ -292,7 +293,8 @@ async def test_the_feeds_decide_audit_and_keep_their_place_as_their_own_role(see
         async with conn.transaction():
             await record_policy_in_force(conn, policy.label)
             messages, entries = await views_for_changes(conn, changes, policy, load_agencies(),
-                                                        purpose=Purpose.JOINT_OPERATION, now=NOW)
+                                                        purpose=Purpose.JOINT_OPERATION, now=NOW,
+                                                        pseudonyms=RecipientPseudonyms(b"e" * 32))
             await commit_batch(conn, group, changes, messages, entries)
         assert messages and entries
         assert await stored_offsets(conn, group) == {(RECORD_CHANGES, 0): 42}

@@ -21,13 +21,14 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from schemas.events import AnyEvent
+from services.common.pseudonyms import Pseudonymiser
 
 
 @dataclass(frozen=True)
 class MappingContext:
     """What a mapping needs besides the file: never read from the environment inside."""
 
-    pseudonym_key: bytes  # the LOS pseudonym secret (schemas.identifiers.pseudonymise)
+    pseudonyms: Pseudonymiser  # personnummer -> pseudonym: the pseudonym service's client, in an adapter
     today: datetime.date  # reference date for 10-digit personnummer
     system: str | None = None  # the native system's name, goes into the event source
 

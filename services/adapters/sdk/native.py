@@ -23,7 +23,6 @@ from schemas.identifiers import (
     IdentifierError,
     parse_organisationsnummer,
     parse_personnummer,
-    pseudonymise,
 )
 from schemas.subjects import Business, Person, PersonRole
 from services.adapters.sdk.mapping import (
@@ -142,7 +141,7 @@ def person(field: str, personnummer: str, role: PersonRole, ctx: MappingContext,
         pnr = parse_personnummer(personnummer, today=ctx.today)
     except IdentifierError as error:
         raise FieldError(field, str(error)) from error
-    return Person(pseudonym=pseudonymise(pnr, ctx.pseudonym_key), role=role,
+    return Person(pseudonym=ctx.pseudonyms.of(pnr), role=role,
                   protected_identity=protected)
 
 
@@ -158,7 +157,7 @@ def business(field: str, identity: str, name: str, ctx: MappingContext) -> Busin
         except IdentifierError as pnr_error:
             # a mistyped personnummer must not reach logs: only its parser's message, which omits it
             raise FieldError(field, str(pnr_error) if looks_personal else str(org_error)) from pnr_error
-        return Business(sole_trader=pseudonymise(pnr, ctx.pseudonym_key), name=name)
+        return Business(sole_trader=ctx.pseudonyms.of(pnr), name=name)
 
 
 def map_records(

@@ -11,7 +11,7 @@ import datetime
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -24,6 +24,7 @@ from schemas.topics import events_topic
 from services.adapters.sdk.mapping import AgencyFormat, Mapped, MappingContext
 from services.adapters.sdk.metrics import ACCEPTED, QUARANTINED
 from services.adapters.sdk.outbox import Outbox
+from services.adapters.sdk.pseudonyms import Collector, Prefetching
 from services.adapters.sdk.tracing import traced_wire
 from services.common.telemetry import current_traceparent, tracing_enabled
 
@@ -70,9 +71,22 @@ class Signer:
         return str(event.id), events_topic(self.agency), event.partition_key, to_bytes(signed), headers
 
 
+def prefetch_pseudonyms(path: Path, fmt: AgencyFormat, ctx: MappingContext) -> None:
+    """Get every pseudonym the file needs in one go, when the pseudonymiser batches: read the
+    file once collecting its numbers (nothing is kept of that pass), then ask for them."""
+    if isinstance(ctx.pseudonyms, Prefetching):
+        collector = Collector()
+        for _ in fmt.read(path, replace(ctx, pseudonyms=collector)):
+            pass
+        ctx.pseudonyms.prefetch(collector.numbers)
+
+
 def ingest_file(path: Path, fmt: AgencyFormat, ctx: MappingContext, signer: Signer,
                 outbox: Outbox, *, force: bool = False) -> FileResult:
-    """Map, sign and store one export file. Returns what happened; never raises for bad records."""
+    """Map, sign and store one export file. Returns what happened; never raises for bad records.
+
+    Raises `PseudonymServiceError` when the pseudonym service cannot give the file's
+    pseudonyms: then nothing of the file is stored, and it is not marked done."""
     if fmt.agency != signer.agency:
         raise WrongAgency(f"format {fmt.name} is for {fmt.agency}, this adapter signs for {signer.agency}")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -81,6 +95,7 @@ def ingest_file(path: Path, fmt: AgencyFormat, ctx: MappingContext, signer: Sign
         return FileResult(name, 0, 0, 0, skipped=True)
     with tracer.start_as_current_span("adapter.ingest_file", attributes={
             "los.agency": signer.agency, "los.format": fmt.name, "los.file": name}):
+        prefetch_pseudonyms(path, fmt, ctx)
         rows, errors, traced = [], 0, tracing_enabled()
         for result in fmt.read(path, ctx):
             if isinstance(result, Mapped):  # with tracing on, each event starts a trace of its own

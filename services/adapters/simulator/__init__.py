@@ -1,6 +1,6 @@
 """The scenario simulator: deterministic LOS campaigns and event streams with their ground truth.
 
-    generate_campaign(seed, pseudonym_key=...) -> Campaign   events, truth, clear ids
+    generate_campaign(seed, pseudonym_key=...) -> Campaign   events, truth, clear ids (key: OPRF key file bytes)
     write_native(campaign, out_dir, ctx)                     native files, events.jsonl, truth
     stream_events(seed, count, pseudonym_key=...)            lazy events; .truth() of those taken
     premises_key(premises)                                   the key premises are counted on

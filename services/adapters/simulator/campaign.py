@@ -20,15 +20,18 @@ from services.adapters.simulator.play import OperationPlayer
 from services.adapters.simulator.records import Record, to_event
 from services.adapters.simulator.truth import GroundTruth, TruthAccumulator
 from services.adapters.simulator.world import World
+from services.common.pseudonyms import LocalPseudonymiser
 
 
 class Scenario:
-    """The world, the planner and the players of one seed."""
+    """The world, the planner and the players of one seed. Pseudonyms are the platform's own
+    (`psn:o1:`), computed with `pseudonym_key`, the bytes of an OPRF key file: equal to what
+    adapters get from a pseudonym service holding the same key."""
 
     def __init__(self, seed: int, pseudonym_key: bytes, config: ScenarioConfig, *,
                  keep_clear_ids: bool = False) -> None:
         rng = random.Random(seed)
-        self.world = World(rng, pseudonym_key, key_id=config.key_id, keep_clear_ids=keep_clear_ids)
+        self.world = World(rng, LocalPseudonymiser(pseudonym_key), keep_clear_ids=keep_clear_ids)
         self._planner = Planner(rng, self.world, config)
         self._player = OperationPlayer(rng, config)
         self.operations_played = 0

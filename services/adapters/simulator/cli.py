@@ -27,9 +27,11 @@ from services.adapters.simulator.config import ScenarioConfig
 from services.adapters.simulator.export import event_line, write_native, write_truth
 from services.adapters.simulator.places import REGIONS
 from services.adapters.simulator.truth import GroundTruth
+from services.common.pseudonyms import LocalPseudonymiser
 
-# A fixed, public key so that runs without --pseudonym-key-file are reproducible. It protects
-# nothing: use the deployment's key file to feed what you generate into a running system.
+# A fixed, public OPRF key so that runs without --oprf-key-file are reproducible. It protects
+# nothing. With the platform's key file (LOS_OPRF_KEY_FILE, the pseudonym service's) the events
+# carry the pseudonyms adapters get from that service: a platform-side tool only.
 SIMULATION_KEY = hashlib.sha256(b"los-simulator: public test key, not a secret").digest()
 
 app = typer.Typer(help="Simulate LOS operations: native export files, canonical events, ground truth.",
@@ -39,8 +41,8 @@ console = Console(stderr=True)
 Seed = Annotated[int, typer.Option(help="Random seed: the same seed gives the same output.")]
 Scale = Annotated[str, typer.Option(help=f"Regions: {', '.join(REGIONS)} (national adds eleven more).")]
 KeyFile = Annotated[Path | None, typer.Option(
-    "--pseudonym-key-file", exists=True, dir_okay=False, envvar="LOS_PSEUDONYM_KEY_FILE",
-    help="HMAC secret (32+ bytes) for person pseudonyms; default: a fixed public test key.")]
+    "--oprf-key-file", exists=True, dir_okay=False, envvar="LOS_OPRF_KEY_FILE",
+    help="The pseudonym service's OPRF key file (32+ bytes); default: a fixed public test key.")]
 
 
 def _key(path: Path | None) -> bytes:
@@ -48,7 +50,7 @@ def _key(path: Path | None) -> bytes:
         return SIMULATION_KEY
     key = path.read_bytes()
     if len(key) < 32:
-        console.print(f"[red]error:[/] {path} holds {len(key)} bytes; a pseudonym key needs 32 or more")
+        console.print(f"[red]error:[/] {path} holds {len(key)} bytes; an OPRF key file holds 32 or more")
         raise typer.Exit(2)
     return key
 
@@ -94,7 +96,7 @@ def campaign(
     config = _config(scale, springs=springs, first_year=first_year)
     key = _key(key_file)
     result = generate_campaign(seed, pseudonym_key=key, config=config)
-    ctx = MappingContext(pseudonym_key=key, today=datetime.date(first_year + springs, 12, 31))
+    ctx = MappingContext(pseudonyms=LocalPseudonymiser(key), today=datetime.date(first_year + springs, 12, 31))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if native:

@@ -24,7 +24,6 @@ class ScenarioConfig:
     decision_correction: float = 0.06  # a decision is corrected (new amount, appeal decided)
     retraction: float = 0.02  # an inspection or decision is withdrawn
     social_insurance_per_spring: tuple[int, int] = (1_300_000, 1_700_000)  # recovered, and stopped
-    key_id: str = "k1"  # pseudonym key id
 
     def __post_init__(self) -> None:
         low, high = self.targets

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from schemas.identifiers import parse_address, pseudonymise
+from schemas.identifiers import parse_address
 from schemas.subjects import Business, Industry, Premises
 from services.adapters.simulator import identities
 from services.adapters.simulator.places import Municipality
+from services.common.pseudonyms import Pseudonymiser
 
 INDUSTRY_WEIGHTS: dict[Industry, float] = {
     Industry.CAR_WORKSHOP: 20, Industry.CAR_WASH: 13, Industry.NAIL_SALON: 12, Industry.HAIRDRESSER: 6,
@@ -80,11 +81,9 @@ def _street_token(address: str) -> str:
 class World:
     """Creates residents, companies and sites on demand, each with unique identifiers."""
 
-    def __init__(self, rng: random.Random, pseudonym_key: bytes, *, key_id: str = "k1",
-                 keep_clear_ids: bool = True) -> None:
+    def __init__(self, rng: random.Random, pseudonyms: Pseudonymiser, *, keep_clear_ids: bool = True) -> None:
         self._rng = rng
-        self._key = pseudonym_key
-        self._key_id = key_id
+        self._pseudonyms = pseudonyms
         self._keep = keep_clear_ids
         self.clear_ids: dict[str, str] = {}
         self._used: set[str] = set()
@@ -105,7 +104,7 @@ class World:
         born = min(max(year - rng.randint(19, 64), 1930), 2007)
         is_samordning = rng.random() < samordning
         pnr = self._unique(lambda: identities.personnummer(rng, born, samordning=is_samordning))
-        pseudonym = pseudonymise(pnr, self._key, key_id=self._key_id)
+        pseudonym = self._pseudonyms.of(pnr)
         if self._keep:
             self.clear_ids[pseudonym] = pnr
         return Resident(pnr, pseudonym, rng.random() < protected, identities.person_name(rng)[1])

@@ -1,6 +1,11 @@
 """Granskning (auditors): is the audit chain intact, what did the agency disclose and receive,
 and what was disclosed about one business or person. An auditor sees the entries that
-concern the own agency (as discloser, recipient or actor), never other agencies' traffic."""
+concern the own agency (as discloser, recipient or actor), never other agencies' traffic.
+
+An auditor is one agency's user like any other: a person is asked for by the pseudonym that
+agency sees (`psn:r1:...`), and exported entries leave out the subjects' digests, which are
+the platform's and the same for every agency. The platform's own audit tool
+(`python -m services.audit`) reports by personnummer."""
 
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from services.console.context import Auditor, Console, ConsoleDep
 from services.console.errors import BadRequest
 from services.console.ports import AuditQuery
 from services.console.purpose import ask_for_purpose, required
-from services.console.views.subjects import PSEUDONYM
+from services.console.views.subjects import PSEUDONYM, internal_key
 from services.disclosure.enforce import Viewer
 from services.disclosure.policy import Purpose
 
@@ -104,10 +109,12 @@ def _moment(day: datetime.date | None, *, end: bool = False) -> datetime.datetim
 
 
 async def entries(console: Console, viewer: Viewer, query: AuditQuery) -> list[dict[str, Any]]:
+    """Entries concerning the viewer's agency, without the subjects' digests (the platform's keys)."""
     async with console.source.unit() as unit:
-        return await unit.audit_entries(AuditQuery(agency=viewer.agency, subject=query.subject,
+        rows = await unit.audit_entries(AuditQuery(agency=viewer.agency, subject=query.subject,
                                                    since=query.since,
                                                    until=query.until, kinds=query.kinds, limit=query.limit))
+    return [{k: v for k, v in r.items() if k != "subjects"} for r in rows]
 
 
 async def register(console: Console, viewer: Viewer, since: datetime.date | None,
@@ -125,21 +132,26 @@ def subject_of(kind: str, value: str) -> str:
             return "org:" + parse_organisationsnummer(value)
         except IdentifierError as error:
             raise BadRequest(f"Ogiltigt organisationsnummer: {error}") from error
-    if kind == "pseudonym" and PSEUDONYM.match(value):
+    if kind == "pseudonym" and PSEUDONYM.fullmatch(value):
         return value
-    raise BadRequest("Ange ett organisationsnummer eller en pseudonym (psn:…).")
+    raise BadRequest("Ange ett organisationsnummer eller en pseudonym som den visas för din myndighet (psn:r1:…).")
 
 
 async def access_report(console: Console, viewer: Viewer, purpose: Purpose,
                         subject: str) -> list[dict[str, Any]]:
-    """What the own agency disclosed or received about the subject; the lookup itself is logged."""
+    """What the own agency disclosed or received about the subject (`subject_of`: a person by
+    the agency's own pseudonym, about them as a person and as a sole trader); the lookup
+    itself is logged."""
     now = console.now()
+    internal = await internal_key(console, viewer, "person", subject) if subject.startswith("psn:") else subject
+    keys = [internal, f"st:{internal}"] if internal != subject else [subject]
     async with console.source.unit() as unit:
-        rows = await unit.audit_entries(AuditQuery(agency=viewer.agency, subject=subject,
-                                                   kinds=("disclosure",)))
-        await unit.append_audit([console.enforcement.read(viewer, purpose, now, "subject access report",
-                                                          [subject])])
-    return [{k: r.get(k) for k in REPORT_FIELDS} for r in rows]
+        found: dict[int, dict[str, Any]] = {}
+        for key in keys:
+            for row in await unit.audit_entries(AuditQuery(agency=viewer.agency, subject=key, kinds=("disclosure",))):
+                found[row["seq"]] = row
+        await unit.append_audit([console.enforcement.read(viewer, purpose, now, "subject access report", keys)])
+    return [{k: found[seq].get(k) for k in REPORT_FIELDS} for seq in sorted(found)]
 
 
 Day = Annotated[datetime.date | None, Query(description="ÅÅÅÅ-MM-DD")]

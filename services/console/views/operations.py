@@ -85,7 +85,7 @@ async def show_operation(console: Console, viewer: Viewer, purpose: Purpose,
         entries = console.enforcement.entries(view, viewer, purpose, now, record=record, requests=requests)
         if view.visible:
             entries.append(console.enforcement.read(viewer, purpose, now, f"operation {operation_id}",
-                                                    shown_subjects(view.record)))
+                                                    shown_subjects(view.record, record)))
         await unit.append_audit(entries)
     if not view.visible:  # the denials above are committed; the viewer learns nothing
         raise NotFound(NOT_FOUND_OPERATION)

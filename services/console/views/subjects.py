@@ -1,9 +1,13 @@
 """Subjekt: one business, premises or person across operations, each operation's part
-passing the enforcement point; only operations the viewer may see are listed."""
+passing the enforcement point; only operations the viewer may see are listed.
+
+A person or a sole trader is asked for by the pseudonym the viewer's agency sees
+(`psn:r1:...`, see services/disclosure/pseudonyms.py); the console maps it back to the
+platform's key by computing that agency's form of the candidates the records name. Another
+agency's pseudonym, or the platform's own, finds nothing."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -21,11 +25,14 @@ from services.console.errors import BadRequest
 from services.console.purpose import ask_for_purpose, required
 from services.disclosure.enforce import Viewer
 from services.disclosure.policy import Purpose
+from services.disclosure.pseudonyms import EXTERNAL
 
 router = APIRouter()
 KINDS = ("business", "premises", "person")
 LIMIT = 100  # operations per subject page, newest first
-PSEUDONYM = re.compile(r"^psn:[A-Za-z0-9_.-]{1,32}:[0-9a-f]{64}$")
+PSEUDONYM = EXTERNAL  # what a user may type: the own agency's pseudonym of a person
+ASK_PSEUDONYM = ("Ange personens pseudonym som den visas för din myndighet (psn:r1:…)."
+                 " Personnummer söks inte i konsolen.")
 PLAN_FIELDS = ("operation_id", "title", "municipality", "planned_date", "status", "lead_agency")
 
 
@@ -36,8 +43,10 @@ def subject_key(kind: str, text: str) -> str:
         raise BadRequest("Ange vem eller vad du söker.")
     try:
         if kind == "business":
-            if text.startswith("st:") and PSEUDONYM.match(text[3:]):
-                return text
+            if text.startswith("st:"):
+                if PSEUDONYM.fullmatch(text[3:]):
+                    return text
+                raise BadRequest("Ange en enskild näringsidkare med den pseudonym din myndighet ser (st:psn:r1:…).")
             return "org:" + parse_organisationsnummer(text.removeprefix("org:"))
         if kind == "premises":
             if text.startswith(("fb:", "ad:")):
@@ -49,10 +58,21 @@ def subject_key(kind: str, text: str) -> str:
     except IdentifierError as error:
         raise BadRequest(f"Kan inte tolka {text!r}: {error}") from error
     if kind == "person":
-        if not PSEUDONYM.match(text):
-            raise BadRequest("Ange personens pseudonym (psn:…). Personnummer söks inte i konsolen.")
+        if not PSEUDONYM.fullmatch(text):
+            raise BadRequest(ASK_PSEUDONYM)
         return text
     raise BadRequest(f"Okänd typ av subjekt: {kind}")
+
+
+async def internal_key(console: Console, viewer: Viewer, kind: str, key: str) -> str:
+    """The platform's key of what the viewer typed (`subject_key`): a person or sole trader
+    mapped back from the viewer's pseudonym; `key` itself (which names nothing) when no
+    record names anyone with that pseudonym for this viewer."""
+    if kind == "person" or key.startswith("st:"):
+        async with console.source.unit() as unit:
+            candidates = await unit.subject_keys(kind, "psn:" if kind == "person" else "st:psn:")
+        return console.enforcement.pseudonyms.resolve(viewer.agency, key, candidates) or key
+    return key
 
 
 def concerns(item: dict[str, Any], kind: str, key: str) -> bool:
@@ -63,12 +83,14 @@ def concerns(item: dict[str, Any], kind: str, key: str) -> bool:
 
 async def subject_history(console: Console, viewer: Viewer, purpose: Purpose, kind: str,
                           key: str) -> list[dict[str, Any]]:
-    """The subject's part of each operation the viewer may see; audited as shown."""
+    """The subject's part of each operation the viewer may see; audited as shown. `key` is
+    as the viewer sees it (`subject_key`)."""
     now, today = console.now(), console.today()
+    internal = await internal_key(console, viewer, kind, key)
     history: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
     async with console.source.unit() as unit:
-        for operation_id in await unit.subject_operations(kind, key, LIMIT):
+        for operation_id in await unit.subject_operations(kind, internal, LIMIT):
             record = await unit.record(operation_id)
             if record is None:
                 continue
@@ -82,7 +104,7 @@ async def subject_history(console: Console, viewer: Viewer, purpose: Purpose, ki
                                                    only_events={e["event_id"] for e in items})
             if items or targeted:
                 history.append({**{k: view.record[k] for k in PLAN_FIELDS}, "items": items})
-        entries.append(console.enforcement.read(viewer, purpose, now, f"subject {kind}", [key]))
+        entries.append(console.enforcement.read(viewer, purpose, now, f"subject {kind}", [internal]))
         await unit.append_audit(entries)
     return history
 

@@ -22,7 +22,9 @@ from services.adapters.sdk.mapping import MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.simulator import generate_campaign, write_native
 from services.common.keys import load_registry
-from tests.conftest import Infra
+from services.common.pseudonyms import LocalPseudonymiser
+from tests.conftest import Database, Infra
+from tests.pseudonyms import start_pseudonym_service
 from tests.support import all_event_topics, end_offsets, read_from, spawn_service, wait_for
 
 pytestmark = pytest.mark.integration
@@ -40,9 +42,9 @@ def comparable(obj: dict) -> dict:
 
 
 async def test_all_adapters_publish_exactly_the_campaign_even_when_killed_mid_run(
-        infra: Infra, tmp_path: Path) -> None:
+        infra: Infra, database: Database, tmp_path: Path) -> None:
     campaign = generate_campaign(3, pseudonym_key=KEY)
-    ctx = MappingContext(pseudonym_key=KEY, today=datetime.date(2026, 11, 1))
+    ctx = MappingContext(pseudonyms=LocalPseudonymiser(KEY), today=datetime.date(2026, 11, 1))
     exported = write_native(campaign, tmp_path / "export", ctx, split_by_operation=True, canonical=False)
     assert not exported.skipped, exported.skipped
     files = sorted(exported.files)
@@ -54,10 +56,9 @@ async def test_all_adapters_publish_exactly_the_campaign_even_when_killed_mid_ru
     unknown_kind = "OKAND;" + first.split(";", 1)[1]  # a record type the format does not have
     bad.write_text(f"{header}\n{unknown_kind}\n", encoding="utf-8")
 
-    (tmp_path / "pseudonym.key").write_bytes(KEY)
     keys = holder_keys(tmp_path / "keys", adapters=[a for a in load_agencies() if formats_of(a)])
-    env = {**infra.env, **keys,
-           "LOS_PSEUDONYM_KEY_FILE": str(tmp_path / "pseudonym.key"),
+    pseudonyms = await start_pseudonym_service(infra, database, tmp_path / "keys", tmp_path, seed=KEY)
+    env = {**infra.env, **keys, "LOS_PSEUDONYM_URL": pseudonyms.url,
            "LOS_ADAPTER_SPOOL_DIR": str(tmp_path / "spool"), "LOS_ADAPTER_DROP_DIR": str(tmp_path / "drop"),
            "LOS_ADAPTER_POLL_SECONDS": "0.2"}
     start = await end_offsets(infra.bootstrap_servers, all_event_topics())
@@ -84,6 +85,7 @@ async def test_all_adapters_publish_exactly_the_campaign_even_when_killed_mid_ru
     finally:
         gateway.send_signal(signal.SIGTERM)
         gateway.wait(timeout=30)
+        pseudonyms.stop()
 
     registry = load_registry(tmp_path / "keys")
     seen = Counter()

@@ -11,9 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from deploy.local.stack import REPO
-from schemas.agencies import load_agencies
 from schemas.topics import events_topic
-from services.console.enforcement import Enforcement
 from services.console.results import ResultRow, add_view, ordered
 from services.coordinator.ports import IncomingRecord
 from services.disclosure.enforce import Viewer
@@ -56,7 +54,7 @@ async def test_an_approved_request_opens_the_tax_decision_to_fire(live: LiveCons
 
 
 async def test_results_count_exactly_what_the_enforcement_point_shows(live: LiveConsole) -> None:
-    enforcement = Enforcement(POLICY, load_agencies())
+    enforcement = live.app.state.console.enforcement
     today = live.app.state.console.today()
     for agency, purpose in (("FIRE_RTOG", Purpose.JOINT_OPERATION), ("POLICE", Purpose.ORGANISED_CRIME),
                             ("POLICE", Purpose.RESULTS_REPORTING)):

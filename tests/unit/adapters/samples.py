@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from schemas.events import AnyEvent
-from schemas.identifiers import pseudonymise
 from services.adapters.agencies import all_formats
 from services.adapters.sdk.mapping import (
     AgencyFormat,
@@ -23,9 +22,11 @@ from services.adapters.sdk.mapping import (
     RecordError,
     events_of,
 )
+from services.common.pseudonyms import LocalPseudonymiser
 
 SAMPLE_DIR = Path(__file__).parents[3] / "services/adapters/agencies/samples"
 KEY, TODAY = b"k" * 32, datetime.date(2026, 6, 1)
+PSEUDONYMS = LocalPseudonymiser(KEY)
 
 
 @dataclass
@@ -44,11 +45,11 @@ class Sample:
     def __post_init__(self) -> None:
         self.format = all_formats()[self.name]
         self.path = SAMPLE_DIR / f"{self.name}{self.format.suffix}"
-        self.ctx = MappingContext(pseudonym_key=KEY, today=TODAY, system=self.system)
+        self.ctx = MappingContext(pseudonyms=PSEUDONYMS, today=TODAY, system=self.system)
         self.clear_ids = {self.psn(pnr): pnr for pnr in self.clear}
 
     def psn(self, pnr: str) -> str:
-        return pseudonymise(pnr, KEY)
+        return PSEUDONYMS.of(pnr)
 
     def read(self, path: Path | None = None) -> list[MappingResult]:
         return list(self.format.read(path or self.path, self.ctx))

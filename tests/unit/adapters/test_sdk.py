@@ -20,9 +20,10 @@ from services.adapters.sdk.mapping import Mapped, MappingContext, MappingResult,
 from services.adapters.sdk.native import FieldError, map_records, read_csv
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import Signer, WrongAgency, ingest_file
+from services.common.pseudonyms import LocalPseudonymiser
 
 T = datetime.datetime(2026, 5, 2, 10, 0, tzinfo=datetime.UTC)
-CTX = MappingContext(pseudonym_key=b"k" * 32, today=datetime.date(2026, 6, 1))
+CTX = MappingContext(pseudonyms=LocalPseudonymiser(b"k" * 32), today=datetime.date(2026, 6, 1))
 KEY = Ed25519PrivateKey.generate()
 
 

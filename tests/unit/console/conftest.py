@@ -20,10 +20,12 @@ from services.console.app import create_app
 from services.console.memory import MemorySource
 from services.console.settings import ConsoleSettings
 from services.disclosure.policy import Role
+from services.disclosure.pseudonyms import RecipientPseudonyms
 
 NOW = datetime.datetime(2026, 5, 4, 10, 0, tzinfo=datetime.UTC)
 PLANTED = "PLANTED_SOCIAL_SECRET_4711"  # a social services finding code: no rule opens it to anyone else
 PERSON = "psn:k1:" + "a" * 64
+EGRESS = RecipientPseudonyms(b"e" * 32)  # the egress key: each agency sees its own pseudonyms
 TAX_FEE = 20_000
 
 
@@ -160,7 +162,7 @@ def make_console(console_keys: Path) -> Callable[..., Console]:
 
         app = create_app(settings(keys_dir, **overrides), source=source,
                          make_publisher=make_publisher,
-                         read_checkpoints=no_checkpoints, clock=lambda: NOW)
+                         read_checkpoints=no_checkpoints, clock=lambda: NOW, pseudonyms=EGRESS)
         return Console(app, source, publisher, keys_dir)
 
     return make

@@ -7,16 +7,24 @@ import pytest
 
 from services.console.errors import BadRequest
 from services.console.views.subjects import subject_key
-from tests.unit.console.conftest import PERSON, PLANTED, Console
+from tests.unit.console.conftest import EGRESS, PERSON, PLANTED, Console
+
+SOCIAL = "MUNI_SOCIAL_0581"
 
 
 def test_what_a_person_types_becomes_the_key_correlation_uses() -> None:
     assert subject_key("business", " 5560360793 ") == "org:556036-0793"
     assert subject_key("premises", "Linköping Tanneforss 1:4") == "fb:LINKÖPING TANNEFORSS 1:4"
     assert subject_key("premises", "Storgatan 1, 582 24 Linköping").startswith("ad:STORGATAN 1|58224")
-    assert subject_key("person", PERSON) == PERSON
+    seen_by_social = EGRESS.person(SOCIAL, PERSON)
+    assert subject_key("person", seen_by_social) == seen_by_social
+    assert subject_key("business", f"st:{seen_by_social}") == f"st:{seen_by_social}"
     with pytest.raises(BadRequest, match="Personnummer söks inte"):
         subject_key("person", "19800101-1234")
+    with pytest.raises(BadRequest, match="som den visas för din myndighet"):
+        subject_key("person", PERSON)  # the platform's own pseudonym never reaches a user
+    with pytest.raises(BadRequest, match="st:psn:r1"):
+        subject_key("business", f"st:{PERSON}")
     with pytest.raises(BadRequest, match="Kan inte tolka"):
         subject_key("business", "123")
 
@@ -34,12 +42,20 @@ async def test_a_business_history_shows_what_the_viewer_may_see_of_each_operatio
 
 
 async def test_only_social_services_find_the_person_in_their_own_matter(console: Console) -> None:
-    async with console.client("FIRE_RTOG") as fire, console.client("MUNI_SOCIAL_0581") as social:
-        query = {"kind": "person", "key": PERSON, "purpose": "joint_operation"}
+    async with console.client("FIRE_RTOG") as fire, console.client(SOCIAL) as social:
+        query = {"kind": "person", "key": EGRESS.person(SOCIAL, PERSON), "purpose": "joint_operation"}
         by_fire = (await fire.get("/api/subjects", params=query)).json()
         by_social = (await social.get("/api/subjects", params=query)).json()
+        as_fire_sees = {**query, "key": EGRESS.person("FIRE_RTOG", PERSON)}
+        by_social_with_fires = (await social.get("/api/subjects", params=as_fire_sees)).json()
     assert by_fire["operations"] == []
     assert [o["operation_id"] for o in by_social["operations"]] == ["LKPG-2026-04"]
+    [item] = by_social["operations"][0]["items"]
+    assert item["persons"] == [EGRESS.person(SOCIAL, PERSON)] and by_social["key"] == query["key"]
+    assert by_social_with_fires["operations"] == []  # another agency's pseudonym names nobody here
+    assert PERSON not in str(by_social) + str(by_fire)
+    read = console.audit[-1]  # the audit log keeps the platform's key, as a digest
+    assert read["kind"] == "read" and read["subjects"] != [] and PERSON not in str(console.audit)
 
 
 async def test_the_page_lists_the_history_and_the_search_is_logged(console: Console) -> None:

@@ -41,6 +41,7 @@ def test_the_local_runner_provides_every_infrastructure_variable_services_read()
     for spec in LOCAL_SERVICES.values():
         for variable in set(spec.env) - optional:
             if variable.startswith(("LOS_KAFKA", "LOS_DATABASE", "LOS_KEYS", "LOS_PSEUDONYM", "LOS_ADAPTER",
+                                    "LOS_OPRF", "LOS_EGRESS",
                                     "LOS_CONSOLE_PORT", "LOS_CONSOLE_DEV_IDP")):
                 assert f'"{variable}"' in source, f"local runner does not set {variable}"
 
@@ -112,15 +113,20 @@ def test_compose_formats_the_admin_login_and_applies_the_derived_acls() -> None:
 def test_every_service_logs_in_as_its_own_principal_in_both(tmp_path: Path) -> None:
     stack = LocalStack(tmp_path)
     for name, spec in LOCAL_SERVICES.items():
-        assert spec.kafka_principal, f"{name} has no Kafka principal in deploy/services.yaml"
         service = COMPOSE["services"][name]
+        if name == "pseudonyms":  # no Kafka at all
+            assert spec.kafka_principal is None and not any(s.startswith("kafka-") for s in service["secrets"])
+            assert "LOS_KAFKA_CREDENTIALS_FILE" not in service["environment"]
+            continue
+        assert spec.kafka_principal, f"{name} has no Kafka principal in deploy/services.yaml"
         env, local = service["environment"], stack.service_env(spec)
         single = "{agency}" not in spec.kafka_principal
         assert env.get("LOS_KAFKA_USERNAME") == (spec.kafka_principal if single else None), name
         assert local["LOS_KAFKA_USERNAME"] == (spec.kafka_principal if single else ""), name
         secret = f"kafka-{name}"
         assert env["LOS_KAFKA_CREDENTIALS_FILE"] == f"/run/secrets/{secret}", name
-        assert service["secrets"] == [secret], f"{name} must see its own Kafka password only"
+        kafka_secrets = [s for s in service["secrets"] if s.startswith("kafka-")]
+        assert kafka_secrets == [secret], f"{name} must see its own Kafka password only"
         assert COMPOSE["secrets"][secret]["file"] == f"./.state/compose/kafka/services/{name}.json"
         assert local["LOS_KAFKA_CREDENTIALS_FILE"] == str(stack.service_credentials_file(name))
 
@@ -132,3 +138,25 @@ def test_the_compose_secret_files_are_the_ones_compose_secrets_writes(tmp_path: 
     for secret in COMPOSE["secrets"].values():
         assert (tmp_path / secret["file"]).exists(), secret["file"]
     assert folder.stat().st_mode & 0o077 == 0, "the secrets folder is its owner's only"
+
+
+def test_each_pseudonym_key_reaches_only_the_services_that_hold_it(tmp_path: Path) -> None:
+    """The OPRF key: the pseudonym service alone; the egress key: disclosure and console; the
+    adapters neither, in compose and in the local runner."""
+    holders = {"oprf-key": {"pseudonyms"}, "egress-pseudonym-key": {"disclosure", "console"}}
+    variables = {"oprf-key": "LOS_OPRF_KEY_FILE", "egress-pseudonym-key": "LOS_EGRESS_PSEUDONYM_KEY_FILE"}
+    for secret, services in holders.items():
+        mounted = {n for n, s in COMPOSE["services"].items() if secret in s.get("secrets", [])}
+        assert mounted == services, secret
+        declared = {n for n, spec in LOCAL_SERVICES.items() if variables[secret] in spec.env}
+        assert declared == services, secret
+    adapters = COMPOSE["services"]["adapters"]
+    assert not {"oprf-key", "egress-pseudonym-key"} & set(adapters["secrets"])
+    assert not [v for v in adapters["environment"] if v.startswith(("LOS_OPRF", "LOS_EGRESS", "LOS_LEGACY"))]
+    assert adapters["environment"]["LOS_PSEUDONYM_URL"] == "http://pseudonyms:8090"
+    assert "ports" not in COMPOSE["services"]["pseudonyms"]
+    stack, env = LocalStack(tmp_path), {v: f"/keys/{k}" for k, v in variables.items()}
+    stack.database_env = lambda service: {}  # type: ignore[method-assign]  # no database here
+    for name, spec in LOCAL_SERVICES.items():
+        given = set(stack.process_env(spec, {**env, "LOS_PSEUDONYM_URL": "http://127.0.0.1:1"}))
+        assert given & set(variables.values()) == {v for s, v in variables.items() if name in holders[s]}, name

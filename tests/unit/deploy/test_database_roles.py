@@ -22,7 +22,7 @@ ROLES = database_roles()
 
 def test_every_service_that_uses_the_database_has_a_role_of_its_own() -> None:
     users = {s.name for s in load_services() if "LOS_DATABASE_URL" in s.env}
-    assert set(ROLES) == users == {"coordinator", "disclosure", "console", "audit"}
+    assert set(ROLES) == users == {"coordinator", "disclosure", "console", "audit", "pseudonyms"}
     assert len(set(ROLES.values())) == len(ROLES), "two services share a role"
     assert not {OWNER, LEGACY_APP} & set(ROLES.values())
 

@@ -15,10 +15,12 @@ from schemas.categories import Category
 from services.disclosure.decide import OperationContext, Request, decide, explain
 from services.disclosure.enforce import Approval, Viewer, view_operation
 from services.disclosure.policy import Policy, PolicyError, Purpose, Role, load_policy
+from services.disclosure.pseudonyms import RecipientPseudonyms
 
 POLICY = load_policy(REPO / "deploy" / "policy" / "los-default.yaml")
 AGENCIES = load_agencies()
 PLANTED = "PLANTED_SOCIAL_SECRET_4711"
+EGRESS = RecipientPseudonyms(b"e" * 32)
 ON = datetime.date(2026, 4, 20)
 
 
@@ -54,7 +56,7 @@ def record(status: str = "executed") -> dict[str, Any]:
 def view(agency: str, purpose: Purpose = Purpose.JOINT_OPERATION, role: Role = Role.OFFICER,
          rec: dict | None = None, approvals: list[Approval] | None = None):
     return view_operation(POLICY, rec or record(), Viewer(agency, role, "handläggare"), purpose, AGENCIES,
-                          approvals=approvals, on=ON)
+                          pseudonyms=EGRESS, approvals=approvals, on=ON)
 
 
 @pytest.mark.parametrize("agency", sorted(AGENCIES))
@@ -143,3 +145,19 @@ def test_a_broken_policy_file_says_what_is_wrong(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="cites unknown basis 'nope'"):
         load_policy(path)
     assert isinstance(POLICY, Policy)
+
+
+def test_persons_and_sole_traders_leave_in_each_recipients_own_pseudonyms() -> None:
+    person, trader = "psn:o1:" + "c" * 64, "st:psn:o1:" + "d" * 64
+    rec = record()
+    rec["timeline"][2] = {**rec["timeline"][2], "business": trader, "persons": [person]}
+    seen = {agency: view(agency, rec=rec).record for agency in ("FIRE_RTOG", "POLICE", "TAX")}
+    ban = {agency: next(e for e in v["timeline"] if e["event_id"] == "e3") for agency, v in seen.items()}
+    assert ban["FIRE_RTOG"]["persons"] == [EGRESS.person("FIRE_RTOG", person)]
+    assert ban["FIRE_RTOG"]["business"] == "st:" + EGRESS.person("FIRE_RTOG", trader[3:])
+    shown = {agency: ban[agency]["business"] for agency in ban if "business" in ban[agency]}
+    assert len(shown) >= 2, shown  # a public decision: others see whose it is
+    assert len(set(shown.values())) == len(shown)  # and each in its own pseudonym
+    assert all(b.startswith("st:psn:r1:") for b in shown.values())
+    assert "psn:o1:" not in json.dumps(seen)
+    assert rec["timeline"][2]["persons"] == [person]  # the record itself is left as it was

@@ -21,6 +21,7 @@ from schemas.signing import KeyRegistry, PublicKey, sign
 from schemas.topics import events_topic
 from services.adapters.agencies import all_formats
 from services.adapters.sdk.mapping import Mapped, MappingContext, RecordError
+from services.common.pseudonyms import LocalPseudonymiser
 from services.coordinator.domain.intake import REASONS, Accepted, Rejection, check
 
 T = datetime.datetime(2026, 5, 2, 10, 0, tzinfo=datetime.UTC)
@@ -29,7 +30,7 @@ REGISTRY = KeyRegistry([PublicKey("FIRE-1", "FIRE_RTOG", KEY.public_key().public
     serialization.Encoding.Raw, serialization.PublicFormat.Raw), T - datetime.timedelta(days=1))])
 GOOD = event_json(new_event(EventRetractedV1, EventRetracted(retracts=uuid.uuid4(), reason="Fel"), agency="FIRE_RTOG",
                             event_id=uuid.uuid4(), time=T))
-CTX = MappingContext(pseudonym_key=b"k" * 32, today=datetime.date(2026, 6, 1))
+CTX = MappingContext(pseudonyms=LocalPseudonymiser(b"k" * 32), today=datetime.date(2026, 6, 1))
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
                                                                                          max_size=4), max_leaves=12)

@@ -58,6 +58,7 @@ from services.adapters.simulator import (
 )
 from services.adapters.simulator.cli import app
 from services.adapters.simulator.export import event_line
+from services.common.pseudonyms import LocalPseudonymiser
 
 KEY = bytes(range(32))
 REPO = Path(__file__).resolve().parents[3]
@@ -423,7 +424,7 @@ def test_national_scale_runs_regions_side_by_side() -> None:
 # --- files --------------------------------------------------------------------------------
 
 def _context() -> MappingContext:
-    return MappingContext(pseudonym_key=KEY, today=datetime.date(2030, 1, 1))
+    return MappingContext(pseudonyms=LocalPseudonymiser(KEY), today=datetime.date(2030, 1, 1))
 
 
 def test_native_files_read_back_to_the_events(campaign: Campaign, tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from schemas.signing import ADAPTER
-from services.adapters.agencies import all_formats, bound, participants_running
+from services.adapters.agencies import FormatError, all_formats, bound, participants_running
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import FileResult, Signer, ingest_file
@@ -40,6 +40,7 @@ from services.common.telemetry import serve_metrics, setup_tracing
 app = typer.Typer(help="Run an agency's system adapter: export files in, signed events to Kafka out.",
                   no_args_is_help=True, add_completion=False)
 console = Console(stderr=True)
+USAGE = 2  # the exit code of a usage error
 
 FormatName = Annotated[str, typer.Option("--format", "-f", help="Native format (see `formats`).")]
 Participant = Annotated[str | None, typer.Option(
@@ -49,13 +50,17 @@ Participant = Annotated[str | None, typer.Option(
 
 def _format(name: str, agency: str | None = None) -> AgencyFormat:
     """The format, run as the participant `agency` (the format's own agency by default)."""
-    formats = all_formats()
+    formats = _all_formats()
     if name not in formats:
         known = ", ".join(sorted(formats)) or "none installed"
         console.print(f"[red]error:[/] unknown format {name!r}; known formats: {known}")
         raise typer.Exit(2)
     fmt = formats[name]
     running = participants_running(fmt)
+    if not running:
+        console.print(f"[red]error:[/] {name} is a format of {fmt.agency}, which is not in schemas/agencies.yaml;"
+                      " adding a participant is an entry there (docs/topics.md, 'Adding a participant')")
+        raise typer.Exit(USAGE)
     if agency is None:
         if fmt.agency in running and running == [fmt.agency]:
             return fmt
@@ -67,6 +72,14 @@ def _format(name: str, agency: str | None = None) -> AgencyFormat:
     except ValueError as error:
         console.print(f"[red]error:[/] {error}; participants running it: {', '.join(running)}")
         raise typer.Exit(2) from error
+
+
+def _all_formats() -> dict[str, AgencyFormat]:
+    try:
+        return all_formats()
+    except FormatError as error:
+        console.print(f"[red]error:[/] {error}", highlight=False)
+        raise typer.Exit(USAGE) from error
 
 
 def _outbox(settings: AdapterSettings, agency: str) -> Outbox:
@@ -226,6 +239,6 @@ def quarantine(
 def formats() -> None:
     """The native export formats adapters understand."""
     table = Table("format", "function", "run by", "file", "description")
-    for fmt in all_formats().values():
+    for fmt in _all_formats().values():
         table.add_row(fmt.name, fmt.agency, ", ".join(participants_running(fmt)), fmt.suffix, fmt.description)
     console.print(table)

@@ -6,6 +6,7 @@
     status            outbox and quarantine counts
     quarantine        records that could not be mapped, with the reason
     formats           the native formats this adapter understands
+    new AGENCY        write an agency's own adapter package: a CSV format, a sample, tests
 
 It signs with the agency's adapter key in its own folder (`LOS_ADAPTER_KEYS_DIR/<agency>`),
 which an administrator registers with `python -m services.keys register --agency <CODE>`.
@@ -32,6 +33,7 @@ from rich.table import Table
 from schemas.signing import ADAPTER
 from services.adapters.agencies import FormatError, all_formats, bound, participants_running
 from services.adapters.dryrun import dry_run
+from services.adapters.kit.scaffold import ScaffoldError, scaffold
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import FileResult, Signer, ingest_file
@@ -263,6 +265,28 @@ def quarantine(
     for q in _outbox(AdapterSettings(), agency).quarantined(limit):
         table.add_row(q.file, str(q.line), q.field, q.message)
     console.print(table)
+
+
+@app.command()
+def new(
+    agency: Annotated[str | None, typer.Argument(
+        help="The participant code in schemas/agencies.yaml, e.g. SOCIAL_INSURANCE or MUNI_SOCIAL_0580.")] = None,
+    agency_option: Annotated[str | None, typer.Option("--agency", "-a", help="The same, as an option.")] = None,
+    out: Annotated[Path | None, typer.Option(help="The folder to write [default: ./los-adapter-<agency>].")] = None,
+    name: Annotated[str | None, typer.Option(help="The format's name [default: <agency>-export].")] = None,
+) -> None:
+    """Write an agency's own adapter package: a documented CSV format, a sample, tests and a README."""
+    code = agency or agency_option
+    if code is None:
+        console.print("[red]error:[/] name the participant: `python -m services.adapters new <AGENCY>`")
+        raise typer.Exit(USAGE)
+    try:
+        written = scaffold(code, out, name, taken=set(_all_formats()))
+    except ScaffoldError as error:
+        console.print(f"[red]error:[/] {error}", highlight=False)
+        raise typer.Exit(USAGE) from error
+    console.print(f"wrote {written.folder}: format {written.format_name} of {written.agency}; next steps in "
+                  f"{written.folder / 'README.md'}", highlight=False)
 
 
 @app.command()

@@ -34,6 +34,7 @@ from schemas.signing import ADAPTER
 from services.adapters.agencies import FormatError, all_formats, bound, participants_running
 from services.adapters.dryrun import dry_run
 from services.adapters.kit.scaffold import ScaffoldError, scaffold
+from services.adapters.sdk.drop import file_away
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import FileResult, Signer, ingest_file
@@ -204,8 +205,7 @@ async def _run(fmt: AgencyFormat, watch: Path, poll: float, settings: AdapterSet
     ctx = _context(settings, signer)
     publisher = Publisher(outbox, fmt.agency, settings.kafka_bootstrap_servers, login=settings.kafka_login())
     sender = asyncio.create_task(publisher.drain(stop=stop, forever=True, poll=poll))
-    done = watch / "done"
-    done.mkdir(parents=True, exist_ok=True)
+    (watch / "done").mkdir(parents=True, exist_ok=True)
     try:
         while not stop.is_set():
             for path in sorted(watch.glob(f"*{fmt.suffix}")):
@@ -214,16 +214,7 @@ async def _run(fmt: AgencyFormat, watch: Path, poll: float, settings: AdapterSet
                 except PseudonymServiceError as error:
                     logging.error("%s stays in %s and is tried again: %s", path.name, watch, error)
                     continue
-                if result.held_back:
-                    (watch / "rejected").mkdir(exist_ok=True)
-                    path.rename(watch / "rejected" / path.name)
-                    logging.error("%s: held back whole, nothing stored, %d errors quarantined; moved to rejected/",
-                                  path.name, result.errors)
-                    continue
-                path.rename(done / path.name)
-                log_result = logging.warning if result.errors else logging.info
-                log_result("%s: %d records, %d new, %d quarantined", path.name, result.events,
-                           result.new, result.errors)
+                file_away(path, result)
             await sleep_unless_stopped(stop, poll)
     finally:
         stop.set()

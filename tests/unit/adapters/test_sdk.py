@@ -18,6 +18,7 @@ from schemas.inspection import InspectionConducted
 from schemas.notification import EventRetracted
 from schemas.signing import KeyRegistry, PublicKey, verify
 from schemas.subjects import Person, PersonRole, Premises
+from services.adapters.sdk.drop import file_away
 from services.adapters.sdk.mapping import Mapped, MappingContext, MappingResult, RecordError
 from services.adapters.sdk.native import FieldError, map_records, read_csv
 from services.adapters.sdk.outbox import Outbox
@@ -197,3 +198,19 @@ def test_a_placeholder_pseudonym_is_never_signed() -> None:
     with pytest.raises(PlaceholderPseudonym):
         Signer("FIRE_RTOG", "FIRE-1", KEY).wire(event.model_copy(update={"data": event.data.model_copy(
             update={"persons_present": [person.model_copy(update={"pseudonym": PLACEHOLDER})]})}))
+
+
+def test_a_drop_folders_file_goes_to_done_or_when_held_back_to_rejected(tmp_path: Path,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    outbox, signer = Outbox(tmp_path / "outbox.db"), Signer("FIRE_RTOG", "FIRE-1", KEY)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    partly = export(drop, [f"A1;{uuid.uuid4()};Fel", "A2;inte-ett-id;Fel"], name="partly.csv")
+    whole = export(drop, [f"A3;{uuid.uuid4()};Fel", "A4;inte-ett-id;Fel"], name="whole.csv")
+    with caplog.at_level("INFO"):
+        some = ingest_file(partly, Withdrawals(), CTX, signer, outbox)
+        assert file_away(partly, some) == drop / "done" / "partly.csv"
+        held = ingest_file(whole, Withdrawals(), CTX, signer, outbox, all_or_nothing=True)
+        assert file_away(whole, held, "test-withdrawals") == drop / "rejected" / "whole.csv"
+    assert [(r.levelname, r.getMessage().split(":")[0]) for r in caplog.records if r.name.endswith("drop")] == [
+        ("WARNING", "partly.csv"), ("ERROR", "test-withdrawals whole.csv")]

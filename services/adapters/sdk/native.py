@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime
 import json
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ class FileError(FieldError):
 
 
 Row = Mapping[str, str]
+DIGITS = re.compile(r"\d[\d\s+-]{4,}\d")  # what may be a personnummer, never echoed in an error
 
 
 def read_csv(path: Path, *, delimiter: str = ";",
@@ -80,7 +82,7 @@ def check_header(found: Sequence[str] | None, required: Collection[str], delimit
         if required:
             raise FileError("-", "the file is empty: it has no header line", line=1)
         return
-    shown = delimiter.join(found)
+    shown = clip(DIGITS.sub("<digits>", delimiter.join(found)), 1000)  # a record taken for a header
     missing = [column for column in required if column not in found]
     if missing:
         which = "column" if len(missing) == 1 else "columns"

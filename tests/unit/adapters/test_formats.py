@@ -141,3 +141,15 @@ def test_an_xml_file_with_another_root_element_is_one_error_for_the_whole_file(
     assert isinstance(error, RecordError)
     assert (error.line, error.field, error.whole_file) == (0, "export", True)
     assert f"expected <{root}>" in error.message
+
+
+@pytest.mark.parametrize("sample", CSV)
+def test_a_csv_export_without_its_header_line_maps_nothing_and_echoes_no_personnummer(
+        tmp_path: Path, sample: Sample) -> None:
+    lines = sample.path.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "headless.csv"
+    path.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")
+    [error] = sample.read(path)
+    assert isinstance(error, RecordError) and (error.line, error.whole_file) == (1, True)
+    for pnr in sample.clear:
+        assert pnr[2:8] not in error.message

@@ -62,7 +62,7 @@ def _format(name: str, agency: str | None = None) -> AgencyFormat:
     if name not in formats:
         known = ", ".join(sorted(formats)) or "none installed"
         console.print(f"[red]error:[/] unknown format {name!r}; known formats: {known}")
-        raise typer.Exit(2)
+        raise typer.Exit(USAGE)
     fmt = formats[name]
     running = participants_running(fmt)
     if not running:
@@ -74,12 +74,12 @@ def _format(name: str, agency: str | None = None) -> AgencyFormat:
             return fmt
         console.print(f"[red]error:[/] {name} is a format of {fmt.agency}, which every municipality runs as"
                       f" its own authority: name yours with --agency, one of {', '.join(running)}")
-        raise typer.Exit(2)
+        raise typer.Exit(USAGE)
     try:
         return bound(fmt, agency.upper())
     except ValueError as error:
         console.print(f"[red]error:[/] {error}; participants running it: {', '.join(running)}")
-        raise typer.Exit(2) from error
+        raise typer.Exit(USAGE) from error
 
 
 def _all_formats() -> dict[str, AgencyFormat]:
@@ -108,7 +108,7 @@ def _signer(settings: AdapterSettings, agency: str) -> Signer:
         console.print(f"[red]error:[/] no valid adapter key of {agency} in {holder}; an administrator registers "
                       f"one with `python -m services.keys register --agency {agency} --kind adapter` "
                       f"(the registry is {settings.keys_dir / 'registry.json'})")
-        raise typer.Exit(2)
+        raise typer.Exit(USAGE)
     return Signer(agency, *found)
 
 
@@ -287,4 +287,3 @@ def formats() -> None:
     for fmt in _all_formats().values():
         table.add_row(fmt.name, fmt.agency, ", ".join(participants_running(fmt)), fmt.suffix, fmt.description)
     console.print(table)
-

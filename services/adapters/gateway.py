@@ -22,6 +22,7 @@ from pydantic import Field
 from schemas.agencies import load_agencies
 from schemas.signing import ADAPTER
 from services.adapters.agencies import formats_of
+from services.adapters.sdk.drop import file_away
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import Signer, ingest_file
@@ -44,8 +45,7 @@ class GatewaySettings(AdapterSettings):
 
 async def watch(fmt: AgencyFormat, folder: Path, ctx: MappingContext, signer: Signer, outbox: Outbox,
                 stop: asyncio.Event, poll: float) -> None:
-    done = folder / "done"
-    done.mkdir(parents=True, exist_ok=True)
+    (folder / "done").mkdir(parents=True, exist_ok=True)
     while not stop.is_set():
         for path in sorted(folder.glob(f"*{fmt.suffix}")):
             try:
@@ -55,9 +55,7 @@ async def watch(fmt: AgencyFormat, folder: Path, ctx: MappingContext, signer: Si
                 log.exception("%s: ingesting %s failed; it stays in the drop folder and is tried again",
                               fmt.name, path.name)
                 continue
-            path.rename(done / path.name)
-            log.info("%s %s: %d records, %d new, %d quarantined", fmt.name, path.name, result.events,
-                     result.new, result.errors)
+            file_away(path, result, fmt.name)
             await asyncio.sleep(0)  # let the publishers run between files
         await sleep_unless_stopped(stop, poll)
 

@@ -2,7 +2,9 @@
 
 Format "employment-stodkontroller" (.csv): the control unit's LOS export, UTF-8 (a BOM is
 allowed), semicolon-separated, one header line, one record per line (errors give the file
-line). Employment support data (OSL 28 kap. 11 §, unverified). Columns:
+line). Employment support data (OSL 28 kap. 11 §, unverified). The header names every column
+below, in any order (a cell may be empty where said); a header without one of them is one
+error, and then no record of the file is mapped. Columns:
 
     posttyp               KONTROLL (a check at the workplace) or BESLUT (a decision)
     arendenummer          the record's number, e.g. "AF-2026/0031877" (A-Z, 0-9, _ . / : -)

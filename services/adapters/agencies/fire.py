@@ -194,7 +194,7 @@ class TillsynXml:
     description = "Räddningstjänsten's supervision system: LSO inspection reports and decisions, XML"
 
     def read(self, path: Path, ctx: MappingContext) -> Iterator[MappingResult]:
-        return native.map_records(path, native.read_xml_records(path, "handling"),
+        return native.map_records(path, native.read_xml_records(path, "handling", root="tillsynsexport"),
                                   lambda element: _build(element, ctx, self.export), FIELD_NAMES)
 
     def write(self, events: Sequence[AnyEvent], path: Path, ctx: MappingContext,

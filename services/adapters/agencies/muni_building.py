@@ -2,8 +2,9 @@
 
 Format name `muni-building-tillsyn`, suffix `.csv`. The case system of the building committee
 exports its supervision cases as one semicolon-separated UTF-8 file (a BOM is tolerated) with
-a header row naming the columns below, in any order. One row is one post (handling) of a case:
-either a site visit (`TILLSYN`) or a decision (`BESLUT`). Multi-valued cells separate their
+a header row naming every column below, in any order (a header without one of them is one error,
+and then no post of the file is mapped). One row is one post (handling) of a case: either a site
+visit (`TILLSYN`) or a decision (`BESLUT`). Multi-valued cells separate their
 values with `|`; parallel columns (`personnummer`/`personroll`/`sekretessmarkering`,
 `iakttagelsekod`/`iakttagelse`/`antal`) hold the same number of values, position by position.
 

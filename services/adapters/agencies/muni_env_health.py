@@ -3,10 +3,11 @@
 Format name `muni-env-health-kontroll`, suffix `.csv`. The environment and health committee's case
 system exports food controls (livsmedelskontroll) and environmental supervision (e.g. chemicals
 and hazardous waste at car workshops) as one semicolon-separated UTF-8 file (a BOM is tolerated)
-with a header row naming the columns below, in any order. One row is one post of a case: a
-control visit (`KONTROLL`) or a decision (`BESLUT`). Multi-valued cells separate their values with
-`|`; parallel columns (`personnummer`/`personroll`/`sekretessmarkering`,
-`avvikelsekod`/`avvikelse`/`antal`) hold the same number of values, position by position.
+with a header row naming every column below, in any order (a header without one of them is one
+error, and then no post of the file is mapped). One row is one post of a case: a control visit
+(`KONTROLL`) or a decision (`BESLUT`). Multi-valued cells separate their values with `|`;
+parallel columns (`personnummer`/`personroll`/`sekretessmarkering`, `avvikelsekod`/`avvikelse`/
+`antal`) hold the same number of values, position by position.
 
 Columns (name: meaning; allowed values):
 

@@ -244,7 +244,7 @@ class PoliceCases:
     description = "Polisen: inspections and decisions (polisanmälan) at LOS premises, XML <post> records"
 
     def read(self, path: Path, ctx: MappingContext) -> Iterator[MappingResult]:
-        return native.map_records(path, native.read_xml_records(path, "post"),
+        return native.map_records(path, native.read_xml_records(path, "post", root="polisen_los_arenden"),
                                   lambda element: self._build(element, ctx))
 
     def _build(self, element: ElementTree.Element, ctx: MappingContext) -> AnyEvent:

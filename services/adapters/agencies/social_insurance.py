@@ -119,7 +119,7 @@ class SocialInsuranceKontroller:
     description = "Försäkringskassan: benefit checks at LOS premises, stopped payments and återkrav, XML"
 
     def read(self, path: Path, ctx: MappingContext) -> Iterator[MappingResult]:
-        return native.map_records(path, native.read_xml_records(path, "arende"),
+        return native.map_records(path, native.read_xml_records(path, "arende", root="forsakringskassan_los_export"),
                                   lambda element: _build(element, ctx))
 
     def write(self, events: Sequence[AnyEvent], path: Path, ctx: MappingContext,

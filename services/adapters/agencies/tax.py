@@ -2,7 +2,9 @@
 
 Format "tax-personalliggare" (.csv): the control system's LOS export, UTF-8 (a BOM is allowed),
 semicolon-separated, one header line, one record per line (errors give the file line). The
-data is tax data, secret under OSL 27 kap. 1 §. Columns:
+data is tax data, secret under OSL 27 kap. 1 §. The header names every column below, in any
+order (a cell may be empty where said); a header without one of them is one error, and then no
+record of the file is mapped. Columns:
 
     posttyp               KONTROLL (a control at the premises) or BESLUT (a decision)
     diarienummer          the record's number, e.g. "PL-2026-0417" (A-Z, 0-9, _ . / : -)

@@ -55,6 +55,7 @@ class ControlsCsv:
     suffix: str = ".csv"
     export: national.Export = field(init=False)
     columns: tuple[str, ...] = field(init=False)  # in the order the control systems write them
+    required_columns: tuple[str, ...] = field(init=False)  # the header must name each (cells may be empty)
     names: dict[str, str] = field(init=False)  # contract field -> column, for validation errors
 
     def __post_init__(self) -> None:
@@ -65,12 +66,14 @@ class ControlsCsv:
             self.follows, "tidpunkt", "kommun", "organisationsnummer", self.business_name,
             "fastighetsbeteckning", "adress", "bransch", self.persons, "avvikelse", "avvikelsebeskrivning",
             "antal", self.concerned[0], "beslutstyp", "belopp", "lagrum", "beslutstext", "overklagande")
+        self.required_columns = self.columns
         self.names = {"inspection_ref": number, "decision_ref": number, "operation_id": "insatsnummer",
                       "municipality": "kommun", "legal_reference": "lagrum", "summary": "beslutstext",
                       "code": "avvikelse", "count": "antal", "address": "adress"}
 
     def read(self, path: Path, ctx: MappingContext) -> Iterator[MappingResult]:
-        return native.map_records(path, native.read_csv(path), lambda row: self._build(row, ctx))
+        return native.map_records(path, native.read_csv(path, required=self.required_columns),
+                                  lambda row: self._build(row, ctx))
 
     def write(self, events: Sequence[AnyEvent], path: Path, ctx: MappingContext,
               clear_ids: Mapping[str, str]) -> None:

@@ -3,7 +3,9 @@
 An agency module reads one export file and yields, record by record, either a `Mapped`
 event (unsigned; the SDK signs and publishes it) or a `RecordError` that names the file,
 line and field and what is wrong. A bad record never stops the others: the SDK puts it in
-quarantine with its reason and goes on.
+quarantine with its reason and goes on. What is wrong with the file as a whole (a header without
+a required column) is one `RecordError` with `whole_file` set, and then nothing of the file is
+stored.
 
 Each module can also *write* its native format from canonical events (`write`): the
 scenario simulator uses that to produce realistic export files, and the round-trip tests
@@ -46,6 +48,7 @@ class RecordError:
     field: str  # the native field name, or "-" for the whole record
     message: str  # what is wrong and, where possible, what a correct value looks like
     raw: str  # the record as read (kept in quarantine for review)
+    whole_file: bool = False  # the file as a whole cannot be mapped (line 1: its header; 0: the file)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: field {self.field}: {self.message}"
@@ -62,6 +65,8 @@ class AgencyFormat(Protocol):
     agency: str  # the agency code in schemas/agencies.yaml
     suffix: str  # ".csv", ".json" or ".xml"
     description: str  # one line: which system exports this and how
+    # A CSV format also names the columns its header must have (`required_columns`), which the
+    # SDK's reader checks before any row (`native.read_csv(path, required=...)`).
 
     def read(self, path: Path, ctx: MappingContext) -> Iterator[MappingResult]:
         """Map every record of `path`, in file order."""

@@ -27,6 +27,7 @@ from services.common import oprf
 from services.common.pseudonyms import PREFIX, oprf_input, pseudonym_of
 
 PLACEHOLDER = PREFIX + "0" * 64  # what the collecting pass writes; never stored or sent
+DRY_RUN_PREFIX = "psn:DRY-RUN-PLACEHOLDER:"  # a dry run's stand-ins; the signer refuses them
 CACHE_LIMIT = 200_000
 
 
@@ -50,6 +51,28 @@ class Collector:
     def of(self, personnummer12: str) -> str:
         self.numbers.add(personnummer12)
         return PLACEHOLDER
+
+
+class Placeholders:
+    """Stand-ins for a dry run when the pseudonym service is not asked: `psn:DRY-RUN-PLACEHOLDER:`
+    and the person's number in order of appearance (1, 2 ...), the same for the same person
+    within the run. Unmistakable for a pseudonym, derived from nothing secret and telling nothing
+    of the personnummer; `Signer` refuses to sign an event that carries one."""
+
+    def __init__(self) -> None:
+        self._numbered: dict[str, str] = {}
+
+    def of(self, personnummer12: str) -> str:
+        oprf_input(personnummer12)  # the same ValueError as the service's client for a bad number
+        found = self._numbered.get(personnummer12)
+        if found is None:
+            found = self._numbered[personnummer12] = f"{DRY_RUN_PREFIX}{len(self._numbered) + 1:064x}"
+        return found
+
+
+def carries_placeholder(value: bytes) -> bool:
+    """Whether an event's bytes carry a stand-in that is not a pseudonym."""
+    return DRY_RUN_PREFIX.encode() in value or PLACEHOLDER.encode() in value
 
 
 def _utc_now() -> datetime.datetime:
@@ -115,4 +138,5 @@ class OprfClient:
         self._known.update(zip(numbers, (pseudonym_of(o) for o in outputs), strict=True))
 
 
-__all__ = ["PLACEHOLDER", "Collector", "OprfClient", "Prefetching", "PseudonymServiceError"]
+__all__ = ["DRY_RUN_PREFIX", "PLACEHOLDER", "Collector", "OprfClient", "Placeholders", "Prefetching",
+           "PseudonymServiceError", "carries_placeholder"]

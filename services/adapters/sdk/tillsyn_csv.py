@@ -37,6 +37,7 @@ class TillsynCsv:
     suffix: str = ".csv"
     agency: str = field(init=False)
     columns: tuple[str, ...] = field(init=False)  # in the order the case systems write them
+    required_columns: tuple[str, ...] = field(init=False)  # the header must name each (cells may be empty)
     field_names: dict[str, str] = field(init=False)  # contract field -> column, for validation errors
 
     def __post_init__(self) -> None:
@@ -48,6 +49,7 @@ class TillsynCsv:
             "organisationsnummer", export.business_name, "personnummer", "personroll", "sekretessmarkering",
             export.visited, *self.observed[:2], "antal", export.follows, "beslutstyp", "beslutstid", "lagrum",
             self.summary, "belopp", "overklagande")
+        self.required_columns = self.columns
         self.field_names = {
             "operation_id": export.operation_field, "municipality": "kommun",
             "premises": "fastighetsbeteckning", "premises.fastighetsbeteckning": "fastighetsbeteckning",
@@ -55,8 +57,8 @@ class TillsynCsv:
             "legal_reference": "lagrum", "reason": "makuleringsorsak"}
 
     def read(self, path: Path, ctx: MappingContext) -> Iterator[MappingResult]:
-        return native.map_records(path, native.read_csv(path), lambda row: self._build(row, ctx),
-                                  self.field_names)
+        return native.map_records(path, native.read_csv(path, required=self.required_columns),
+                                  lambda row: self._build(row, ctx), self.field_names)
 
     def write(self, events: Sequence[AnyEvent], path: Path, ctx: MappingContext,
               clear_ids: Mapping[str, str]) -> None:

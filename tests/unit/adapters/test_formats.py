@@ -13,7 +13,7 @@ import pytest
 from schemas.events import event_json, to_bytes
 from services.adapters.agencies import all_formats
 from services.adapters.sdk.mapping import Mapped, RecordError, events_of
-from tests.unit.adapters.samples import SAMPLES, Sample
+from tests.unit.adapters.samples import SAMPLES, Sample, write_rows
 
 EACH = [pytest.param(sample, id=name) for name, sample in SAMPLES.items()]
 
@@ -95,3 +95,61 @@ def test_an_xml_file_that_is_not_well_formed_is_one_error_for_the_whole_file(
     assert isinstance(error, RecordError)
     assert (error.file, error.line, error.field) == (str(path), 0, "-")
     assert "not well-formed" in error.message
+
+
+CSV = [pytest.param(sample, id=name) for name, sample in SAMPLES.items() if sample.format.suffix == ".csv"]
+
+
+@pytest.mark.parametrize("sample", CSV)
+def test_a_csv_header_without_any_one_column_is_one_error_naming_it_and_the_header_and_maps_nothing(
+        tmp_path: Path, sample: Sample) -> None:
+    columns = getattr(sample.format, "required_columns", ())
+    header = sample.path.read_text(encoding="utf-8").splitlines()[0]
+    assert set(columns) == set(header.split(";"))  # the header must name every documented column
+    for column in columns:
+        path = write_rows(tmp_path / f"without-{column}.csv", sample.rows(), drop=column)
+        [error] = sample.read(path)
+        assert isinstance(error, RecordError)
+        assert (error.file, error.line, error.field, error.whole_file) == (str(path), 1, column, True)
+        assert f"the header has no column {column};" in error.message
+        assert header.replace(f"{column};", "").removesuffix(f";{column}") in error.message
+
+
+@pytest.mark.parametrize("sample", CSV)
+def test_a_csv_header_naming_a_column_twice_is_one_error(tmp_path: Path, sample: Sample) -> None:
+    lines = sample.path.read_text(encoding="utf-8").splitlines()
+    first = lines[0].split(";")[0]
+    path = tmp_path / "twice.csv"
+    path.write_text("\n".join([f"{lines[0]};{first}", *(f"{line};" for line in lines[1:])]) + "\n", encoding="utf-8")
+    [error] = sample.read(path)
+    assert isinstance(error, RecordError)
+    assert (error.line, error.field, error.whole_file) == (1, first, True)
+    assert "more than once" in error.message
+
+
+@pytest.mark.parametrize(("name", "root"), [
+    ("police-cases", "polisen_los_arenden"),
+    ("social-insurance-kontroller", "forsakringskassan_los_export"),
+    ("fire-tillsyn", "tillsynsexport"),
+])
+def test_an_xml_file_with_another_root_element_is_one_error_for_the_whole_file(
+        tmp_path: Path, name: str, root: str) -> None:
+    sample = SAMPLES[name]
+    path = sample.replaced(tmp_path, f"<{root}>", "<export>")
+    path.write_text(path.read_text(encoding="utf-8").replace(f"</{root}>", "</export>"), encoding="utf-8")
+    [error] = sample.read(path)
+    assert isinstance(error, RecordError)
+    assert (error.line, error.field, error.whole_file) == (0, "export", True)
+    assert f"expected <{root}>" in error.message
+
+
+@pytest.mark.parametrize("sample", CSV)
+def test_a_csv_export_without_its_header_line_maps_nothing_and_echoes_no_personnummer(
+        tmp_path: Path, sample: Sample) -> None:
+    lines = sample.path.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "headless.csv"
+    path.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")
+    [error] = sample.read(path)
+    assert isinstance(error, RecordError) and (error.line, error.whole_file) == (1, True)
+    for pnr in sample.clear:
+        assert pnr[2:8] not in error.message

@@ -12,7 +12,7 @@ from schemas.decision import AmountKind, AppealStatus, DecisionKind
 from schemas.events import DecisionTakenV1, EventRetractedV1, InspectionConductedV1
 from schemas.inspection import Finding
 from schemas.subjects import Industry, PersonRole
-from services.adapters.sdk.mapping import RecordError, events_of
+from services.adapters.sdk.mapping import RecordError
 from tests.unit.adapters.samples import SAMPLES
 
 SAMPLE = SAMPLES["tax-personalliggare"]
@@ -133,12 +133,12 @@ def test_a_bad_record_is_quarantined_with_its_line_and_column_and_the_rest_still
     SAMPLE.assert_quarantined(path, line, field, message, hidden=("9850", "9811"))  # no personnummer echoed
 
 
-def test_an_export_without_the_lagrum_column_quarantines_every_decision(tmp_path: Path) -> None:
+def test_an_export_without_the_lagrum_column_is_one_error_and_not_even_the_controls_map(tmp_path: Path) -> None:
     lines = [";".join(cells[:22] + cells[23:]) for cells in (
         line.split(";") for line in SAMPLE.path.read_text(encoding="utf-8").splitlines())]
     path = tmp_path / "tax-no-lagrum.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    results = SAMPLE.read(path)
-    errors = [r for r in results if isinstance(r, RecordError)]
-    assert [(e.line, e.field) for e in errors] == [(line, "lagrum") for line in (6, 7, 8, 10)]
-    assert len(events_of(results)) == 6
+    [error] = SAMPLE.read(path)
+    assert isinstance(error, RecordError)
+    assert (error.file, error.line, error.field, error.whole_file) == (str(path), 1, "lagrum", True)
+    assert error.message.startswith("the header has no column lagrum; the header found is 'posttyp;diarienummer;")

@@ -6,6 +6,7 @@
     status            outbox and quarantine counts
     quarantine        records that could not be mapped, with the reason
     formats           the native formats this adapter understands
+    feed --agency A   what was shared with the agency (its feed), into files or its case system
 
 It signs with the agency's adapter key in its own folder (`LOS_ADAPTER_KEYS_DIR/<agency>`),
 which an administrator registers with `python -m services.keys register --agency <CODE>`.
@@ -27,6 +28,7 @@ from rich.table import Table
 
 from schemas.signing import ADAPTER
 from services.adapters.agencies import all_formats, bound, participants_running
+from services.adapters.feed.command import feed
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import FileResult, Signer, ingest_file
@@ -40,6 +42,7 @@ from services.common.telemetry import serve_metrics, setup_tracing
 app = typer.Typer(help="Run an agency's system adapter: export files in, signed events to Kafka out.",
                   no_args_is_help=True, add_completion=False)
 console = Console(stderr=True)
+app.command()(feed)
 
 FormatName = Annotated[str, typer.Option("--format", "-f", help="Native format (see `formats`).")]
 Participant = Annotated[str | None, typer.Option(

@@ -16,21 +16,31 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import StringConstraints
 
-from schemas.categories import Category
+from schemas.vocabulary import Vocabulary, load_vocabulary, use_vocabulary_file
+from schemas.yaml_lines import ConfigurationError, line_of, load_with_lines
 
 REGISTRY_FILE = Path(__file__).with_name("agencies.yaml")
 
 AgencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,31}$")]
 KOMMUNKOD = re.compile(r"^[0-2][0-9]{3}$")
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
-CATEGORIES = tuple(c.value for c in Category)
+_in_use: dict[str, Path] = {"registry": REGISTRY_FILE}
 
 
-class RegistryError(ValueError):
-    """The registry file cannot be used; the message names the file and the entry."""
+class RegistryError(ConfigurationError):
+    """The registry file cannot be used; the message names the file, the line and the entry."""
+
+
+def use_data_files(registry: Path | None = None, vocabulary: Path | None = None) -> None:
+    """Make this process use these registry and vocabulary files (its settings name them, at
+    the entry point) and check them now, so a mistake stops the start, not a feed later."""
+    if vocabulary is not None:
+        use_vocabulary_file(vocabulary)
+    if registry is not None:
+        _in_use["registry"] = registry
+    load_registry()
 
 
 @dataclass(frozen=True)
@@ -60,16 +70,21 @@ class Function:
     categories: tuple[str, ...]
 
 
+def load_registry(path: Path | None = None) -> Registry:
+    """The registry this process uses (or the one at `path`), checked against the vocabulary."""
+    return _load_registry(path or _in_use["registry"], load_vocabulary())
+
+
 @cache
-def load_registry(path: Path = REGISTRY_FILE) -> Registry:
+def _load_registry(path: Path, vocabulary: Vocabulary) -> Registry:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise RegistryError(f"{path}: cannot read the registry: {error}") from error
-    return Registry.from_document(doc, str(path))
+        doc, lines = load_with_lines(path)
+    except ConfigurationError as error:
+        raise RegistryError(str(error)) from error
+    return Registry.from_document(doc, str(path), lines, vocabulary)
 
 
-def load_agencies(path: Path = REGISTRY_FILE) -> dict[str, Agency]:
+def load_agencies(path: Path | None = None) -> dict[str, Agency]:
     """Every participant by code."""
     return load_registry(path).participants
 
@@ -93,9 +108,13 @@ class Registry:
         return None
 
     @classmethod
-    def from_document(cls, doc: Any, source: str) -> Registry:
+    def from_document(cls, doc: Any, source: str, lines: dict[tuple[str, ...], int] | None = None,
+                      vocabulary: Vocabulary | None = None) -> Registry:
+        known = vocabulary or load_vocabulary()
+
         def fail(where: str, what: str) -> RegistryError:
-            return RegistryError(f"{source}: {where}: {what}")
+            line = line_of(lines or {}, tuple(where.split(".")))
+            return RegistryError(f"{source}:{line}: {where}: {what}")
 
         if not isinstance(doc, dict) or not isinstance(doc.get("functions"), dict):
             raise fail("top level", "expected `functions:`, `national:`, `municipalities:` and `joint:`")
@@ -109,9 +128,10 @@ class Registry:
             categories = entry.get("categories")
             if not isinstance(categories, list) or not categories:
                 raise fail(f"functions.{code}", "categories must list at least one information category")
-            unknown = [c for c in categories if c not in CATEGORIES]
+            unknown = [c for c in categories if c not in known.categories]
             if unknown:
-                raise fail(f"functions.{code}", f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
+                raise fail(f"functions.{code}.categories", f"unknown categories {unknown}: register them in"
+                                                           f" {known.source} (known: {', '.join(known.categories)})")
             functions[code] = Function(code, str(entry.get("name", code)), level, tuple(map(str, categories)))
         participants: dict[str, Agency] = {}
 

@@ -12,6 +12,7 @@ from schemas.categories import Category, category_field
 from schemas.inspection import Reference
 from schemas.operation import OperationId
 from schemas.subjects import Business, Person, Premises, ShortText, Text
+from schemas.vocabulary import CategoryCode, DecisionKindCode
 
 
 class DecisionKind(StrEnum):
@@ -75,3 +76,12 @@ class DecisionTaken(Contract):
         if self.business is None and self.premises is None and not self.persons:
             raise ValueError("a decision concerns a business, premises or person")
         return self
+
+
+class DecisionTakenRegistered(DecisionTaken):
+    """`DecisionTaken` whose kind and category are registered codes (schemas/vocabulary.yaml),
+    for the `.v2` contract: an agency's own kinds of decision (`utvisning`) are data."""
+
+    kind: DecisionKindCode = category_field(Category.RECORD_METADATA)  # type: ignore[assignment]
+    category: CategoryCode = category_field(  # type: ignore[assignment]
+        Category.RECORD_METADATA, description="The information category of the matter.")

@@ -13,10 +13,10 @@ from typing import Annotated, Literal, TypeAlias
 
 from pydantic import Field, TypeAdapter
 
-from schemas.decision import DecisionTaken
+from schemas.decision import DecisionTaken, DecisionTakenRegistered
 from schemas.envelope import Envelope, dataschema_for, source_for
-from schemas.inspection import InspectionConducted
-from schemas.notification import EventRetracted, NotificationSent
+from schemas.inspection import InspectionConducted, InspectionConductedRegistered
+from schemas.notification import EventRetracted, NotificationSent, NotificationSentRegistered
 from schemas.operation import OperationPlan
 
 
@@ -68,15 +68,40 @@ class EventRetractedV1(Envelope):
     data: EventRetracted
 
 
+class InspectionConductedV2(Envelope):
+    """An agency inspected premises; its findings' categories are registered codes
+    (schemas/vocabulary.yaml), so a participant's own category needs no new contract."""
+
+    TYPE = "se.los.inspection.conducted.v2"
+    type: Literal["se.los.inspection.conducted.v2"] = "se.los.inspection.conducted.v2"
+    data: InspectionConductedRegistered
+
+
+class DecisionTakenV2(Envelope):
+    """An agency took a decision; its kind and category are registered codes."""
+
+    TYPE = "se.los.decision.taken.v2"
+    type: Literal["se.los.decision.taken.v2"] = "se.los.decision.taken.v2"
+    data: DecisionTakenRegistered
+
+
+class NotificationSentV2(Envelope):
+    """An agency notified another; the notice's category is a registered code."""
+
+    TYPE = "se.los.notification.sent.v2"
+    type: Literal["se.los.notification.sent.v2"] = "se.los.notification.sent.v2"
+    data: NotificationSentRegistered
+
+
 EVENT_TYPES: tuple[type[Envelope], ...] = (
     OperationPlannedV1, OperationUpdatedV1, InspectionConductedV1, DecisionTakenV1,
-    NotificationSentV1, EventRetractedV1,
+    NotificationSentV1, EventRetractedV1, InspectionConductedV2, DecisionTakenV2, NotificationSentV2,
 )
 TYPES_BY_NAME: dict[str, type[Envelope]] = {t.TYPE: t for t in EVENT_TYPES}
 
 AnyEvent: TypeAlias = Annotated[
     OperationPlannedV1 | OperationUpdatedV1 | InspectionConductedV1 | DecisionTakenV1
-    | NotificationSentV1 | EventRetractedV1,
+    | NotificationSentV1 | EventRetractedV1 | InspectionConductedV2 | DecisionTakenV2 | NotificationSentV2,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

@@ -42,6 +42,7 @@ from schemas.events import EVENT_TYPES
 from schemas.feeds import FEED_CONTENT_TYPE, FEED_SCHEMA_ID, OperationViewMessage
 from schemas.operation import OperationId, OperationStatus
 from schemas.subjects import Pseudonym
+from schemas.vocabulary import load_vocabulary
 
 SCHEMAS_DIR = Path(__file__).resolve().parent
 REPO_DIR = SCHEMAS_DIR.parent
@@ -1114,6 +1115,36 @@ def write_artefacts(generated_dir: Path = GENERATED_DIR, published_dir: Path = P
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(published_snapshot(event_type), encoding="utf-8", newline="\n")
             echo(f"froze {relative(path)} (first publication of {event_type.TYPE})")
+    added = publish_vocabulary(published_dir)
+    if added:
+        echo(f"published {', '.join(added)} in {relative(published_dir / VOCABULARY_SNAPSHOT)}")
+
+
+VOCABULARY_SNAPSHOT = "vocabulary.json"
+
+
+def published_vocabulary(published_dir: Path = PUBLISHED_DIR) -> dict[str, list[str]]:
+    path = published_dir / VOCABULARY_SNAPSHOT
+    if not path.is_file():
+        return {"categories": [], "decision_kinds": []}
+    found: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+def publish_vocabulary(published_dir: Path = PUBLISHED_DIR) -> list[str]:
+    """Add the newly registered codes to the published vocabulary (never remove one: a code
+    once published stays valid, which `tests/unit/schemas/test_vocabulary.py` holds)."""
+    vocabulary = load_vocabulary()
+    published = published_vocabulary(published_dir)
+    current = {"categories": list(vocabulary.categories), "decision_kinds": list(vocabulary.decision_kinds)}
+    added = [f"{section}.{code}" for section, codes in current.items() for code in codes
+             if code not in published[section]]
+    if added:
+        merged = {section: sorted(set(published[section]) | set(codes)) for section, codes in current.items()}
+        path = published_dir / VOCABULARY_SNAPSHOT
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(merged, ensure_ascii=False, indent=2) + "\n", encoding="utf-8", newline="\n")
+    return added
 
 
 _BREAK_HINT = ("a published type version never changes shape: restore it, and publish the change as a"

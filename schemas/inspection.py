@@ -11,6 +11,7 @@ from schemas.base import Contract
 from schemas.categories import Category, category_field
 from schemas.operation import OperationId
 from schemas.subjects import Business, Person, Premises, Pseudonym, ShortText, Text
+from schemas.vocabulary import CategoryCode
 
 Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$"), Field(
     description="The agency's own case or record number.")]
@@ -44,3 +45,16 @@ class InspectionConducted(Contract):
     supersedes: UUID | None = category_field(
         Category.RECORD_METADATA, default=None,
         description="Id of an earlier event this one corrects; the earlier one no longer counts.")
+
+
+class RegisteredFinding(Finding):
+    """A finding whose category is a registered code (schemas/vocabulary.yaml), not one of a
+    closed list: the `.v2` contracts, which a participant with a matter of its own can use."""
+
+    category: CategoryCode = category_field(Category.RECORD_METADATA)  # type: ignore[assignment]
+
+
+class InspectionConductedRegistered(InspectionConducted):
+    """`InspectionConducted` whose findings carry registered categories (`.v2`)."""
+
+    findings: list[RegisteredFinding] = Field(default_factory=list, max_length=200)  # type: ignore[assignment]

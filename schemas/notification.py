@@ -12,6 +12,7 @@ from schemas.categories import Category, category_field
 from schemas.inspection import Reference
 from schemas.operation import OperationId
 from schemas.subjects import Business, Person, Premises, ShortText, Text
+from schemas.vocabulary import CategoryCode
 
 
 class NotificationSent(Contract):
@@ -27,6 +28,12 @@ class NotificationSent(Contract):
     persons: list[Person] = category_field(Category.PERSONAL_IDENTITY, default_factory=list,
                                            max_length=200)
     supersedes: UUID | None = category_field(Category.RECORD_METADATA, default=None)
+
+
+class NotificationSentRegistered(NotificationSent):
+    """`NotificationSent` whose category is a registered code (`.v2`)."""
+
+    category: CategoryCode = category_field(Category.RECORD_METADATA)  # type: ignore[assignment]
 
 
 class EventRetracted(Contract):

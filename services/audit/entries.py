@@ -34,7 +34,7 @@ def access_entry(access: Access, *, at: datetime.datetime, channel: str, purpose
         "actor": {"agency": actor.agency, "role": actor.role.value, "user": actor.user} if actor else None,
         "operation_id": access.operation_id,
         "event_id": access.event_id,
-        "category": access.category.value,
+        "category": str(access.category),
         "fields": list(access.fields),
         "digest": access.digest,
         "rule": d.rule,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.agencies import load_registry, use_data_files
 from services.common.kafka_security import (
     KafkaCredentialsError,
     KafkaLogin,
@@ -42,6 +43,18 @@ class LosSettings(BaseSettings):
         default="none", description="Where traces go.")
     metrics_port: int | None = Field(
         default=None, description="Serve Prometheus metrics on 127.0.0.1:<port> (off when unset).")
+    registry_file: Path | None = Field(
+        default=None, description="The participants' registry [default: schemas/agencies.yaml].")
+    vocabulary_file: Path | None = Field(
+        default=None, description="The registered categories and decision kinds [default: schemas/vocabulary.yaml].")
+
+    def model_post_init(self, context: Any, /) -> None:
+        """The data this process runs on is chosen and checked here, at its entry point: a
+        mistake in the registry or the vocabulary stops the start with the file and line."""
+        if self.registry_file is not None or self.vocabulary_file is not None:
+            use_data_files(self.registry_file, self.vocabulary_file)
+        else:
+            load_registry()
 
     @field_validator("kafka_username", "kafka_password", "kafka_credentials_file", mode="before")
     @classmethod

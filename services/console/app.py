@@ -94,7 +94,8 @@ def short_key(key: str | None) -> str:
 def templates() -> Jinja2Templates:
     found = Jinja2Templates(directory=str(HERE / "templates"))
     env = found.env
-    env.globals.update(sek=labels.sek, label=labels.label, agency_name=labels.agency_name)
+    env.globals.update(sek=labels.sek, label=labels.label, agency_name=labels.agency_name,
+                       decision_kinds=labels.DECISION_KINDS)
     env.filters.update(local_time=local_time, short_key=short_key, sek=labels.sek)
     return found
 

@@ -3,8 +3,10 @@ where a person needs a word."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from schemas.agencies import Agency
-from schemas.categories import Category
+from schemas.vocabulary import load_vocabulary
 from services.disclosure.policy import Purpose, Role
 
 PURPOSES: dict[Purpose, str] = {
@@ -23,21 +25,29 @@ ROLES: dict[Role, str] = {
     Role.AUDITOR: "Granskare",
 }
 
-CATEGORIES: dict[Category, str] = {
-    Category.TAX: "Skatteuppgifter",
-    Category.SOCIAL_INSURANCE: "Socialförsäkring",
-    Category.SOCIAL_SERVICES: "Socialtjänst",
-    Category.POLICE_INTELLIGENCE: "Polisens underrättelser och utredningar",
-    Category.ENFORCEMENT: "Kronofogden (skulder, utmätning)",
-    Category.EMPLOYMENT_SUPPORT: "Arbetsförmedlingens stöd",
-    Category.PLANNED_OPERATION: "Planerad insats",
-    Category.MUNICIPAL_DECISION: "Kommunala beslut",
-    Category.WORK_ENVIRONMENT: "Arbetsmiljö",
-    Category.PERSONAL_IDENTITY: "Personers identitet",
-    Category.BUSINESS_IDENTITY: "Företagsuppgifter",
-    Category.PREMISES: "Lokaler",
-    Category.RECORD_METADATA: "Ärendeuppgifter",
-}
+class _Registered(Mapping[str, str]):
+    """The names of a registered vocabulary (schemas/vocabulary.yaml), read when asked: a
+    category or decision kind a participant registered shows by its name too."""
+
+    def __init__(self, section: str) -> None:
+        self.section = section
+
+    def _names(self) -> Mapping[str, str]:
+        vocabulary = load_vocabulary()
+        return vocabulary.categories if self.section == "categories" else vocabulary.decision_kinds
+
+    def __getitem__(self, code: str) -> str:
+        return self._names()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+CATEGORIES = _Registered("categories")
+DECISION_KINDS = _Registered("decision_kinds")
 
 STATUSES: dict[str, str] = {
     "planned": "Planerad",
@@ -91,7 +101,7 @@ def sek(amount: int | None) -> str:
     return f"{amount:,}".replace(",", "\u202f") + " kr"
 
 
-def label(table: dict[str, str], code: str | None) -> str:
+def label(table: Mapping[str, str], code: str | None) -> str:
     if code is None:
         return ""
     return table.get(code, code)

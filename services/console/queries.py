@@ -16,7 +16,6 @@ from typing import Any
 
 import asyncpg
 
-from schemas.categories import Category
 from schemas.signing import KeyRegistry
 from services.audit import review
 from services.audit.chain import Checkpoint
@@ -39,7 +38,7 @@ def _plan_row(row: asyncpg.Record) -> PlanRow:
 def _request(row: asyncpg.Record) -> DisclosureRequest:
     return DisclosureRequest(
         row["id"], row["requester"], row["requested_by"], row["owner"], row["operation_id"],
-        frozenset(Category(c) for c in row["categories"]), Purpose(row["purpose"]), row["basis"],
+        frozenset(str(c) for c in row["categories"]), Purpose(row["purpose"]), row["basis"],
         row["reason"], row["created_at"], Status(row["status"]), row["assessment"], row["decided_by"],
         row["decided_at"])
 

@@ -31,6 +31,7 @@ from schemas.events import event_json
 from schemas.operation import OperationPlan
 from schemas.signing import KeyRegistry
 from schemas.topics import agency_of_events_topic
+from schemas.vocabulary import load_vocabulary
 from services.common.offsets import store_offsets
 from services.coordinator.domain.facts import Fact, fact_from_json, fact_of, fact_to_json
 from services.coordinator.domain.intake import Accepted, check
@@ -58,6 +59,7 @@ class Settings:
     # each participant with the categories it may originate (schemas/agencies.yaml)
     categories: dict[str, frozenset[str]] = field(default_factory=lambda: {
         code: frozenset(a.categories) for code, a in load_agencies().items()})
+    decision_kinds: frozenset[str] = field(default_factory=lambda: frozenset(load_vocabulary().decision_kinds))
 
 
 @dataclass
@@ -83,7 +85,7 @@ def check_records(records: list[IncomingRecord], registry: KeyRegistry,
     good, bad = [], []
     for record in records:
         result = check(record.value, record.topic, registry, max_bytes=settings.max_event_bytes,
-                       participants=settings.categories)
+                       participants=settings.categories, decision_kinds=settings.decision_kinds)
         if isinstance(result, Accepted):
             good.append(Checked(record, fact_of(result.event), result.event.type, result.key_id))
         else:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from schemas.categories import Category
 from services.disclosure.policy import ANY, Policy, Purpose, Role, Rule
 
 OWN = "own-information"
@@ -28,7 +27,7 @@ class OperationContext:
 
 @dataclass(frozen=True)
 class Request:
-    category: Category
+    category: str  # a registered category (schemas/vocabulary.yaml)
     owner: str  # the participant (authority) the information belongs to
     recipient: str
     role: Role
@@ -102,8 +101,11 @@ def decide(policy: Policy, request: Request) -> Decision:
         basis = policy.basis(rule.basis)
         return Decision(rule.level == "content", True, rule.id, basis.citation, basis.verified,
                         basis.requires_assessment, provision, policy.label, rule.description)
-    existence = not policy.categories[request.category].existence_secret
-    return Decision(False, existence, None, None, None, False, provision, policy.label,
+    known = policy.categories.get(request.category)
+    if known is None:  # a category the policy does not know: denied, never a crash
+        return Decision(False, False, None, None, None, False, provision, policy.label,
+                        f"category {request.category!r} is not in the policy (default deny)")
+    return Decision(False, not known.existence_secret, None, None, None, False, provision, policy.label,
                     "no rule allows it (default deny)")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,10 +23,12 @@ from schemas.agencies import Agency
 from schemas.canonical import canonical_json
 from schemas.categories import Category
 from services.disclosure.decide import OWN, Decision, OperationContext, Request, decide
-from services.disclosure.policy import Policy, Purpose, Role
+from services.disclosure.policy import UNKNOWN_PROVISION, Policy, Purpose, Role
 from services.disclosure.pseudonyms import RecipientPseudonyms
 
 AMOUNT_KINDS = ("imposed", "recovered", "stopped")
+log = logging.getLogger(__name__)
+_REPORTED: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class Approval:
     owner: str
     recipient: str
     operation_id: str | None
-    categories: frozenset[Category]
+    categories: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class Access:
     event_id: str | None
     owner: str
     recipient: str
-    category: Category
+    category: str
     fields: tuple[str, ...]
     digest: str  # sha256 of the canonical item: proves what was shown without keeping it
     decision: Decision
@@ -78,9 +81,9 @@ class _Decider:
         self.policy, self.viewer, self.purpose, self.context = policy, viewer, purpose, context
         self.approvals, self.on, self.agencies = approvals, on, agencies
         self.accesses: list[Access] = []
-        self._decisions: dict[tuple[Category, str, bool, bool], Decision] = {}  # same question, same answer
+        self._decisions: dict[tuple[str, str, bool, bool], Decision] = {}  # same question, same answer
 
-    def __call__(self, category: Category, owner: str, item: Any, fields: tuple[str, ...],
+    def __call__(self, category: str, owner: str, item: Any, fields: tuple[str, ...],
                  event_id: str | None, *, addressee: bool = False) -> Decision:
         approval = next((a for a in self.approvals if a.owner == owner and a.recipient == self.viewer.agency
                          and category in a.categories
@@ -93,6 +96,10 @@ class _Decider:
                 purpose=self.purpose, operation=self.context, approved=approval is not None,
                 addressee=addressee, on=self.on, owner_function=self._function(owner),
                 recipient_function=self._function(self.viewer.agency)))
+        if decision.provision == UNKNOWN_PROVISION and category not in _REPORTED:
+            _REPORTED.add(category)  # once per process: the denials themselves are each in the audit log
+            log.warning("category %r is not in policy %s: its items are denied to everyone but their owner"
+                        " until the policy says how they may be shared", category, self.policy.label)
         if decision.rule != OWN:
             self.accesses.append(Access(self.context.operation_id, event_id, owner, self.viewer.agency,
                                         category, fields, digest(item), decision,
@@ -105,8 +112,8 @@ class _Decider:
         return agency.function if agency else None
 
 
-def _marker(decision: Decision, category: Category) -> dict[str, Any]:
-    return {"withheld": True, "category": category.value, "provision": decision.provision}
+def _marker(decision: Decision, category: str) -> dict[str, Any]:
+    return {"withheld": True, "category": str(category), "provision": decision.provision}
 
 
 def view_operation(policy: Policy, record: dict[str, Any], viewer: Viewer, purpose: Purpose,
@@ -131,14 +138,14 @@ def view_operation(policy: Policy, record: dict[str, Any], viewer: Viewer, purpo
 
 def _entry(entry: dict[str, Any], decide_item: _Decider, agencies: dict[str, Agency]) -> dict[str, Any] | None:
     owner, event_id, detail = entry["agency"], entry["event_id"], entry["detail"]
-    home = Category(agencies[owner].category) if owner in agencies else Category.POLICE_INTELLIGENCE
+    home = agencies[owner].category if owner in agencies else Category.POLICE_INTELLIGENCE
     shown: dict[str, Any] = {"at": entry["at"], "agency": owner, "kind": entry["kind"], "event_id": event_id}
     anything = False
     identity = {"ref": entry["ref"], "premises": entry["premises"], "business": entry["business"]}
     if entry["kind"] == "inspection":
         findings = []
         for finding in detail.get("findings", []):
-            category = Category(finding["category"])
+            category = str(finding["category"])
             decision = decide_item(category, owner, finding, ("code", "count"), event_id)
             if decision.allowed:
                 findings.append(finding)
@@ -154,7 +161,7 @@ def _entry(entry: dict[str, Any], decide_item: _Decider, agencies: dict[str, Age
         shown["findings"] = findings
         anything = anything or any(not f.get("withheld") for f in findings)
     else:
-        category = Category(detail["category"])
+        category = str(detail["category"])
         addressee = entry["kind"] == "notification" and detail.get("to_agency") == decide_item.viewer.agency
         decision = decide_item(category, owner, detail, tuple(sorted(detail)), event_id, addressee=addressee)
         if decision.allowed:

@@ -15,7 +15,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,10 +25,13 @@ from pydantic import (
     model_validator,
 )
 
+from schemas.agencies import Registry, load_registry
 from schemas.canonical import canonical_json
-from schemas.categories import Category
+from schemas.vocabulary import CategoryCode, Vocabulary, load_vocabulary
+from schemas.yaml_lines import ConfigurationError, line_of, load_with_lines
 
 ANY = "*"
+UNKNOWN_PROVISION = "okänd kategori: ingen regel, inget utlämnande"
 Code = Annotated[str, StringConstraints(pattern=r"^(\*|[A-Z][A-Z0-9_]{1,31})$")]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
@@ -81,7 +83,7 @@ class CategoryRule(_Frozen):
 class Rule(_Frozen):
     id: RuleId
     description: str
-    categories: list[Category] = Field(min_length=1)
+    categories: list[CategoryCode] = Field(min_length=1)
     owners: list[Code] = Field(default=[ANY], description="Agencies whose information this opens.")
     recipients: list[Code] = Field(min_length=1, description="Agencies it may reach ('*' = any).")
     roles: list[Role] = Field(default=[Role.COORDINATOR, Role.OFFICER])
@@ -101,15 +103,12 @@ class Policy(_Frozen):
     version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     effective_from: datetime.date
     description: str = ""
-    categories: dict[Category, CategoryRule]
+    categories: dict[CategoryCode, CategoryRule]
     bases: list[LegalBasis]
     rules: list[Rule]
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
-        missing = set(Category) - set(self.categories)
-        if missing:
-            raise ValueError(f"categories without a secrecy entry: {sorted(c.value for c in missing)}")
         basis_ids = [b.id for b in self.bases]
         if len(set(basis_ids)) != len(basis_ids):
             raise ValueError("a legal basis id is used twice")
@@ -121,9 +120,12 @@ class Policy(_Frozen):
                 raise ValueError(f"rule {rule.id} cites unknown basis {rule.basis!r}; known: {basis_ids}")
         return self
 
-    def provision(self, category: Category, holder: str) -> str:
-        """The secrecy provision of `category` held by `holder` (a function or a participant)."""
-        rule = self.categories[category]
+    def provision(self, category: str, holder: str) -> str:
+        """The secrecy provision of `category` held by `holder` (a function or a participant);
+        a category the policy does not know is withheld under a provision nobody can cite."""
+        rule = self.categories.get(category)
+        if rule is None:
+            return UNKNOWN_PROVISION
         return rule.held_by.get(holder, rule.secrecy)
 
     def basis(self, basis_id: str) -> LegalBasis:
@@ -145,14 +147,57 @@ class Policy(_Frozen):
         return self._digest
 
 
-def load_policy(path: Path) -> Policy:
+def load_policy(path: Path, *, registry: Registry | None = None, vocabulary: Vocabulary | None = None) -> Policy:
+    """The policy at `path`, checked as a whole with the registry and the vocabulary this
+    process runs on: a mistake is a start-up error naming the file and the line."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+        doc, lines = load_with_lines(path)
+    except ConfigurationError as error:
         raise PolicyError(f"{path}: cannot read the policy: {error}") from error
     try:
-        return Policy.model_validate(doc)
+        policy = Policy.model_validate(doc)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                             for e in error.errors(include_url=False))
-        raise PolicyError(f"{path}: the policy is not valid: {problems}") from error
+        invalid = "; ".join(f"{path}:{line_of(lines, tuple(str(p) for p in e['loc']))}: "
+                            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                            for e in error.errors(include_url=False))
+        raise PolicyError(f"{path}: the policy is not valid: {invalid}") from error
+    problems = policy_problems(policy, registry or load_registry(), vocabulary or load_vocabulary())
+    if problems:
+        raise PolicyError("; ".join(f"{path}:{line_of(lines, at)}: {what}" for at, what in problems))
+    return policy
+
+
+def policy_problems(policy: Policy, registry: Registry, vocabulary: Vocabulary) -> list[tuple[tuple[str, ...], str]]:
+    """What does not fit between the policy, the participants and the registered categories:
+    (where in the policy, what is wrong). A category no rule mentions is a mistake too: a
+    participant that registers one must say how it may be shared, even if never."""
+    found: list[tuple[tuple[str, ...], str]] = []
+    names = set(registry.functions) | set(registry.participants) | {ANY}
+    for category in policy.categories:
+        if category not in vocabulary.categories:
+            found.append((("categories", category), f"category {category!r} is not registered in {vocabulary.source}"))
+    for category in vocabulary.categories:
+        if category not in policy.categories:
+            found.append((("categories",), f"registered category {category!r} has no secrecy entry"))
+    for category, entry in policy.categories.items():
+        for holder in entry.held_by:
+            if holder not in names:
+                found.append((("categories", category, "held_by", holder), f"{holder!r} is no function or participant"))
+    mentioned = set()
+    for index, rule in enumerate(policy.rules):
+        at = ("rules", str(index))
+        for category in rule.categories:
+            mentioned.add(category)
+            if category not in vocabulary.categories:
+                found.append(((*at, "categories"), f"rule {rule.id}: category {category!r} is not registered"))
+        for side in ("owners", "recipients"):
+            for name in getattr(rule, side):
+                if name not in names:
+                    found.append(((*at, side), f"rule {rule.id}: {side[:-1]} {name!r} is no function or participant"
+                                               " of the registry"))
+    for category in vocabulary.categories:
+        if category not in mentioned:
+            found.append((("rules",), f"no rule mentions the registered category {category!r}: say how it may be"
+                                      " shared, if ever (a rule with `level: existence` and no recipient but"
+                                      " its own function is enough)"))
+    return found

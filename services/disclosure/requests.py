@@ -34,7 +34,7 @@ class DisclosureRequest:
     requested_by: str  # the person asking
     owner: str  # agency whose information is asked for
     operation_id: str
-    categories: frozenset[Category]
+    categories: frozenset[str]
     purpose: Purpose
     basis: str  # the basis the requester relies on (a policy basis id)
     reason: str
@@ -51,7 +51,7 @@ class DisclosureRequest:
 
 
 def new_request(*, id: str, requester: str, requested_by: str, owner: str, operation_id: str,
-                categories: frozenset[Category], purpose: Purpose, basis: str, reason: str,
+                categories: frozenset[str], purpose: Purpose, basis: str, reason: str,
                 at: datetime.datetime) -> DisclosureRequest:
     if requester == owner:
         raise RequestError("an agency does not need to request its own information")

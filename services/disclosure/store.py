@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncpg
 
-from schemas.categories import Category
 from services.disclosure.enforce import Approval
 from services.disclosure.policy import Purpose
 from services.disclosure.requests import DisclosureRequest, Status
@@ -17,7 +16,7 @@ async def save_request(conn: asyncpg.Connection, r: DisclosureRequest) -> None:
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, assessment = EXCLUDED.assessment,
                decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at""",
-        r.id, r.requester, r.requested_by, r.owner, r.operation_id, sorted(c.value for c in r.categories),
+        r.id, r.requester, r.requested_by, r.owner, r.operation_id, sorted(str(c) for c in r.categories),
         r.purpose.value, r.basis, r.reason, r.created_at, r.status.value, r.assessment, r.decided_by,
         r.decided_at)
 
@@ -25,7 +24,7 @@ async def save_request(conn: asyncpg.Connection, r: DisclosureRequest) -> None:
 def _request(row: asyncpg.Record) -> DisclosureRequest:
     return DisclosureRequest(
         row["id"], row["requester"], row["requested_by"], row["owner"], row["operation_id"],
-        frozenset(Category(c) for c in row["categories"]), Purpose(row["purpose"]), row["basis"], row["reason"],
+        frozenset(str(c) for c in row["categories"]), Purpose(row["purpose"]), row["basis"], row["reason"],
         row["created_at"], Status(row["status"]), row["assessment"], row["decided_by"], row["decided_at"])
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from schemas.categories import Category
+from schemas.vocabulary import CategoryCode, load_vocabulary
 from services.console.context import Console, ConsoleDep, Worker
 from services.console.errors import NOT_FOUND_OPERATION, BadRequest, NotFound
 from services.disclosure.enforce import Viewer
@@ -20,9 +21,13 @@ from services.disclosure.requests import DisclosureRequest, RequestError, decide
 
 router = APIRouter()
 NOT_FOUND_REQUEST = "Begäran finns inte, eller så gäller den inte din myndighet."
-REQUESTABLE = [c for c in Category if c not in (Category.SOCIAL_SERVICES, Category.PLANNED_OPERATION,
-                                                Category.BUSINESS_IDENTITY, Category.PREMISES,
-                                                Category.RECORD_METADATA)]
+NOT_REQUESTABLE = (Category.SOCIAL_SERVICES, Category.PLANNED_OPERATION, Category.BUSINESS_IDENTITY,
+                   Category.PREMISES, Category.RECORD_METADATA)
+
+
+def requestable() -> list[str]:
+    """The registered categories a request may name (a participant's own included)."""
+    return [c for c in load_vocabulary().categories if c not in NOT_REQUESTABLE]
 SWEDISH = {  # RequestError messages (English in the disclosure core) as the user reads them
     "does not need to request": "En myndighet behöver inte begära ut sina egna uppgifter.",
     "at least one category": "Välj minst en kategori av uppgifter.",
@@ -49,7 +54,7 @@ def request_entry(console: Console, r: DisclosureRequest, viewer: Viewer) -> dic
     return {"kind": "request_decision" if decided else "disclosure_request",
             "at": (r.decided_at or r.created_at).isoformat(), "channel": "console", "actor": _actor(viewer),
             "request_id": r.id, "owner": r.owner, "recipient": r.requester, "operation_id": r.operation_id,
-            "categories": sorted(c.value for c in r.categories), "purpose": r.purpose.value, "basis": basis,
+            "categories": sorted(str(c) for c in r.categories), "purpose": r.purpose.value, "basis": basis,
             "reason_digest": hashlib.sha256(r.reason.encode()).hexdigest(), "status": r.status.value,
             "assessment": r.assessment, "decision_maker": r.decided_by, "policy": console.policy.label}
 
@@ -60,10 +65,9 @@ async def create(console: Console, viewer: Viewer, *, operation_id: str, owner: 
         raise BadRequest(f"Okänd myndighet: {owner}")
     if basis not in {b.id for b in console.policy.bases}:
         raise BadRequest(f"Okänd rättslig grund: {basis}")
-    try:
-        asked = frozenset(Category(c) for c in categories)
-    except ValueError as error:
-        raise BadRequest("Okänd kategori av uppgifter.") from error
+    asked = frozenset(categories)
+    if not asked <= set(load_vocabulary().categories):
+        raise BadRequest("Okänd kategori av uppgifter.")
     now = console.now()
     async with console.source.unit() as unit:
         row = await unit.plan(operation_id.strip())
@@ -120,7 +124,7 @@ class RequestOut(BaseModel):
     @classmethod
     def of(cls, r: DisclosureRequest) -> RequestOut:
         return cls(id=r.id, requester=r.requester, requested_by=r.requested_by, owner=r.owner,
-                   operation_id=r.operation_id, categories=sorted(c.value for c in r.categories),
+                   operation_id=r.operation_id, categories=sorted(str(c) for c in r.categories),
                    purpose=r.purpose, basis=r.basis, reason=r.reason, created_at=r.created_at.isoformat(),
                    status=r.status.value, assessment=r.assessment, decided_by=r.decided_by,
                    decided_at=r.decided_at.isoformat() if r.decided_at else None)
@@ -129,7 +133,7 @@ class RequestOut(BaseModel):
 class NewRequest(BaseModel):
     operation_id: str
     owner: str = Field(description="Myndigheten som äger uppgifterna (kod).")
-    categories: list[Category]
+    categories: list[CategoryCode]
     purpose: Purpose
     basis: str = Field(description="Den rättsliga grund som åberopas (id i regelverket).")
     reason: str
@@ -150,7 +154,7 @@ async def api_inbox(console: ConsoleDep, user: Worker) -> list[RequestOut]:
              summary="Begär utlämnande av sekretessbelagda uppgifter")
 async def api_create(console: ConsoleDep, user: Worker, body: NewRequest) -> RequestOut:
     return RequestOut.of(await create(console, user.viewer, operation_id=body.operation_id, owner=body.owner,
-                                      categories=[c.value for c in body.categories], purpose=body.purpose,
+                                      categories=list(body.categories), purpose=body.purpose,
                                       basis=body.basis, reason=body.reason))
 
 
@@ -168,7 +172,7 @@ async def page_inbox(request: Request, console: ConsoleDep, user: Worker,
     found = await inbox(console, user.viewer)
     return console.render(request, "requests.html", {
         "nav": "begaranden", "incoming": [r for r in found if r.owner == user.agency],
-        "outgoing": [r for r in found if r.requester == user.agency], "requestable": REQUESTABLE,
+        "outgoing": [r for r in found if r.requester == user.agency], "requestable": requestable(),
         "bases": console.policy.bases, "prefill": {"operation": operation, "owner": owner,
                                                    "category": category},
         "done": done})

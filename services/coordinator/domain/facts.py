@@ -77,7 +77,7 @@ def fact_of(event: AnyEvent) -> Fact:
             persons=tuple(sorted(present)),
             supersedes=str(data.supersedes) if data.supersedes else None,
             ref=data.inspection_ref, municipality=data.municipality,
-            findings=tuple(FindingFact(f.code, f.category.value, f.count) for f in data.findings))
+            findings=tuple(FindingFact(f.code, str(f.category), f.count) for f in data.findings))
     if isinstance(data, DecisionTaken):
         return Fact(
             eid, agency, kind="decision", at=data.decided_at, operation_id=data.operation_id,
@@ -85,7 +85,7 @@ def fact_of(event: AnyEvent) -> Fact:
             business=business_key(data.business) if data.business else None,
             persons=tuple(sorted(p.pseudonym for p in data.persons if not p.protected_identity)),
             supersedes=str(data.supersedes) if data.supersedes else None,
-            ref=data.decision_ref, decision_kind=data.kind.value, category=data.category.value,
+            ref=data.decision_ref, decision_kind=str(data.kind), category=str(data.category),
             legal_reference=data.legal_reference, amount_sek=data.amount_sek,
             amount_kind=data.amount_kind.value if data.amount_kind else None,
             appeal_status=data.appeal_status.value)
@@ -96,7 +96,7 @@ def fact_of(event: AnyEvent) -> Fact:
             business=business_key(data.business) if data.business else None,
             persons=tuple(sorted(p.pseudonym for p in data.persons if not p.protected_identity)),
             supersedes=str(data.supersedes) if data.supersedes else None,
-            ref=data.notification_ref, category=data.category.value, to_agency=data.to_agency)
+            ref=data.notification_ref, category=str(data.category), to_agency=data.to_agency)
     if isinstance(data, EventRetracted):
         return Fact(eid, agency, kind="retraction", at=event.time, operation_id=None,
                     retracts=str(data.retracts))

@@ -35,6 +35,7 @@ REASONS = (
     "wrong_topic",  # the signing agency does not own the topic the event came from
     "unknown_participant",  # the signing agency is not a participant of the registry
     "category_not_owned",  # a finding, decision or notice carries a category its sender may not originate
+    "unknown_decision_kind",  # a decision kind not registered in schemas/vocabulary.yaml
 )
 
 
@@ -53,9 +54,11 @@ class Accepted:
 
 
 def check(raw: bytes | None, topic: str, registry: KeyRegistry, *, max_bytes: int,
-          participants: Mapping[str, frozenset[str]] | None = None) -> Accepted | Rejection:
+          participants: Mapping[str, frozenset[str]] | None = None,
+          decision_kinds: frozenset[str] | None = None) -> Accepted | Rejection:
     """`participants`: each registered participant's code with the information categories it
-    may originate (None: no registry check, for tools that only verify signatures)."""
+    may originate; `decision_kinds`: the registered ones (None: no such check, for tools that
+    only verify signatures)."""
     if raw is None or len(raw) == 0:
         return Rejection("empty", "the record has no value")
     if len(raw) > max_bytes:
@@ -97,13 +100,17 @@ def check(raw: bytes | None, topic: str, registry: KeyRegistry, *, max_bytes: in
         if foreign:
             return Rejection("category_not_owned", f"{event.losagency} may not originate {', '.join(foreign)}"
                                                    f" (it originates {', '.join(sorted(owned))})", event.losagency)
+    if decision_kinds is not None and isinstance(event.data, DecisionTaken) \
+            and str(event.data.kind) not in decision_kinds:
+        return Rejection("unknown_decision_kind", f"decision kind {str(event.data.kind)!r} is not registered in"
+                                                  " the vocabulary", event.losagency)
     return Accepted(event, key.key_id, key.kind)
 
 
 def categories_of(data: object) -> list[str]:
     """The information categories an event's items claim: each finding's, a decision's, a notice's."""
     if isinstance(data, InspectionConducted):
-        return [f.category.value for f in data.findings]
+        return [str(f.category) for f in data.findings]
     if isinstance(data, DecisionTaken | NotificationSent):
-        return [data.category.value]
+        return [str(data.category)]
     return []

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from schemas.agencies import load_agencies
 from schemas.topics import feed_topic
-from services.adapters.feed.reader import FeedReader, consume, new_consumer
+from services.adapters.feed.reader import FeedReader, WriteFailed, consume, new_consumer
 from services.adapters.feed.sinks import FolderSink, HttpSink, Sink
 from services.adapters.feed.store import DeliveredViews, JsonLines, destination_file
 from services.adapters.settings import AdapterSettings
@@ -117,6 +117,10 @@ async def _run(agency: str, out: Path | None, post: str | None, from_beginning: 
     except GroupAuthorizationFailedError as error:
         console.print(f"[red]error:[/] {who} may not use the consumer group {group} ({error}); use a group that"
                       f" starts with {adapter_principal(agency)}")
+        return 1
+    except WriteFailed as error:
+        console.print(f"[red]error:[/] cannot write what was received ({error}); what was handled before is"
+                      " committed, the rest is read again at the next start")
         return 1
     except KafkaError as error:
         doing = "lost the connection to" if started else "cannot connect or log in to"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,11 @@ from services.adapters.feed.sinks import Sink, Stopped
 from services.adapters.feed.store import DeliveredViews, JsonLines
 
 log = logging.getLogger(__name__)
+
+
+class WriteFailed(Exception):
+    """What was received could not be written locally (a full or missing disk, say): the reader
+    stops, and the record is read again at the next start."""
 
 
 @dataclass
@@ -44,7 +50,15 @@ class FeedReader:
         self.counts = Counts()
 
     async def handle(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None) -> Outcome:
-        """Raises `Stopped` when shutdown comes before a view could be delivered."""
+        """Raises `Stopped` when shutdown comes before a view could be delivered, `WriteFailed`
+        when the destination folder, the state or a log cannot be written."""
+        try:
+            return await self._handle(topic, partition, offset, key, value)
+        except (OSError, sqlite3.Error) as error:
+            raise WriteFailed(f"{type(error).__name__}: {error}") from error
+
+    async def _handle(self, topic: str, partition: int, offset: int, key: bytes | None,
+                      value: bytes | None) -> Outcome:
         where: dict[str, Any] = {"topic": topic, "partition": partition, "offset": offset}
         result = check(value)
         if isinstance(result, Invalid):

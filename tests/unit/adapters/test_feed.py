@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from services.adapters.feed.checks import Delivered, Invalid, Outcome, Valid, check, judge
-from services.adapters.feed.reader import FeedReader
+from services.adapters.feed.reader import FeedReader, WriteFailed
 from services.adapters.feed.sinks import FolderSink, HttpSink, Stopped
 from services.adapters.feed.store import DeliveredViews, JsonLines, destination_file
 from services.adapters.sdk.publisher import Backoff
@@ -153,3 +153,13 @@ def test_the_view_written_keeps_unknown_fields(tmp_path: Path) -> None:
     body["view"]["added_later"] = {"x": 1}
     FolderSink(tmp_path)._write(valid(body))
     assert json.loads((tmp_path / "LKPG-2026-04.json").read_text())["view"]["added_later"] == {"x": 1}
+
+
+async def test_a_view_that_cannot_be_written_stops_the_reader_unacknowledged(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    reader = _reader(tmp_path, FolderSink(out))
+    (out / "LKPG-2026-04.json").mkdir()  # the file's place is taken: the rename fails
+    with pytest.raises(WriteFailed, match="IsADirectoryError"):
+        await reader.handle("t", 0, 0, None, raw(message(1)))
+    assert reader.views.last("LKPG-2026-04") is None
+    assert _lines(out / "received.jsonl") == []

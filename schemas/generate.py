@@ -2,7 +2,8 @@
 
 `python -m schemas.generate` (or `make schemas`) writes, under `schemas/`:
 
-- `generated/jsonschema/<type>.json`: the JSON Schema (draft 2020-12) of every event type;
+- `generated/jsonschema/<type>.json`: the JSON Schema (draft 2020-12) of every event type, and
+  `generated/jsonschema/operation.view.json` that of the message on each agency's feed;
 - `generated/asyncapi.yaml`: an AsyncAPI 3.0.0 document of every Kafka topic;
 - `generated/CATALOGUE.md`: the event catalogue for agency developers;
 - `published/<type>.json`: the frozen, normalised schema of each published type version.
@@ -31,12 +32,14 @@ from pydantic import TypeAdapter
 
 from deploy.topics import TopicSpec, load_topics
 from schemas import envelope as envelope_module
+from schemas import feeds as feeds_module
 from schemas import signing as signing_module
 from schemas import topics
 from schemas.agencies import AgencyCode, load_agencies
 from schemas.categories import CATEGORY_KEY, Category
 from schemas.envelope import CONTENT_TYPE, Envelope, TraceParent, dataschema_for
 from schemas.events import EVENT_TYPES
+from schemas.feeds import FEED_CONTENT_TYPE, FEED_SCHEMA_ID, OperationViewMessage
 from schemas.operation import OperationId, OperationStatus
 from schemas.subjects import Pseudonym
 from schemas.vocabulary import load_vocabulary
@@ -94,8 +97,17 @@ def event_json_schema(event_type: type[Envelope]) -> JsonObject:
     return {"$schema": JSON_SCHEMA_DIALECT, "$id": dataschema_for(event_type.TYPE), **schema}
 
 
+def feed_json_schema() -> JsonObject:
+    """The JSON Schema of the message on every agency's feed, with `$schema` and `$id`."""
+    return {"$schema": JSON_SCHEMA_DIALECT, "$id": FEED_SCHEMA_ID, **OperationViewMessage.model_json_schema()}
+
+
+FEED_SCHEMA_FILE = JSONSCHEMA_DIR / f"{OperationViewMessage.TYPE}.json"
+
+
 def json_schema_files() -> dict[Path, str]:
-    return {JSONSCHEMA_DIR / f"{t.TYPE}.json": dump_json(event_json_schema(t)) for t in EVENT_TYPES}
+    return {**{JSONSCHEMA_DIR / f"{t.TYPE}.json": dump_json(event_json_schema(t)) for t in EVENT_TYPES},
+            FEED_SCHEMA_FILE: dump_json(feed_json_schema())}
 
 
 _ANNOTATIONS = frozenset({"description", "title", "examples"})
@@ -624,7 +636,9 @@ def catalogue_markdown(specs: Sequence[TopicSpec] | None = None) -> str:
         "Every event an agency publishes is a signed CloudEvents 1.0 envelope whose `data` is one of"
         " the payloads below. Each type name carries its version; a published version never changes"
         " shape (a breaking change is a new type version). Machine-readable forms: the JSON Schemas in"
-        " `jsonschema/` and the AsyncAPI document `asyncapi.yaml` next to this file.",
+        " `jsonschema/` and the AsyncAPI document `asyncapi.yaml` next to this file. What an agency"
+        f" receives on its own feed is the message [`{OperationViewMessage.TYPE}`]"
+        f"(#feed-message-{OperationViewMessage.TYPE.replace('.', '')}) at the end.",
         "",
         "## Event types",
         "",
@@ -698,7 +712,36 @@ def catalogue_markdown(specs: Sequence[TopicSpec] | None = None) -> str:
                       [[f"`{f.path}`", f.type, f.required, f.category, f.description]
                        for f in event_fields(event_type)])
         out.append("")
+    out += _feed_section(example)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def feed_fields() -> list[FieldInfo]:
+    """The catalogue rows of the feed message: every field, the view's nested ones included."""
+    schema = OperationViewMessage.model_json_schema()
+    return walk_fields(schema, schema)
+
+
+def _feed_section(example: str) -> list[str]:
+    name = OperationViewMessage.TYPE
+    out = [
+        f"## Feed message: {name}",
+        "",
+        *[p + "\n" for p in _paragraphs(_docstring(feeds_module))],
+        f"- Topic: `{topics.feed_topic('<agency>').lower()}`, the agency's own feed (e.g."
+        f" `{topics.feed_topic(example)}`); only that agency's principal may read it, and"
+        " `python -m services.adapters feed` reads it for the agency.",
+        f"- `type`: `{name}`; JSON Schema: `jsonschema/{name}.json` (`$id` `{FEED_SCHEMA_ID}`).",
+        "",
+        "Every item carries its own information category (`category` of a finding or detail, and"
+        " the categories of the event's fields above): the disclosure rules decided each, so the"
+        " table has no category column.",
+        "",
+    ]
+    out += _table(["field", "type", "required", "description"],
+                  [[f"`{f.path}`", f.type, f.required, f.description] for f in feed_fields()])
+    out.append("")
+    return out
 
 
 # --- AsyncAPI ---------------------------------------------------------------------------------
@@ -713,16 +756,17 @@ def _rewrite_refs(node: Any, prefix: str) -> Any:
 
 
 def asyncapi_schemas() -> dict[str, JsonObject]:
-    """The event schemas and their shared definitions, as AsyncAPI component schemas."""
+    """The event and feed message schemas and their shared definitions, as AsyncAPI component schemas."""
     prefix = "#/components/schemas/"
     schemas: dict[str, JsonObject] = {}
-    for event_type in EVENT_TYPES:
-        schema = event_type.model_json_schema()
+    contracts = [(t.TYPE, t.model_json_schema()) for t in EVENT_TYPES]
+    contracts.append((OperationViewMessage.TYPE, OperationViewMessage.model_json_schema()))
+    for contract, schema in contracts:
         for name, definition in schema.pop("$defs", {}).items():
             rewritten = _rewrite_refs(definition, prefix)
             if schemas.setdefault(name, rewritten) != rewritten:
                 raise ValueError(f"two different models are both called {name!r}")
-        schemas[event_type.TYPE] = _rewrite_refs(schema, prefix)
+        schemas[contract] = _rewrite_refs(schema, prefix)
     return schemas
 
 
@@ -834,16 +878,22 @@ def _other_messages() -> dict[str, JsonObject]:
                 },
             },
         },
-        "los.feed-item": {
-            "name": "los.feed-item",
-            "title": "Feed item",
-            "summary": "What the disclosure rules let one agency see of a shared operation.",
+        OperationViewMessage.TYPE: {
+            "name": OperationViewMessage.TYPE,
+            "title": "Operation view",
+            "summary": _one_line(_docstring(OperationViewMessage).split("\n\n")[0]),
             "description": "Only the agency the feed belongs to may read it; every item passed the"
-                           " disclosure rules and is recorded in the audit log. " + provisional,
-            "contentType": "application/json",
-            "headers": {"type": "object", "properties": {"traceparent": trace}},
-            "payload": {"type": "object", "x-los-status": "provisional",
-                        "description": "A disclosed view of an operation record or dossier. " + provisional},
+                           " disclosure rules and is recorded in the audit log. JSON Schema in"
+                           f" `jsonschema/{OperationViewMessage.TYPE}.json`; `python -m services.adapters feed`"
+                           " reads, checks and de-duplicates it for the agency.",
+            "contentType": FEED_CONTENT_TYPE,
+            "headers": {"type": "object", "properties": {
+                "content-type": {"type": "string", "const": FEED_CONTENT_TYPE}, "traceparent": trace}},
+            "payload": {"$ref": f"#/components/schemas/{OperationViewMessage.TYPE}"},
+            "bindings": {"kafka": {"key": {
+                "type": "string", "pattern": operation_pattern,
+                "description": "The operation id: one operation's views arrive in order on one partition."},
+                "bindingVersion": KAFKA_BINDING_VERSION}},
         },
         "los.audit-checkpoint": {
             "name": "los.audit-checkpoint",
@@ -935,7 +985,7 @@ def asyncapi_document(specs: Sequence[TopicSpec] | None = None) -> JsonObject:
                       f" operation records, and sends what it rejects to {topics.DEAD_LETTER}.",
                       message_ids)
         elif agency and name == topics.feed_topic(agency):
-            message_ids = ["los.feed-item"]
+            message_ids = [OperationViewMessage.TYPE]
             operation(f"send.{name}", "send", name, "disclosure egress",
                       f"The disclosure egress publishes what the rules let {agency} see.", message_ids)
             operation(f"receive.{name}", "receive", name, f"agency {agency}",

@@ -7,6 +7,7 @@
     quarantine        records that could not be mapped, with the reason
     formats           the native formats this adapter understands
     new AGENCY        write an agency's own adapter package: a CSV format, a sample, tests
+    feed --agency A   what was shared with the agency (its feed), into files or its case system
 
 It signs with the agency's adapter key in its own folder (`LOS_ADAPTER_KEYS_DIR/<agency>`),
 which an administrator registers with `python -m services.keys register --agency <CODE>`.
@@ -35,6 +36,7 @@ from services.adapters.agencies import FormatError, all_formats, bound, particip
 from services.adapters.dryrun import dry_run
 from services.adapters.kit.scaffold import ScaffoldError, scaffold
 from services.adapters.sdk.drop import file_away
+from services.adapters.feed.command import feed
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import FileResult, Signer, ingest_file
@@ -49,6 +51,7 @@ app = typer.Typer(help="Run an agency's system adapter: export files in, signed 
                   no_args_is_help=True, add_completion=False)
 console = Console(stderr=True)
 FAILED, USAGE, REJECTED = 1, 2, 3  # exit codes besides 0 (every record mapped)
+app.command()(feed)
 
 FormatName = Annotated[str, typer.Option("--format", "-f", help="Native format (see `formats`).")]
 Participant = Annotated[str | None, typer.Option(

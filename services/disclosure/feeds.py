@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from schemas.agencies import Agency
+from schemas.feeds import feed_message_json
 from schemas.topics import feed_topic
 from services.audit.entries import access_entry
 from services.audit.store import append
@@ -67,8 +68,7 @@ async def views_for_changes(conn: asyncpg.Connection, changes: list[Change], pol
                                      subjects=subjects.get(a.event_id or "", []))
                         for a in view.accesses]
             if view.visible:
-                payload = {"type": "operation.view", "operation_id": record["operation_id"],
-                           "change_seq": body.get("seq"), "policy": policy.label, "view": view.record}
+                payload = feed_message_json(record["operation_id"], body.get("seq"), policy.label, view.record)
                 messages.append(FeedMessage(feed_topic(code), record["operation_id"].encode(),
                                             json.dumps(payload, ensure_ascii=False).encode()))
     return messages, entries

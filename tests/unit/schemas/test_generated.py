@@ -270,3 +270,36 @@ def test_catalogue_names_topic_purpose_envelope_and_signing() -> None:
         assert purpose and purpose in text
         assert f"`{topics.events_topic('<agency>').lower()}`" in text
         assert "data" in rows[event_type.TYPE]
+
+
+# --- the feed message ----------------------------------------------------------------------------
+
+def test_the_feed_schema_accepts_what_the_disclosure_service_sends_and_rejects_a_broken_message(
+        asyncapi: dict[str, Any]) -> None:
+    from tests.unit.schemas.test_feeds import sample_message
+
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+    schema = generate.feed_json_schema()
+    assert (schema["$schema"], schema["$id"]) == (generate.JSON_SCHEMA_DIALECT, "urn:los:schema:feed:operation.view")
+    assert json.loads(generate.FEED_SCHEMA_FILE.read_text(encoding="utf-8")) == schema
+    message = sample_message()
+    payload = asyncapi["components"]["schemas"]["operation.view"]
+    for validator in (jsonschema_rs.validator_for(schema), jsonschema_rs.validator_for({
+            "$schema": "http://json-schema.org/draft-07/schema#", **payload,
+            "components": {"schemas": asyncapi["components"]["schemas"]}})):
+        assert validator.is_valid(message), [e.message for e in validator.iter_errors(message)]
+        assert not validator.is_valid({**message, "smuggled": 1})
+        assert not validator.is_valid({**message, "change_seq": 0})
+        assert validator.is_valid({**message, "view": {**message["view"], "added_later": 1}})
+
+
+def test_every_feed_channel_carries_the_operation_view(asyncapi: dict[str, Any]) -> None:
+    message = asyncapi["components"]["messages"]["operation.view"]
+    assert _follow(asyncapi, message["payload"]["$ref"])["properties"]["type"]["const"] == "operation.view"
+    assert message["contentType"] == "application/json"
+    for code in load_agencies():
+        name = topics.feed_topic(code)
+        assert set(asyncapi["channels"][name]["messages"]) == {"operation.view"}
+        assert asyncapi["operations"][f"receive.{name}"]["x-los-actor"] == f"agency {code}"
+    rows = _catalogue_rows()["Feed message: operation.view"]
+    assert {"type", "operation_id", "change_seq", "policy", "view", "view.timeline[].event_id"} <= set(rows)

@@ -147,3 +147,13 @@ def to_bytes(event_obj: dict[str, object]) -> bytes:
     from schemas.canonical import canonical_json
 
     return canonical_json(event_obj)
+
+
+def categories_of(data: object) -> list[str]:
+    """The information categories an event's items claim: each finding's, a decision's, a
+    notice's (what the coordinator's intake holds against the sender's registered ones)."""
+    if isinstance(data, InspectionConducted):
+        return [str(f.category) for f in data.findings]
+    if isinstance(data, DecisionTaken | NotificationSent):
+        return [str(data.category)]
+    return []

@@ -34,9 +34,9 @@ from rich.table import Table
 from schemas.signing import ADAPTER
 from services.adapters.agencies import FormatError, all_formats, bound, participants_running
 from services.adapters.dryrun import dry_run
+from services.adapters.feed.command import feed
 from services.adapters.kit.scaffold import ScaffoldError, scaffold
 from services.adapters.sdk.drop import file_away
-from services.adapters.feed.command import feed
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import FileResult, Signer, ingest_file

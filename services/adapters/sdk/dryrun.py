@@ -13,10 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.agencies import Registry, load_registry
-from schemas.decision import DecisionTaken
-from schemas.events import AnyEvent
-from schemas.inspection import InspectionConducted
-from schemas.notification import NotificationSent
+from schemas.events import AnyEvent, categories_of
 from services.adapters.sdk.mapping import AgencyFormat, Mapped, MappingContext, RecordError
 from services.adapters.sdk.pipeline import prefetch_pseudonyms
 
@@ -69,11 +66,3 @@ def refusal(event: AnyEvent, agency: str, registry: Registry) -> str | None:
                 f"{', '.join(participant.categories)}): the coordinator rejects the event as category_not_owned")
     return None
 
-
-def categories_of(data: object) -> list[str]:
-    """The information categories an event's items claim (the coordinator's intake checks the same)."""
-    if isinstance(data, InspectionConducted):
-        return [f.category.value for f in data.findings]
-    if isinstance(data, DecisionTaken | NotificationSent):
-        return [data.category.value]
-    return []

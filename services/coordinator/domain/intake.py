@@ -17,9 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas.decision import DecisionTaken
-from schemas.events import TYPES_BY_NAME, AnyEvent, parse_event_obj
-from schemas.inspection import InspectionConducted
-from schemas.notification import NotificationSent
+from schemas.events import TYPES_BY_NAME, AnyEvent, categories_of, parse_event_obj
 from schemas.signing import KeyRegistry, SignatureRejected, permitted, verify
 from schemas.topics import agency_of_events_topic
 
@@ -105,12 +103,3 @@ def check(raw: bytes | None, topic: str, registry: KeyRegistry, *, max_bytes: in
         return Rejection("unknown_decision_kind", f"decision kind {str(event.data.kind)!r} is not registered in"
                                                   " the vocabulary", event.losagency)
     return Accepted(event, key.key_id, key.kind)
-
-
-def categories_of(data: object) -> list[str]:
-    """The information categories an event's items claim: each finding's, a decision's, a notice's."""
-    if isinstance(data, InspectionConducted):
-        return [str(f.category) for f in data.findings]
-    if isinstance(data, DecisionTaken | NotificationSent):
-        return [str(data.category)]
-    return []

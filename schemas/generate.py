@@ -849,8 +849,8 @@ def _other_messages() -> dict[str, JsonObject]:
             "name": "los.receipt",
             "title": "Receipt",
             "summary": "What the coordinator made of one record an agency sent.",
-            "description": "One receipt per record consumed from the agency's events topic, keyed by the"
-                           " event id (or `topic/partition/offset` when the record has none); `status` is"
+            "description": "One receipt per record consumed from the agency's events topic (no record"
+                           " key; the topic has one partition); `status` is"
                            " `accepted`, `parked`, `duplicate`, `rejected` (with `reason` and `detail`) or,"
                            " later, `joined`. An operation is named only when the agency takes part in it"
                            " (`schemas/receipts.py`). At least once: `seq` tells a repeat, and an event's"

@@ -40,8 +40,8 @@ MAX_DETAIL = 1000
 
 
 class Receipt(Contract):
-    """One receipt on `los.receipts.<code>` (JSON, key: the event id, or the record's
-    `topic/partition/offset` when it has none)."""
+    """One receipt on `los.receipts.<code>` (JSON, no key: the topic has one partition, and
+    `seq` orders receipts whatever order they arrive in)."""
 
     type: Literal["se.los.receipt.v1"] = RECEIPT
     seq: int = Field(ge=1, description="The coordinator's order of writing receipts; a later one supersedes.")

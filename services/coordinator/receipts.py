@@ -17,7 +17,7 @@ import asyncio
 import datetime
 import logging
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 import asyncpg
@@ -31,6 +31,7 @@ from services.coordinator.domain.receipts import OPERATION_KINDS, ReceiptRow, Ta
 from services.coordinator.ports import IncomingRecord, RejectedRecord
 
 log = logging.getLogger(__name__)
+BATCH_BYTES = 12 * 1024
 
 
 async def write_batch_receipts(conn: asyncpg.Connection,
@@ -38,16 +39,17 @@ async def write_batch_receipts(conn: asyncpg.Connection,
                                duplicates: Iterable[tuple[IncomingRecord, str]], rejected: Iterable[RejectedRecord],
                                changed: Collection[str]) -> None:
     """One receipt per record of the batch, then `joined` receipts for earlier events of the
-    operations that changed. `stored` holds (record, event id, kind, plan's operation id) of each
-    event stored or replaced now; `duplicates` (record, event id) of each repeat."""
-    placed = await _operations_of(conn, [event_id for _, event_id, kind, _ in stored if kind in OPERATION_KINDS])
-    taking = {op: t for op, t in placed.values() if op is not None and t is not None}
+    operations that changed. `stored` holds (record, event id, kind, the operation it names) of
+    each event stored or replaced now; `duplicates` (record, event id) of each repeat."""
+    placed = {event_id: op for _, event_id, kind, op in stored if kind in OPERATION_KINDS}
+    placed |= await _inferred(conn, [event_id for event_id, op in placed.items() if op is None])
+    taking = await _taking(conn, {op for op in placed.values() if op is not None})
     rows: list[ReceiptRow | None] = [
         receipts.rejected(r.record.topic, r.record.partition, r.record.offset, r.reason, r.detail, r.record.value)
         for r in rejected]
     rows += [receipts.stored(record.topic, record.partition, record.offset, event_id, kind,
-                             plan_op if kind == "plan" else placed.get(event_id, (None, None))[0], taking)
-             for record, event_id, kind, plan_op in stored]
+                             placed.get(event_id) if kind in OPERATION_KINDS else op, taking)
+             for record, event_id, kind, op in stored]
     rows += [receipts.duplicate(record.topic, record.partition, record.offset, event_id)
              for record, event_id in duplicates]
     await _insert_rows(conn, [r for r in rows if r is not None])
@@ -55,17 +57,21 @@ async def write_batch_receipts(conn: asyncpg.Connection,
         await _joined(conn, sorted(changed))
 
 
-async def _operations_of(conn: asyncpg.Connection,
-                         event_ids: list[str]) -> dict[str, tuple[str | None, Taking | None]]:
-    """Each event's operation as stored now, with who takes part in it if it is planned."""
+async def _inferred(conn: asyncpg.Connection, event_ids: list[str]) -> dict[str, str | None]:
+    """The operation inferred for events that name none (an event that names one keeps it)."""
     if not event_ids:
         return {}
-    rows = await conn.fetch(
-        """SELECT e.event_id::text, e.operation_id, o.lead_agency, o.participants FROM events e
-           LEFT JOIN operations o ON o.operation_id = e.operation_id AND o.plan IS NOT NULL
-           WHERE e.event_id = ANY($1::uuid[])""", event_ids)
-    return {r["event_id"]: (r["operation_id"], Taking(r["lead_agency"], frozenset(r["participants"]))
-                            if r["lead_agency"] is not None else None) for r in rows}
+    return {r["event_id"]: r["operation_id"] for r in await conn.fetch(
+        "SELECT event_id::text, operation_id FROM events WHERE event_id = ANY($1::uuid[])", event_ids)}
+
+
+async def _taking(conn: asyncpg.Connection, operations: set[str]) -> dict[str, Taking]:
+    """Who takes part in each of `operations` that is planned."""
+    if not operations:
+        return {}
+    return {r["operation_id"]: Taking(r["lead_agency"], frozenset(r["participants"])) for r in await conn.fetch(
+        "SELECT operation_id, lead_agency, participants FROM operations"
+        " WHERE operation_id = ANY($1::text[]) AND plan IS NOT NULL", sorted(operations))}
 
 
 async def _insert_rows(conn: asyncpg.Connection, rows: list[ReceiptRow]) -> None:
@@ -122,31 +128,33 @@ class ReceiptRelay:
                    ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED""", self.limit, held)
             if not rows:
                 return 0
-            sending: list[tuple[asyncpg.Record, Any]] = []
-            failed: set[str] = set()
+            by_participant: dict[str, list[asyncpg.Record]] = {}
             for row in rows:
-                if row["participant"] in failed:
-                    continue
-                try:
-                    sending.append((row, await self.broker.publish(
-                        _message(row), topic=receipts_topic(row["participant"]), key=_key(row), no_confirm=True,
-                        headers={"content-type": "application/json"})))
-                except Exception as error:  # this participant's topic refuses: its receipts wait
-                    self._hold(row["participant"], error)
-                    failed.add(row["participant"])
-            results = await asyncio.gather(*(future for _, future in sending), return_exceptions=True)
-            published = []
-            for (row, _), result in zip(sending, results, strict=True):
-                if isinstance(result, BaseException):
-                    if row["participant"] not in failed:
-                        self._hold(row["participant"], result)
-                        failed.add(row["participant"])
-                else:
-                    published.append(row["seq"])
+                by_participant.setdefault(row["participant"], []).append(row)
+            sending: list[tuple[str, list[int], Any]] = []
+            failed: set[str] = set()
+            for participant, mine in by_participant.items():
+                for chunk in _chunks(mine):  # one request per chunk: far cheaper than a publish per receipt
+                    try:
+                        sending.append((participant, [r["seq"] for r in chunk], await self.broker.publish_batch(
+                            *(_message(r) for r in chunk), topic=receipts_topic(participant), partition=0,
+                            no_confirm=True, headers={"content-type": "application/json"})))
+                    except Exception as error:  # this participant's topic refuses: its receipts wait
+                        self._hold(participant, error)
+                        failed.add(participant)
+                        break
+            results = await asyncio.gather(*(future for _, _, future in sending), return_exceptions=True)
+            published: list[int] = []
+            for (participant, seqs, _), result in zip(sending, results, strict=True):
+                if not isinstance(result, BaseException):
+                    published += seqs
+                elif participant not in failed:
+                    failed.add(participant)
+                    self._hold(participant, result)
             if published:
                 await conn.execute("UPDATE receipts SET published_at = now() WHERE seq = ANY($1::bigint[])",
                                    published)
-        for participant in {r["participant"] for r in rows} - failed:
+        for participant in set(by_participant) - failed:
             self._held.pop(participant, None)
         return len(published)
 
@@ -167,8 +175,19 @@ def _message(row: asyncpg.Record) -> bytes:
         "operation_id": row["operation_id"], "at": created.isoformat()})
 
 
-def _key(row: asyncpg.Record) -> bytes:
-    return (row["event_id"] or f"{row['topic']}/{row['partition']}/{row['offset']}").encode()
+def _chunks(rows: list[asyncpg.Record]) -> Iterator[list[asyncpg.Record]]:
+    """Rows in runs that fit one producer batch (aiokafka's default `max_batch_size` is 16 KiB)."""
+    chunk: list[asyncpg.Record] = []
+    size = 0
+    for row in rows:
+        cost = 400 + len(row["detail"] or "") * 4  # JSON, headers and record overhead, generously
+        if chunk and size + cost > BATCH_BYTES:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(row)
+        size += cost
+    if chunk:
+        yield chunk
 
 
 async def relay_receipts_forever(relay: ReceiptRelay, stop: asyncio.Event, interval: float = 0.2) -> None:

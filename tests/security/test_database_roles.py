@@ -256,6 +256,13 @@ class Captured:
         done.set_result(None)
         return done
 
+    async def publish_batch(self, *values: bytes, topic: str, **_: Any) -> asyncio.Future[None]:
+        for value in values:
+            await self.publish(value, topic=topic)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
 
 async def test_the_coordinator_stores_relays_and_erases_as_its_own_role(seeded: Seeded) -> None:
     url, broker = seeded.db.url("coordinator"), Captured()

@@ -23,7 +23,7 @@ from services.coordinator.domain.receipts import (
     sort_checked,
     stored,
 )
-from services.coordinator.receipts import _key, _message
+from services.coordinator.receipts import _chunks, _message
 
 TAX = "los.events.tax"
 EVENT = str(uuid.uuid4())
@@ -107,12 +107,22 @@ def test_the_checked_records_split_into_stored_and_duplicates_in_order() -> None
     assert duplicates == [(3, a), (5, b), (6, c)]
 
 
-def test_a_relayed_receipt_is_a_valid_contract_keyed_by_its_event() -> None:
+def test_a_relayed_receipt_is_a_valid_contract() -> None:
     row = {"seq": 12, "participant": "TAX", "topic": TAX, "partition": 0, "offset": 9, "event_id": EVENT,
            "status": "accepted", "reason": None, "detail": None, "operation_id": "NKPG-1",
            "created_at": datetime.datetime(2026, 3, 12, 9, 30, tzinfo=datetime.UTC)}
     receipt = Receipt.model_validate_json(_message(row))  # type: ignore[arg-type]
     assert (receipt.seq, receipt.status, str(receipt.event_id), receipt.operation_id) == (12, "accepted", EVENT,
                                                                                           "NKPG-1")
-    assert _key(row) == EVENT.encode()  # type: ignore[arg-type]
-    assert _key({**row, "event_id": None}) == b"los.events.tax/0/9"  # type: ignore[arg-type]
+
+
+def test_receipts_are_relayed_in_runs_that_fit_one_producer_batch() -> None:
+    rows = [{"seq": i, "detail": "x" * (1000 if i % 7 == 0 else 0), "participant": "TAX", "topic": TAX,
+             "partition": 0, "offset": i, "event_id": EVENT, "status": "rejected", "reason": "invalid_schema",
+             "operation_id": None, "created_at": datetime.datetime(2026, 3, 12, tzinfo=datetime.UTC)}
+            for i in range(1, 200)]
+    chunks = list(_chunks(rows))  # type: ignore[arg-type]
+    assert [r["seq"] for chunk in chunks for r in chunk] == list(range(1, 200))
+    for chunk in chunks:
+        encoded = sum(len(_message(r)) + 80 for r in chunk)  # type: ignore[arg-type]
+        assert encoded < 16 * 1024, "aiokafka's default batch holds the chunk"

@@ -41,12 +41,16 @@ class Ledger:
     def summary(self) -> str:
         sent = sum(1 for t in self.events if t.entry.sent_at is not None)
         parts = [f"{self.counts[s]} {LABELS[s]}" for s in STATES if self.counts[s] and s != NOT_SENT]
-        line = (f"{len(self.events)} events in the outbox: {sent} sent, {len(self.events) - sent} not yet sent"
-                + (f"; {', '.join(parts)}" if parts else ""))
+        line = (f"{_count(len(self.events), 'event')} in the outbox: {sent} sent,"
+                f" {len(self.events) - sent} not yet sent" + (f"; {', '.join(parts)}" if parts else ""))
         if self.unmatched:
-            line += (f" ({self.unmatched} receipt{'s' if self.unmatched > 1 else ''} for records not in this"
-                     " outbox, e.g. plans made in the console)")
+            line += (f" ({_count(self.unmatched, 'receipt')} for records not in this outbox,"
+                     " e.g. plans made in the console)")
         return line
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def match(entries: Sequence[Entry], receipts: Iterable[Receipt]) -> Ledger:

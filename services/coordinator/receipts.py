@@ -121,11 +121,14 @@ class ReceiptRelay:
         now = time.monotonic()
         held = sorted(p for p, (until, _) in self._held.items() if until > now)
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                """SELECT seq, participant, topic, partition, "offset", event_id::text, status, reason, detail,
-                          operation_id, created_at FROM receipts
-                   WHERE published_at IS NULL AND participant <> ALL($2::text[])
-                   ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED""", self.limit, held)
+            # marked published at once (one write per row, not a lock and then an update); what
+            # Kafka does not acknowledge is unmarked below, and a crash rolls the marks back
+            rows = sorted(await conn.fetch(
+                """UPDATE receipts SET published_at = now() WHERE seq IN (
+                       SELECT seq FROM receipts WHERE published_at IS NULL AND participant <> ALL($2::text[])
+                       ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+                   RETURNING seq, participant, topic, partition, "offset", event_id::text, status, reason, detail,
+                             operation_id, created_at""", self.limit, held), key=lambda r: r["seq"])
             if not rows:
                 return 0
             by_participant: dict[str, list[asyncpg.Record]] = {}
@@ -151,9 +154,9 @@ class ReceiptRelay:
                 elif participant not in failed:
                     failed.add(participant)
                     self._hold(participant, result)
-            if published:
-                await conn.execute("UPDATE receipts SET published_at = now() WHERE seq = ANY($1::bigint[])",
-                                   published)
+            if len(published) < len(rows):
+                await conn.execute("UPDATE receipts SET published_at = NULL WHERE seq = ANY($1::bigint[])",
+                                   sorted({r["seq"] for r in rows} - set(published)))
         for participant in set(by_participant) - failed:
             self._held.pop(participant, None)
         return len(published)

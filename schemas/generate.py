@@ -41,6 +41,7 @@ from schemas.envelope import CONTENT_TYPE, Envelope, TraceParent, dataschema_for
 from schemas.events import EVENT_TYPES
 from schemas.feeds import FEED_CONTENT_TYPE, FEED_SCHEMA_ID, OperationViewMessage
 from schemas.operation import OperationId, OperationStatus
+from schemas.receipts import Receipt
 from schemas.subjects import Pseudonym
 from schemas.vocabulary import load_vocabulary
 
@@ -895,6 +896,21 @@ def _other_messages() -> dict[str, JsonObject]:
                 "description": "The operation id: one operation's views arrive in order on one partition."},
                 "bindingVersion": KAFKA_BINDING_VERSION}},
         },
+        "los.receipt": {
+            "name": "los.receipt",
+            "title": "Receipt",
+            "summary": "What the coordinator made of one record an agency sent.",
+            "description": "One receipt per record consumed from the agency's events topic (no record"
+                           " key; the topic has one partition); `status` is"
+                           " `accepted`, `parked`, `duplicate`, `rejected` (with `reason` and `detail`) or,"
+                           " later, `joined`. An operation is named only when the agency takes part in it"
+                           " (`schemas/receipts.py`). At least once: `seq` tells a repeat, and an event's"
+                           " latest receipt its current state.",
+            "contentType": "application/json",
+            "headers": {"type": "object", "properties": {
+                "content-type": {"type": "string", "const": "application/json"}}},
+            "payload": Receipt.model_json_schema(),
+        },
         "los.audit-checkpoint": {
             "name": "los.audit-checkpoint",
             "title": "Audit checkpoint",
@@ -990,6 +1006,13 @@ def asyncapi_document(specs: Sequence[TopicSpec] | None = None) -> JsonObject:
                       f"The disclosure egress publishes what the rules let {agency} see.", message_ids)
             operation(f"receive.{name}", "receive", name, f"agency {agency}",
                       f"{agency} reads its feed (and only {agency} may).", message_ids)
+        elif agency and name == topics.receipts_topic(agency):
+            message_ids = ["los.receipt"]
+            operation(f"send.{name}", "send", name, "coordinator",
+                      f"The coordinator tells {agency} what became of each record on its events topic.",
+                      message_ids)
+            operation(f"receive.{name}", "receive", name, f"agency {agency}",
+                      f"{agency}'s adapter reads its receipts (and only {agency}'s may).", message_ids)
         elif name == topics.DEAD_LETTER:
             message_ids = ["los.dead-letter"]
             operation(f"send.{name}", "send", name, "coordinator",

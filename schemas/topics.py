@@ -17,6 +17,11 @@ def feed_topic(agency: str) -> str:
     return f"los.feed.{agency.lower()}"
 
 
+def receipts_topic(agency: str) -> str:
+    """What the coordinator made of each record `agency` sent; only `agency` may read here."""
+    return f"los.receipts.{agency.lower()}"
+
+
 def agency_of_events_topic(topic: str) -> str | None:
     prefix = "los.events."
     return topic[len(prefix):].upper() if topic.startswith(prefix) else None

@@ -3,7 +3,8 @@
     ingest FILES...   map, sign, store and publish files, then exit (`--dry-run`: only map and check)
     run --watch DIR   keep publishing files dropped into DIR (the usual way to run an adapter)
     replay            send already-published events again (same ids; the coordinator de-duplicates)
-    status            outbox and quarantine counts
+    status            outbox, quarantine and receipt counts
+    receipts          what the coordinator made of each event: accepted, parked, duplicate, rejected
     quarantine        records that could not be mapped, with the reason
     formats           the native formats this adapter understands
     new AGENCY        write an agency's own adapter package: a CSV format, a sample, tests
@@ -37,6 +38,7 @@ from services.adapters.dryrun import dry_run
 from services.adapters.feed.command import feed
 from services.adapters.kit.scaffold import ScaffoldError, scaffold
 from services.adapters.sdk.drop import file_away
+from services.adapters.receipts_cli import receipt_summary, receipts
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import FileResult, Signer, ingest_file
@@ -49,6 +51,7 @@ from services.common.telemetry import serve_metrics, setup_tracing
 
 app = typer.Typer(help="Run an agency's system adapter: export files in, signed events to Kafka out.",
                   no_args_is_help=True, add_completion=False)
+app.command()(receipts)
 console = Console(stderr=True)
 FAILED, USAGE, REJECTED = 1, 2, 3  # exit codes besides 0 (every record mapped)
 app.command()(feed)
@@ -242,11 +245,13 @@ def replay(
 
 @app.command()
 def status(agency: Annotated[str, typer.Option(help="Agency code, e.g. TAX.")]) -> None:
-    """Outbox and quarantine counts of one agency's adapter."""
-    counts = _outbox(AdapterSettings(), agency).counts()
+    """Outbox and quarantine counts of one agency's adapter, and what its receipts say."""
+    settings = AdapterSettings()
+    counts = _outbox(settings, agency).counts()
     table = Table(*counts.keys())
     table.add_row(*(str(v) for v in counts.values()))
     console.print(table)
+    console.print(receipt_summary(settings, agency))
 
 
 @app.command()

@@ -28,6 +28,7 @@ from services.coordinator.dead_letters import (
     relay_dead_letters_forever,
 )
 from services.coordinator.ports import Clock, SystemClock
+from services.coordinator.receipts import ReceiptRelay, relay_receipts_forever
 from services.coordinator.relay import Relay, relay_forever
 from services.coordinator.retention import erase_forever
 from services.coordinator.review import flag_parked_forever
@@ -131,6 +132,7 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
                 Relay(pool, broker, min_interval=settings.coordinator_change_interval_seconds), runtime.stop)),
             asyncio.create_task(relay_dead_letters_forever(
                 DeadLetterRelay(pool, broker, max_message_bytes=runtime.dead_letter_max_bytes), runtime.stop)),
+            asyncio.create_task(relay_receipts_forever(ReceiptRelay(pool, broker), runtime.stop)),
             asyncio.create_task(flag_parked_forever(pool, settings.coordinator_parked_review_seconds,
                                                     runtime.stop, clock)),
             asyncio.create_task(_watch_registry(runtime)),

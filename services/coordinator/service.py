@@ -8,6 +8,9 @@ the batch that was in flight is either wholly in the database, offsets included,
 all, and is then read again. Kafka's own committed offsets are written afterwards only to
 show consumer lag; they are never trusted for position.
 
+Each record consumed gets a receipt for its sender, written in the same transaction
+(receipts.py) and relayed to the sender's own receipts topic afterwards.
+
 Several coordinator processes share the partitions of one consumer group. Signature
 checks and parsing run outside the transaction, in parallel across processes; the
 transaction itself takes one advisory lock, so inference and record rebuilding see every
@@ -38,11 +41,13 @@ from services.coordinator.domain.intake import Accepted, check
 from services.coordinator.domain.noisy import DEFAULT_CAP
 from services.coordinator.domain.ownership import Lead, Sent, judge
 from services.coordinator.domain.plans import PlanView, StoredPlan, infer_operation, latest_plan
+from services.coordinator.domain.receipts import sort_checked
 from services.coordinator.domain.records import summarise
 from services.coordinator.domain.repseudonymise import is_repseudonymised
 from services.coordinator.domain.signals import cross_agency_signal
 from services.coordinator.fact_cache import FactCache, bump_generation
 from services.coordinator.ports import Clock, IncomingRecord, RejectedRecord
+from services.coordinator.receipts import write_batch_receipts
 
 BATCH_LOCK = 7_412_100
 
@@ -144,8 +149,26 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
     outcome.operations_changed = await rebuild_operations(conn, touched, clock, cache)
     await _refresh_signals(conn, {f.business for f in [*new, *replaced] if f.business} | old_businesses, settings,
                            cache)
+    await _write_receipts(conn, checked, new, replacing, rejected, outcome.operations_changed)
     await store_offsets(conn, settings.group_id, ((r.topic, r.partition, r.offset) for r in records))
     return outcome
+
+
+async def _write_receipts(conn: asyncpg.Connection, checked: list[Checked], new: list[Fact],
+                          replacing: list[Checked], rejected: list[RejectedRecord], changed: set[str]) -> None:
+    """What the senders are told of this batch (see receipts.py)."""
+    by_position = {_position(c.record): c for c in checked}
+    stored, duplicates = sort_checked(
+        [(_position(c.record), c.fact.event_id) for c in checked], {f.event_id for f in new},
+        {_position(c.record) for c in replacing}, {_position(r.record) for r in rejected})
+    await write_batch_receipts(
+        conn, [(by_position[p].record, event_id, by_position[p].fact.kind, by_position[p].fact.operation_id)
+               for p, event_id in stored],
+        [(by_position[p].record, event_id) for p, event_id in duplicates], rejected, changed)
+
+
+def _position(record: IncomingRecord) -> tuple[str, int, int]:
+    return record.topic, record.partition, record.offset
 
 
 async def _enforce_ownership(conn: asyncpg.Connection, checked: list[Checked],

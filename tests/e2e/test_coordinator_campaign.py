@@ -1,6 +1,8 @@
 """A simulated LOS campaign through the real broker into Postgres: the stored records equal
 the simulator's ground truth field by field, with one coordinator or with three sharing
-the consumer group."""
+the consumer group; every record has its receipt, and every event in an operation its
+sender takes part in was last reported in that operation, however plans and events
+interleaved."""
 
 from __future__ import annotations
 
@@ -66,6 +68,32 @@ async def check_truth(database: Database, truth: dict) -> None:
     assert not problems, "\n".join(problems[:30])
 
 
+async def check_receipts(database: Database, records: int) -> None:
+    conn = await asyncpg.connect(database.app_url)
+    try:
+        async def written() -> bool:  # a batch of repeats alone may still be on its way
+            count = await conn.fetchval("SELECT count(*) FROM receipts WHERE status <> 'joined'")
+            assert count <= records, f"{count} receipts for {records} records"
+            return bool(count == records)
+
+        await wait_for(written, timeout=60, what="a receipt for every record")
+        rows = await conn.fetch(
+            """SELECT e.event_id::text, e.agency, e.operation_id, told.status, told.operation_id AS told
+               FROM events e
+               JOIN operations o ON o.operation_id = e.operation_id AND o.plan IS NOT NULL
+                    AND (e.agency = o.lead_agency OR e.agency = ANY(o.participants))
+               LEFT JOIN LATERAL (
+                   SELECT r.status, r.operation_id FROM receipts r
+                   WHERE r.event_id = e.event_id AND r.participant = e.agency
+                     AND r.status IN ('accepted', 'parked', 'joined')
+                   ORDER BY r.seq DESC LIMIT 1) AS told ON true
+               WHERE e.kind IN ('inspection', 'decision', 'notification')""")
+    finally:
+        await conn.close()
+    wrong = [dict(r) for r in rows if r["told"] != r["operation_id"]]
+    assert rows and not wrong, f"{len(wrong)} of {len(rows)} events last reported elsewhere: {wrong[:5]}"
+
+
 @pytest.mark.parametrize("processes", [1, 3])
 async def test_a_campaign_becomes_records_equal_to_the_ground_truth(
         infra: Infra, database: Database, unique: str, tmp_path: Path, processes: int) -> None:
@@ -79,5 +107,6 @@ async def test_a_campaign_becomes_records_equal_to_the_ground_truth(
         unique_events = len({e.id for e in campaign.events})
         await wait_for(lambda: settled(database, unique_events), timeout=240, what="every event stored")
         await check_truth(database, campaign.truth)
+        await check_receipts(database, len(campaign.events))
     finally:
         stop_processes(procs)

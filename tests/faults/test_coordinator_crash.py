@@ -1,6 +1,7 @@
 """SIGKILL the coordinator at random points while a campaign streams in: after every
 restart it resumes from the offsets stored with its state, and in the end the records
-equal the ground truth — nothing lost, nothing counted twice."""
+equal the ground truth — nothing lost, nothing counted twice — and every record has
+exactly one receipt, each published."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import random
 import signal
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from services.adapters.simulator import generate_campaign
@@ -18,6 +20,18 @@ from tests.support import all_event_topics, produce, spawn_service, start_from_n
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 KILLS = 20
+
+
+async def receipts_published(database: Database, records: int) -> bool:
+    conn = await asyncpg.connect(database.app_url)
+    try:
+        written, unpublished = await conn.fetchrow(
+            "SELECT count(*) FILTER (WHERE status <> 'joined'), count(*) FILTER (WHERE published_at IS NULL)"
+            " FROM receipts")
+    finally:
+        await conn.close()
+    assert written <= records, f"{written} receipts for {records} records"
+    return written == records and unpublished == 0
 
 
 async def test_killing_the_coordinator_twenty_times_loses_and_doubles_nothing(
@@ -40,6 +54,8 @@ async def test_killing_the_coordinator_twenty_times_loses_and_doubles_nothing(
         unique_events = len({e.id for e in campaign.events})
         await wait_for(lambda: settled(database, unique_events), timeout=240, what="every event stored")
         await check_truth(database, campaign.truth)
+        await wait_for(lambda: receipts_published(database, len(stream)), timeout=60,
+                       what="a receipt for every record, each published")
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

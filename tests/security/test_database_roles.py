@@ -22,7 +22,7 @@ from deploy.local.harness import create_database, drop_database
 from deploy.schema import migrate_all
 from schemas.agencies import load_agencies
 from schemas.categories import Category
-from schemas.topics import RECORD_CHANGES, events_topic
+from schemas.topics import RECORD_CHANGES, events_topic, receipts_topic
 from services.adapters.simulator import generate_campaign
 from services.audit import review
 from services.audit.checkpoints import SIGNER, make_checkpoint
@@ -33,6 +33,7 @@ from services.console.ports import AuditQuery, OperationFilter, Scope
 from services.console.queries import PostgresSource
 from services.coordinator.dead_letters import DeadLetterRelay
 from services.coordinator.ports import IncomingRecord, SystemClock
+from services.coordinator.receipts import ReceiptRelay
 from services.coordinator.relay import Relay
 from services.coordinator.retention import erase_personal_data
 from services.coordinator.service import check_records, store_batch
@@ -99,11 +100,13 @@ REFUSED: dict[str, list[str]] = {
         "SELECT * FROM feed_disclosures",
         "SELECT * FROM signals",
         "SELECT * FROM review_items",
+        "SELECT * FROM receipts",
         "DELETE FROM disclosure_requests",
         NEW_CHECKPOINT,
     ],
     "disclosure": [  # it gets records from Kafka; it writes only its feeds' bookkeeping and the audit log
         "SELECT * FROM events",
+        "SELECT * FROM receipts",
         NEW_EVENT,
         "UPDATE events SET operation_id = NULL",
         "DELETE FROM events",
@@ -127,6 +130,8 @@ REFUSED: dict[str, list[str]] = {
         "UPDATE rejections SET raw = NULL",
         "DELETE FROM rejections",
         "DELETE FROM consumer_offsets",
+        "UPDATE receipts SET status = 'accepted', operation_id = 'X-1'",
+        "DELETE FROM receipts",
         "SELECT * FROM disclosure_requests",
         NEW_REQUEST,
         "UPDATE disclosure_requests SET status = 'approved'",
@@ -251,6 +256,13 @@ class Captured:
         done.set_result(None)
         return done
 
+    async def publish_batch(self, *values: bytes, topic: str, **_: Any) -> asyncio.Future[None]:
+        for value in values:
+            await self.publish(value, topic=topic)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
 
 async def test_the_coordinator_stores_relays_and_erases_as_its_own_role(seeded: Seeded) -> None:
     url, broker = seeded.db.url("coordinator"), Captured()
@@ -266,6 +278,7 @@ async def test_the_coordinator_stores_relays_and_erases_as_its_own_role(seeded: 
     try:
         assert await Relay(pool, broker, min_interval=0).once() >= 1  # type: ignore[arg-type]
         assert await DeadLetterRelay(pool, broker, max_message_bytes=1 << 20).once() == 1  # type: ignore[arg-type]
+        assert await ReceiptRelay(pool, broker).once() >= 2  # the seeded operation's and the rejected record's
         async with pool.acquire() as conn:
             transaction = conn.transaction()
             await transaction.start()
@@ -275,7 +288,8 @@ async def test_the_coordinator_stores_relays_and_erases_as_its_own_role(seeded: 
                 await transaction.rollback()
     finally:
         await pool.close()
-    assert {topic for topic, _ in broker.sent} == {RECORD_CHANGES, "los.coordinator.dlq"}
+    assert {topic for topic, _ in broker.sent} == {RECORD_CHANGES, "los.coordinator.dlq", receipts_topic("TAX"),
+                                                 *(receipts_topic(e.losagency) for e in one_operation())}
     assert erased > 0
 
 

@@ -6,13 +6,15 @@ every other agency tries, for every kind of event, to change what the police or 
 agency owns, and messages of every size class arrive, compressed and not. Each is accepted
 or rejected exactly as the ownership rules say (docs/security.md), every rejection reaches
 the dead-letter topic once (whole, or as a reference when too large for it), the events
-produced afterwards on every partition are stored within a bounded time, and the records
-still equal the simulator's ground truth."""
+produced afterwards on every partition are stored within a bounded time, the records
+still equal the simulator's ground truth, and each sender's own receipts tell it why, and
+nothing of the authority whose plan or event it tried to change."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -39,8 +41,10 @@ from schemas.events import (
 from schemas.inspection import InspectionConducted
 from schemas.notification import EventRetracted
 from schemas.operation import OperationPlan, OperationStatus
+from schemas.receipts import Receipt
 from schemas.subjects import Premises
 from schemas.topics import DEAD_LETTER, events_topic
+from services.adapters.sdk.receipts import read_receipts
 from services.adapters.simulator import ScenarioConfig, generate_campaign
 from services.common.kafka_security import adapter_principal
 from services.common.keys import ensure_agency_key
@@ -227,9 +231,22 @@ class Adapters:
             await producer.stop()
 
 
+async def receipts_of(infra: Infra, sent: dict[tuple[str, int, int], Case],
+                      since: datetime.datetime) -> dict[tuple[str, int, int], Receipt]:
+    """The receipt of every record sent, each read from its sender's topic as its sender (empty
+    until all are there)."""
+    found: dict[tuple[str, int, int], Receipt] = {}
+    for agency in sorted({case.agency for case in sent.values()}):
+        options = kafka_options(infra.bootstrap_servers, adapter_principal(agency))
+        found |= {(r.topic, r.partition, r.offset): r
+                  for r in await read_receipts(infra.bootstrap_servers, options, agency, since=since)}
+    return {position: found[position] for position in sent} if set(sent) <= set(found) else {}
+
+
 async def test_hostile_adapters_can_neither_stall_intake_nor_change_what_another_authority_owns(
         infra: Infra, database: Database, unique: str, tmp_path: Path) -> None:
     keys, group = tmp_path / "keys", f"los-coordinator-{unique}"
+    began = datetime.datetime.now(datetime.UTC)
     for agency in AGENCIES:
         ensure_agency_key(keys, agency, now=KEYS_CREATED)
     await start_from_now(database.owner_url, database.app_url, group, infra.bootstrap_servers, all_event_topics())
@@ -288,6 +305,8 @@ async def test_hostile_adapters_can_neither_stall_intake_nor_change_what_another
             return not await conn.fetchval("SELECT count(*) FROM rejections WHERE dead_lettered_at IS NULL")
 
         await wait_for(all_dead_lettered, timeout=60, what="every rejection dead-lettered")
+        receipts = await wait_for(lambda: receipts_of(infra, sent, began), timeout=60,
+                                  what="a receipt for every hostile record, on its sender's topic")
         forms = {r["id"]: r["dead_letter_form"]
                  for r in await conn.fetch("SELECT id, dead_letter_form FROM rejections")}
         problems = await mismatches(conn, CAMPAIGN.truth)
@@ -296,6 +315,13 @@ async def test_hostile_adapters_can_neither_stall_intake_nor_change_what_another
         await conn.close()
         stop_processes(procs)
     assert not problems, "\n".join(problems[:20])
+    others = {a: re.compile(r"\b(" + "|".join(b for b in AGENCIES if b != a) + r")\b") for a in AGENCIES}
+    for position, case in sent.items():  # each sender learns why, and nothing of another authority
+        receipt = receipts[position]
+        assert (receipt.participant, receipt.status, receipt.reason) == (
+            case.agency, "rejected" if case.expected else "parked", case.expected), case.name
+        assert not others[case.agency].search(receipt.detail or ""), (case.name, receipt.detail)
+        assert receipt.operation_id is None, case.name
 
     dead = await read_from(infra.bootstrap_servers, dlq_start, expect=len(forms), timeout=60)
     ours = {(t, str(p), str(o)) for t, p, o in rows}

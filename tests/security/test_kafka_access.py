@@ -1,5 +1,5 @@
 """Kafka authenticates every client (SASL/SCRAM-SHA-512) and lets each agency's adapter write
-its own events topic and read its own feed, nothing of another agency's."""
+its own events topic and read its own feed and receipts, nothing of another agency's."""
 
 from __future__ import annotations
 
@@ -19,7 +19,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deploy.local.kafka import SECURITY, KafkaCluster
 from deploy.local.stack import REPO, LocalStack
-from schemas.topics import AUDIT_CHECKPOINTS, DEAD_LETTER, RECORD_CHANGES, events_topic, feed_topic
+from schemas.topics import (
+    AUDIT_CHECKPOINTS,
+    DEAD_LETTER,
+    RECORD_CHANGES,
+    events_topic,
+    feed_topic,
+    receipts_topic,
+)
 from services.audit.chain import Checkpoint, sign_checkpoint
 from services.audit.checkpoints import publish, read_published
 from services.common.kafka_security import adapter_principal
@@ -83,6 +90,18 @@ async def test_an_agency_reads_its_own_feed_but_never_another_agencys(infra: Inf
         await consume(infra, feed_topic("POLICE"), TAX, f"{TAX}-{unique}-2")
     with pytest.raises(GroupAuthorizationFailedError):  # nor borrow the police's consumer group
         await consume(infra, feed_topic("TAX"), TAX, f"{POLICE}-{unique}")
+
+
+async def test_an_agency_reads_its_own_receipts_which_only_the_coordinator_writes(infra: Infra, unique: str) -> None:
+    marker = json.dumps({"probe": unique}).encode()
+    for agency in ("TAX", "POLICE"):  # written as the coordinator's relay writes receipts
+        await send(infra, receipts_topic(agency), "coordinator", marker)
+    assert marker in await consume(infra, receipts_topic("TAX"), TAX, f"{TAX}-{unique}", until=marker)
+    with pytest.raises(TopicAuthorizationFailedError):
+        await consume(infra, receipts_topic("POLICE"), TAX, f"{TAX}-{unique}-2")
+    for principal in (TAX, POLICE, "disclosure", "console"):  # nobody else tells an agency what became of its events
+        with pytest.raises(TopicAuthorizationFailedError):
+            await send(infra, receipts_topic("TAX"), principal)
 
 
 @pytest.mark.parametrize(("principal", "topic"), [

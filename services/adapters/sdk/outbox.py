@@ -63,6 +63,19 @@ class OutboxEvent:
 
 
 @dataclass(frozen=True)
+class Entry:
+    """An outbox row as the agency sees it: queued when, sent when and where (None: not yet)."""
+
+    seq: int
+    event_id: str
+    topic: str
+    accepted_at: str
+    sent_at: str | None
+    partition: int | None
+    offset: int | None
+
+
+@dataclass(frozen=True)
 class Quarantined:
     id: int
     file: str
@@ -151,6 +164,14 @@ class Outbox:
             "SELECT id, file, line, field, message, raw, at FROM quarantine ORDER BY id LIMIT ?",
             (limit,)).fetchall()
         return [Quarantined(*r) for r in rows]
+
+    def entries(self, *, since: str | None = None, event_id: str | None = None) -> list[Entry]:
+        """Every row in order, queued at or after `since` (ISO 8601, UTC), or the one `event_id`."""
+        rows = self._db.execute(
+            "SELECT seq, event_id, topic, accepted_at, sent_at, partition, offset FROM outbox"
+            " WHERE accepted_at >= ? AND (? IS NULL OR event_id = ?) ORDER BY seq",
+            (since or "", event_id, event_id)).fetchall()
+        return [Entry(*r) for r in rows]
 
     def sent_events(self) -> Iterator[OutboxEvent]:
         for row in self._db.execute(

@@ -1,5 +1,6 @@
 """The Kafka rights derived from deploy/services.yaml and deploy/topics.yaml are least
-privilege: each adapter writes its own events topic and reads its own feed, nothing else."""
+privilege: each adapter writes its own events topic and reads its own feed and receipts,
+nothing else."""
 
 from __future__ import annotations
 
@@ -18,7 +19,14 @@ from deploy.access import (
 )
 from deploy.kafka_admin import AclBinding
 from schemas.agencies import load_agencies
-from schemas.topics import AUDIT_CHECKPOINTS, DEAD_LETTER, RECORD_CHANGES, events_topic, feed_topic
+from schemas.topics import (
+    AUDIT_CHECKPOINTS,
+    DEAD_LETTER,
+    RECORD_CHANGES,
+    events_topic,
+    feed_topic,
+    receipts_topic,
+)
 from services.common.kafka_security import ADMIN, adapter_principal
 
 RULES = acl_bindings()
@@ -38,12 +46,12 @@ def readers(topic: str) -> set[str]:
 
 
 @pytest.mark.parametrize("agency", AGENCIES)
-def test_an_adapter_writes_its_own_events_topic_and_reads_its_own_feed_only(agency: str) -> None:
+def test_an_adapter_writes_its_own_events_topic_and_reads_its_own_feed_and_receipts_only(agency: str) -> None:
     me = adapter_principal(agency)
     mine = {r for r in RULES if r.principal == f"User:{me}"}
     assert {(r.name, r.operation) for r in mine if r.operation == "WRITE"} == {(events_topic(agency), "WRITE")}
     assert {r.name for r in mine if r.operation == "READ" and r.resource == "TOPIC"} == \
-        {feed_topic(agency), AUDIT_CHECKPOINTS}
+        {feed_topic(agency), receipts_topic(agency), AUDIT_CHECKPOINTS}
     assert {(r.resource, r.name, r.pattern) for r in mine if r.resource == "GROUP"} == {("GROUP", me, "PREFIXED")}
     assert not any(r.pattern == "PREFIXED" for r in mine if r.resource == "TOPIC")
 
@@ -54,6 +62,8 @@ def test_no_other_agency_may_write_an_events_topic_or_read_a_feed(agency: str) -
     assert readers(events_topic(agency)) == {"User:coordinator"}
     assert writers(feed_topic(agency)) == {"User:disclosure"}
     assert readers(feed_topic(agency)) == {f"User:{adapter_principal(agency)}"}
+    assert writers(receipts_topic(agency)) == {"User:coordinator"}
+    assert readers(receipts_topic(agency)) == {f"User:{adapter_principal(agency)}"}
 
 
 def test_the_services_have_what_they_use_and_no_more() -> None:

@@ -1,5 +1,5 @@
-"""The declarative topic list: one events topic and one feed per agency, names spelled the
-same way the services spell them."""
+"""The declarative topic list: one events topic, one feed and one receipts topic per agency,
+names spelled the same way the services spell them."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from schemas import topics
 from schemas.agencies import load_agencies
 
 
-def test_every_agency_has_an_events_topic_and_a_feed() -> None:
+def test_every_agency_has_an_events_topic_a_feed_and_receipts() -> None:
     names = {t.name for t in load_topics()}
     for code in load_agencies():
         assert topics.events_topic(code) in names
         assert topics.feed_topic(code) in names
+        assert topics.receipts_topic(code) in names
 
 
 def test_shared_topics_are_declared() -> None:

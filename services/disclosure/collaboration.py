@@ -67,10 +67,10 @@ def designable(policy: Policy, basis: str, functions: Mapping[str, str]) -> froz
 def new_collaboration(*, id: str, reference: str, basis: str, agencies: Iterable[str], operations: Iterable[str],
                       decided_by: str, decided_on: datetime.date, valid_from: datetime.date,
                       valid_until: datetime.date, recorded_by: str, recorded_for: str, at: datetime.datetime,
-                      policy: Policy, functions: Mapping[str, str],
+                      on: datetime.date, policy: Policy, functions: Mapping[str, str],
                       leads: Mapping[str, str]) -> CollaborationDecision:
-    """A decision as recorded by `recorded_by` of `recorded_for`; `leads` gives each named
-    operation's lead authority (an operation it does not name is unknown)."""
+    """A decision as recorded by `recorded_by` of `recorded_for` at `at` (on the local date
+    `on`); `leads` gives each named operation's lead authority (one it does not name is unknown)."""
     if basis not in {r.basis for r in policy.rules if r.act == Act.COLLABORATION}:
         raise CollaborationError(f"no rule of {policy.label} applies under a collaboration decision on {basis!r}")
     designated = frozenset(agencies)
@@ -91,7 +91,7 @@ def new_collaboration(*, id: str, reference: str, basis: str, agencies: Iterable
         raise CollaborationError("give the decision's reference number and who took it")
     if not decided_on <= valid_from <= valid_until:
         raise CollaborationError("the decision is taken before it holds, and holds from before it ends")
-    if decided_on > at.date():
+    if decided_on > on:
         raise CollaborationError("a decision is recorded after it was taken")
     if valid_until > valid_from.replace(year=valid_from.year + MAX_YEARS):
         raise CollaborationError(f"a collaboration decision is recorded for at most {MAX_YEARS} years at a time")

@@ -135,7 +135,7 @@ def decide_request(request: DisclosureRequest, *, approve: bool, assessment: str
         raise RequestError(f"request {request.id} was already {request.status.value}")
     if decider_agency != request.owner:
         raise RequestError(f"only {request.owner} decides on its own information, not {decider_agency}")
-    if delegation is None or delegation.authority != request.owner:
+    if delegation is None or not delegation.in_force(request.owner, delegation.holder, at):
         raise RequestError(f"the decision-maker has no delegation to decide on disclosure for {request.owner}")
     if len(assessment.strip()) < 10:
         raise RequestError("record the assessment (the balancing of interests) in at least a sentence")

@@ -95,6 +95,7 @@ async def record(console: Console, viewer: Viewer, *, reference: str, basis: str
                 id=f"SAM-{uuid.uuid4().hex[:12].upper()}", reference=reference, basis=basis, agencies=agencies,
                 operations=operations, decided_by=decided_by, decided_on=decided_on, valid_from=valid_from,
                 valid_until=valid_until, recorded_by=viewer.user, recorded_for=viewer.agency, at=console.now(),
+                on=console.today(),
                 policy=console.policy, functions={c: a.function for c, a in console.agencies.items()},
                 leads=leads)
         except CollaborationError as error:

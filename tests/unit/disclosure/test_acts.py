@@ -154,7 +154,7 @@ def test_a_collaboration_decision_designates_only_agencies_the_law_names() -> No
     fields: dict[str, Any] = dict(id="SAM-2", reference="A-2026/118", basis="lag-2016-774",
                                   operations=[OP], decided_by="Operativa rådet", decided_on=ON, valid_from=ON,
                                   valid_until=ON + datetime.timedelta(days=90), recorded_by="samordnare",
-                                  recorded_for="POLICE", at=datetime.datetime(2026, 4, 21, tzinfo=datetime.UTC),
+                                  recorded_for="POLICE", at=datetime.datetime(2026, 4, 21, tzinfo=datetime.UTC), on=ON,
                                   policy=POLICY, functions=FUNCTIONS, leads={OP: "POLICE"})
     made = new_collaboration(agencies=["POLICE", "TAX", "ENFORCEMENT"], **fields)
     assert made.covers(OP, "TAX", "POLICE", ON)

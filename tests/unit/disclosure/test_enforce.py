@@ -179,3 +179,18 @@ def test_persons_and_sole_traders_leave_in_each_recipients_own_pseudonyms() -> N
     assert all(b.startswith("st:psn:r1:") for b in shown.values())
     assert "psn:o1:" not in json.dumps(seen)
     assert rec["timeline"][2]["persons"] == [person]  # the record itself is left as it was
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("recipients: [SOCIAL_INSURANCE, EMPLOYMENT, MUNI_SOCIAL]", "recipients: [SOCIAL_INSURANCE, POLICE]"),
+     "'POLICE' is no body Lag \\(2008:206\\)"),
+    (("    act: decision\n    basis: osl-10-27", "    basis: osl-10-27"), "only a recorded decision can apply it"),
+])
+def test_a_policy_that_misapplies_an_act_is_refused_at_start(tmp_path: Path, change: tuple[str, str],
+                                                             message: str) -> None:
+    doc = (REPO / "deploy" / "policy" / "los-default.yaml").read_text()
+    assert change[0] in doc
+    path = tmp_path / "policy.yaml"
+    path.write_text(doc.replace(change[0], change[1], 1))
+    with pytest.raises(PolicyError, match=message):
+        load_policy(path)

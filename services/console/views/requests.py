@@ -36,7 +36,8 @@ from services.disclosure.requests import (
 router = APIRouter()
 NOT_FOUND_REQUEST = "Begäran finns inte, eller så gäller den inte din myndighet."
 NOT_REQUESTABLE = (Category.SOCIAL_SERVICES, Category.PLANNED_OPERATION, Category.BUSINESS_IDENTITY,
-                   Category.PREMISES, Category.RECORD_METADATA)
+                   Category.PREMISES, Category.RECORD_METADATA,
+                   "contact_details")  # social services answer the police by a notice, not a decision
 
 
 def requestable() -> list[str]:

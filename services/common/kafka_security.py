@@ -53,6 +53,14 @@ def client_options(login: KafkaLogin | None) -> dict[str, Any]:
             "sasl_plain_username": login.username, "sasl_plain_password": login.password}
 
 
+def librdkafka_config(login: KafkaLogin | None) -> dict[str, str]:
+    """The same login as librdkafka configuration (confluent-kafka's clients)."""
+    if login is None:
+        return {}
+    return {"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": MECHANISM,
+            "sasl.username": login.username, "sasl.password": login.password}
+
+
 def broker_security(login: KafkaLogin | None) -> SASLScram512 | None:
     """The same login for a FastStream `KafkaBroker(security=...)`."""
     if login is None:

@@ -29,9 +29,16 @@ class KafkaLogin:
     password: str = field(repr=False)
 
 
+def principal_part(agency: str) -> str:
+    """A participant's code as it appears in Kafka principal and group names: lower case, `_`
+    written `-` (`MUNI_SOCIAL_0580` -> `muni-social-0580`), so that a principal is also a valid
+    Kubernetes name (the Helm chart's KafkaUsers are named by their principal)."""
+    return agency.lower().replace("_", "-")
+
+
 def adapter_principal(agency: str) -> str:
     """The principal of an agency's adapter: it alone may write the agency's events topic."""
-    return f"adapter-{agency.lower()}"
+    return f"adapter-{principal_part(agency)}"
 
 
 def load_credentials(path: Path) -> dict[str, str]:

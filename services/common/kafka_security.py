@@ -42,7 +42,14 @@ def adapter_principal(agency: str) -> str:
 
 
 def load_credentials(path: Path) -> dict[str, str]:
-    """A credentials file: a JSON object of principal -> password (keep it private)."""
+    """A credentials file: a JSON object of principal -> password (keep it private); or a folder
+    of one file per principal holding its password (Kubernetes mounts secrets so)."""
+    if path.is_dir():
+        try:
+            return {f.name: f.read_text().strip() for f in sorted(path.iterdir())
+                    if not f.name.startswith(".") and f.is_file()}
+        except OSError as error:
+            raise KafkaCredentialsError(f"cannot read the Kafka credentials in {path}: {error}") from error
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as error:

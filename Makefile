@@ -53,14 +53,15 @@ test: $(STAMP) ## Run every test tier (starts a private Kafka + PostgreSQL under
 test-unit: $(STAMP) ## Run the unit tests only (no network)
 	$(PY) -m pytest tests/unit
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy and the layering contracts (import-linter, pyproject.toml)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP) ## Benchmarks against this machine's raw limits (table + bench-results/results.json)
 	$(PY) -m bench
 	$(PY) -m deploy.local up --infra-only --no-demo --state-dir .state/bench
-	set -a; . .state/bench/stack.env; set +a; $(PY) -m services.console.bench --events 1000000; \
+	set -a; . .state/bench/stack.env; set +a; $(PY) -m bench.console --events 1000000; \
 		rc=$$?; $(PY) -m deploy.local down --state-dir .state/bench; exit $$rc
 
 chart: $(STAMP) ## Regenerate the Helm chart's values, lint, render and validate it (deploy/helm)
@@ -68,7 +69,7 @@ chart: $(STAMP) ## Regenerate the Helm chart's values, lint, render and validate
 	$(PY) -m deploy.helm check
 
 schemas: $(STAMP) ## Regenerate JSON Schemas, AsyncAPI and the event catalogue
-	$(PY) -m schemas.generate
+	$(PY) -m deploy.contracts
 
 clean: down ## Stop everything and delete local data and caches
 	@if [ -x $(PY) ]; then for d in .state/*/; do if [ -f "$$d/postgres/server.json" ]; then \

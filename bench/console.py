@@ -1,4 +1,4 @@
-"""`python -m services.console.bench`: how fast the list and detail pages answer on a big database.
+"""`python -m bench.console`: how fast the list and detail pages answer on a big database.
 
 Fills a fresh database with a simulated national LOS history worth `--events` agency events:
 the simulator's stream is run through the coordinator's own pure core once (records,
@@ -34,7 +34,7 @@ from rich.table import Table
 
 from services.console.__main__ import apply_migrations
 from services.console.app import create_app
-from services.console.benchdata import copies, store_copy, templates
+from bench.console_data import copies, store_copy, templates
 from services.console.settings import ConsoleSettings
 from services.disclosure.policy import Role
 

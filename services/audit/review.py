@@ -14,7 +14,6 @@ import asyncpg
 
 from schemas.signing import KeyRegistry
 from services.audit.chain import ChainVerifier, Checkpoint, check_against_checkpoints, checkpoint_signed_by
-from services.audit.entries import subject_digest
 from services.audit.store import MAIN, hashes_at, read_chain
 
 
@@ -54,22 +53,24 @@ async def verify(conn: asyncpg.Connection, checkpoints: list[Checkpoint], regist
 
 async def entries(conn: asyncpg.Connection, *, since: datetime.datetime | None = None,
                   until: datetime.datetime | None = None, agency: str | None = None,
-                  subject: str | None = None, kinds: list[str] | None = None) -> list[dict[str, Any]]:
+                  subjects: list[str] | None = None, kinds: list[str] | None = None) -> list[dict[str, Any]]:
+    """Entries in order, naming `agency` in any part; `subjects` are digests
+    (`AuditDigests.subject_forms`)."""
     rows = await conn.fetch(
         """SELECT seq, entry::text FROM audit_log
            WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2)
              AND ($3::text IS NULL OR entry ->> 'owner' = $3 OR entry ->> 'recipient' = $3
                   OR entry -> 'actor' ->> 'agency' = $3)
-             AND ($4::text IS NULL OR entry -> 'subjects' ? $4)
+             AND ($4::text[] IS NULL OR entry -> 'subjects' ?| $4)
              AND ($5::text[] IS NULL OR kind = ANY($5))
            ORDER BY seq""",
-        since, until, agency, subject_digest(subject) if subject else None, kinds)
+        since, until, agency, subjects, kinds)
     return [{"seq": r["seq"], **json.loads(r["entry"])} for r in rows]
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
     columns = ["seq", "at", "kind", "channel", "owner", "recipient", "operation_id", "event_id", "category",
-               "fields", "digest", "rule", "basis", "assessment", "decision_maker", "purpose", "policy"]
+               "fields", "digest", "rule", "basis", "assessment_ref", "decision_maker", "purpose", "policy"]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
@@ -78,12 +79,12 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-async def access_report(conn: asyncpg.Connection, subject: str) -> list[dict[str, Any]]:
-    """Everything disclosed about one subject (a business or a person's pseudonym): to whom,
-    when, which fields, on which basis (GDPR art. 15)."""
+async def access_report(conn: asyncpg.Connection, subjects: list[str]) -> list[dict[str, Any]]:
+    """Everything disclosed about one subject (a business or a person's pseudonym), found by
+    its digests: to whom, when, which fields, on which basis (GDPR art. 15)."""
     return [{k: e.get(k) for k in ("seq", "at", "owner", "recipient", "operation_id", "category", "fields",
                                    "basis", "rule", "purpose", "channel")}
-            for e in await entries(conn, subject=subject, kinds=["disclosure"])]
+            for e in await entries(conn, subjects=subjects, kinds=["disclosure"])]
 
 
 async def register(conn: asyncpg.Connection, agency: str, *, since: datetime.datetime | None = None,

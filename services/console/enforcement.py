@@ -16,7 +16,9 @@ from typing import Any
 
 from schemas.agencies import Agency
 from schemas.categories import Category
+from services.audit.digests import AuditDigests
 from services.audit.entries import access_entry, read_entry
+from services.audit.texts import kept_text
 from services.console.ports import PlanRow, Scope
 from services.disclosure.enforce import OperationView, Viewer, view_operation
 from services.disclosure.policy import ANY, Policy, Purpose, Role
@@ -66,6 +68,7 @@ class Enforcement:
     policy: Policy
     agencies: dict[str, Agency]
     pseudonyms: RecipientPseudonyms
+    digests: AuditDigests
 
     def __post_init__(self) -> None:
         if not isinstance(self.policy, LabelledPolicy):
@@ -106,15 +109,16 @@ class Enforcement:
             if only_events is not None and access.event_id is not None and access.event_id not in only_events:
                 continue
             approved = decided.get(access.approval or "")
+            assessment = (kept_text(self.digests, approved.id, "assessment", approved.assessment).ref
+                          if approved and approved.assessment else None)  # kept when it was decided
             out.append(access_entry(
-                access, at=at, channel=CHANNEL, purpose=purpose.value, actor=viewer,
-                subjects=subjects.get(access.event_id or "", []),
-                assessment=approved.assessment if approved else None,
+                access, self.digests, at=at, channel=CHANNEL, purpose=purpose.value, actor=viewer,
+                subjects=subjects.get(access.event_id or "", []), assessment_ref=assessment,
                 decision_maker=f"{approved.decided_by} ({approved.owner})" if approved else None))
         return out
 
     def read(self, viewer: Viewer, purpose: Purpose, at: datetime.datetime, what: str,
-             subjects: Iterable[str]) -> dict[str, Any]:
+             subjects: Iterable[str], bases: Iterable[str] = ()) -> dict[str, Any]:
         """The read of personal data, with the purpose the user stated."""
-        return read_entry(at=at, viewer=viewer, purpose=purpose.value, what=what, subjects=subjects,
-                          policy=self.policy.label)
+        return read_entry(self.digests, at=at, viewer=viewer, purpose=purpose.value, what=what, subjects=subjects,
+                          policy=self.policy.label, bases=bases)

@@ -6,15 +6,15 @@ from __future__ import annotations
 import copy
 import datetime
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.signing import KeyRegistry
 from services.audit.chain import GENESIS, ChainRow, Checkpoint, link, verify_chain
-from services.audit.entries import subject_digest
 from services.audit.review import Report
+from services.audit.texts import KeptText
 from services.console.ports import CLOSED_STATUSES, AuditQuery, Cursor, OperationFilter, PlanRow, Scope
 from services.disclosure.requests import DisclosureRequest, Status
 
@@ -48,12 +48,14 @@ class MemoryState:
     updated: dict[str, datetime.datetime] = field(default_factory=dict)
     requests: dict[str, DisclosureRequest] = field(default_factory=dict)
     audit: list[ChainRow] = field(default_factory=list)
+    texts: dict[str, KeptText] = field(default_factory=dict)
 
 
 class MemoryUnit:
     def __init__(self, state: MemoryState) -> None:
         self.state = state
         self.pending_audit: list[dict[str, Any]] = []
+        self.pending_texts: list[KeptText] = []
         self.pending_requests: dict[str, DisclosureRequest] = {}
 
     def _ordered(self, where: OperationFilter, scope: Scope, after: Cursor | None) -> list[dict[str, Any]]:
@@ -106,11 +108,11 @@ class MemoryUnit:
     async def save_request(self, request: DisclosureRequest) -> None:
         self.pending_requests[request.id] = request
 
-    async def append_audit(self, entries: list[dict[str, Any]]) -> None:
+    async def append_audit(self, entries: list[dict[str, Any]], texts: Sequence[KeptText] = ()) -> None:
         self.pending_audit += [json.loads(json.dumps(e)) for e in entries]
+        self.pending_texts += texts
 
     async def audit_entries(self, query: AuditQuery) -> list[dict[str, Any]]:
-        digest = subject_digest(query.subject) if query.subject else None
         rows = []
         for row in self.state.audit:
             e = dict(row.entry)
@@ -120,7 +122,7 @@ class MemoryUnit:
             actor = e.get("actor") or {}
             if query.agency and query.agency not in (e.get("owner"), e.get("recipient"), actor.get("agency")):
                 continue
-            if digest and digest not in e.get("subjects", []):
+            if query.subjects is not None and not set(query.subjects) & set(e.get("subjects", [])):
                 continue
             if query.kinds and e["kind"] not in query.kinds:
                 continue
@@ -134,6 +136,8 @@ class MemoryUnit:
 
     def commit(self) -> None:
         self.state.requests.update(self.pending_requests)
+        for text in self.pending_texts:
+            self.state.texts.setdefault(text.ref, text)
         if self.pending_audit:
             head = self.state.audit[-1] if self.state.audit else None
             self.state.audit += link(head.seq if head else 0, head.hash if head else GENESIS,

@@ -9,6 +9,7 @@ when the page was built.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 from schemas.signing import KeyRegistry
 from services.audit.chain import Checkpoint
 from services.audit.review import Report
+from services.audit.texts import KeptText
 from services.disclosure.requests import DisclosureRequest
 
 CLOSED_STATUSES = ("closed", "cancelled")
@@ -94,8 +96,11 @@ class PlanRow:
 
 @dataclass(frozen=True)
 class AuditQuery:
+    """Entries of the log naming `agency` (every entry without one); `subjects` are digests
+    (`AuditDigests.subject_forms`)."""
+
     agency: str | None = None
-    subject: str | None = None
+    subjects: tuple[str, ...] | None = None
     since: datetime.datetime | None = None
     until: datetime.datetime | None = None
     kinds: tuple[str, ...] | None = None
@@ -141,8 +146,9 @@ class Unit(Protocol):
 
     async def save_request(self, request: DisclosureRequest) -> None: ...
 
-    async def append_audit(self, entries: list[dict[str, Any]]) -> None:
-        """Append to the audit chain in this transaction."""
+    async def append_audit(self, entries: list[dict[str, Any]], texts: Sequence[KeptText] = ()) -> None:
+        """Append to the audit chain in this transaction, with the free texts the entries
+        name by digest (`services.audit.texts`)."""
         ...
 
     async def audit_entries(self, query: AuditQuery) -> list[dict[str, Any]]: ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,6 +20,7 @@ from schemas.signing import KeyRegistry
 from services.audit import review
 from services.audit.chain import Checkpoint
 from services.audit.store import append
+from services.audit.texts import KeptText, keep_texts
 from services.console.ports import CLOSED_STATUSES, AuditQuery, Cursor, OperationFilter, PlanRow, Scope
 from services.disclosure import store
 from services.disclosure.policy import Purpose
@@ -150,12 +151,16 @@ class PostgresUnit:
     async def save_request(self, request: DisclosureRequest) -> None:
         await store.save_request(self.conn, request)
 
-    async def append_audit(self, entries: list[dict[str, Any]]) -> None:
+    async def append_audit(self, entries: list[dict[str, Any]], texts: Sequence[KeptText] = ()) -> None:
+        if texts:
+            at = datetime.datetime.fromisoformat(str(entries[0]["at"])) if entries else None
+            await keep_texts(self.conn, texts, at or datetime.datetime.now(datetime.UTC))
         await append(self.conn, entries)
 
     async def audit_entries(self, query: AuditQuery) -> list[dict[str, Any]]:
         rows = await review.entries(self.conn, since=query.since, until=query.until, agency=query.agency,
-                                    subject=query.subject, kinds=list(query.kinds) if query.kinds else None)
+                                    subjects=list(query.subjects) if query.subjects is not None else None,
+                                    kinds=list(query.kinds) if query.kinds else None)
         return rows[-query.limit:] if query.limit else rows
 
     async def verify_audit(self, checkpoints: list[Checkpoint], registry: KeyRegistry) -> review.Report:

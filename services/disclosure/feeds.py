@@ -20,6 +20,7 @@ import asyncpg
 from schemas.agencies import Agency
 from schemas.feeds import feed_message_json
 from schemas.topics import feed_topic
+from services.audit.digests import AuditDigests
 from services.audit.entries import access_entry
 from services.audit.store import append
 from services.common.offsets import store_offsets
@@ -51,7 +52,8 @@ def _subjects(record: dict[str, Any]) -> dict[str, list[str]]:
 
 async def views_for_changes(conn: asyncpg.Connection, changes: list[Change], policy: Policy,
                             agencies: dict[str, Agency], *, purpose: Purpose, now: datetime.datetime,
-                            pseudonyms: RecipientPseudonyms) -> tuple[list[FeedMessage], list[dict[str, Any]]]:
+                            pseudonyms: RecipientPseudonyms,
+                            digests: AuditDigests) -> tuple[list[FeedMessage], list[dict[str, Any]]]:
     """The feed messages and audit entries of a batch of changes (reads approvals only).
 
     Only the latest change of each operation in the batch is shown: a view superseded
@@ -64,7 +66,7 @@ async def views_for_changes(conn: asyncpg.Connection, changes: list[Change], pol
         for code in sorted(agencies):
             view = view_operation(policy, record, Viewer(code, Role.OFFICER, f"feed:{code}"), purpose,
                                   agencies, pseudonyms=pseudonyms, approvals=approvals, on=now.date())
-            entries += [access_entry(a, at=now, channel="feed", purpose=purpose.value, actor=None,
+            entries += [access_entry(a, digests, at=now, channel="feed", purpose=purpose.value, actor=None,
                                      subjects=subjects.get(a.event_id or "", []))
                         for a in view.accesses]
             if view.visible:

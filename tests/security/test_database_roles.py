@@ -26,7 +26,9 @@ from schemas.topics import RECORD_CHANGES, events_topic, receipts_topic
 from services.adapters.simulator import generate_campaign
 from services.audit import review
 from services.audit.checkpoints import SIGNER, make_checkpoint
+from services.audit.digests import AuditDigests
 from services.audit.store import append
+from services.audit.texts import KeptText
 from services.common.keys import ensure_agency_key, load_registry
 from services.common.offsets import stored_offsets
 from services.console.ports import AuditQuery, OperationFilter, Scope
@@ -308,7 +310,8 @@ async def test_the_feeds_decide_audit_and_keep_their_place_as_their_own_role(see
             await record_policy_in_force(conn, policy.label)
             messages, entries = await views_for_changes(conn, changes, policy, load_agencies(),
                                                         purpose=Purpose.JOINT_OPERATION, now=NOW,
-                                                        pseudonyms=RecipientPseudonyms(b"e" * 32))
+                                                        pseudonyms=RecipientPseudonyms(b"e" * 32),
+                                                        digests=AuditDigests(b"d" * 32))
             await commit_batch(conn, group, changes, messages, entries)
         assert messages and entries
         assert await stored_offsets(conn, group) == {(RECORD_CHANGES, 0): 42}
@@ -341,7 +344,8 @@ async def test_the_console_reads_records_files_requests_and_audits_as_its_own_ro
                                                    decided_by="Polis", decider_agency="POLICE", at=NOW))
             assert [r.id for r in await unit.approved_requests(operation_id=op)] == [request.id]
             assert await unit.request(request.id) is not None and await unit.requests_for("TAX")
-            await unit.append_audit([{"kind": "read", "at": NOW.isoformat(), "subjects": []}])
+            await unit.append_audit([{"kind": "read", "at": NOW.isoformat(), "subjects": []}],
+                                    [KeptText("hm1:" + uuid.uuid4().hex, request.id, "reason", request.reason)])
             assert await unit.audit_entries(AuditQuery())
             assert (await unit.verify_audit([], load_registry(seeded.keys))).ok
         assert await source.changed_at(op) is not None

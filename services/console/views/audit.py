@@ -111,7 +111,7 @@ def _moment(day: datetime.date | None, *, end: bool = False) -> datetime.datetim
 async def entries(console: Console, viewer: Viewer, query: AuditQuery) -> list[dict[str, Any]]:
     """Entries concerning the viewer's agency, without the subjects' digests (the platform's keys)."""
     async with console.source.unit() as unit:
-        rows = await unit.audit_entries(AuditQuery(agency=viewer.agency, subject=query.subject,
+        rows = await unit.audit_entries(AuditQuery(agency=viewer.agency, subjects=query.subjects,
                                                    since=query.since,
                                                    until=query.until, kinds=query.kinds, limit=query.limit))
     return [{k: v for k, v in r.items() if k != "subjects"} for r in rows]
@@ -145,13 +145,11 @@ async def access_report(console: Console, viewer: Viewer, purpose: Purpose,
     now = console.now()
     internal = await internal_key(console, viewer, "person", subject) if subject.startswith("psn:") else subject
     keys = [internal, f"st:{internal}"] if internal != subject else [subject]
+    digests = tuple(d for key in keys for d in console.enforcement.digests.subject_forms(key))
     async with console.source.unit() as unit:
-        found: dict[int, dict[str, Any]] = {}
-        for key in keys:
-            for row in await unit.audit_entries(AuditQuery(agency=viewer.agency, subject=key, kinds=("disclosure",))):
-                found[row["seq"]] = row
+        found = await unit.audit_entries(AuditQuery(agency=viewer.agency, subjects=digests, kinds=("disclosure",)))
         await unit.append_audit([console.enforcement.read(viewer, purpose, now, "subject access report", keys)])
-    return [{k: found[seq].get(k) for k in REPORT_FIELDS} for seq in sorted(found)]
+    return [{k: row.get(k) for k in REPORT_FIELDS} for row in found]
 
 
 Day = Annotated[datetime.date | None, Query(description="ÅÅÅÅ-MM-DD")]

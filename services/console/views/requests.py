@@ -3,7 +3,6 @@ or refuses with its assessment. Each step is an audit entry in the transaction t
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from typing import Annotated, Any
 
@@ -13,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from schemas.categories import Category
 from schemas.vocabulary import CategoryCode, load_vocabulary
+from services.audit.texts import KeptText, kept_text
 from services.console.context import Console, ConsoleDep, Worker
 from services.console.errors import NOT_FOUND_OPERATION, BadRequest, NotFound
 from services.disclosure.enforce import Viewer
@@ -47,16 +47,23 @@ def _actor(viewer: Viewer) -> dict[str, str]:
     return {"agency": viewer.agency, "role": viewer.role.value, "user": viewer.user}
 
 
-def request_entry(console: Console, r: DisclosureRequest, viewer: Viewer) -> dict[str, Any]:
-    """The audit entry of a step (asked, approved or refused); the reason is kept as a digest."""
+def request_entry(console: Console, r: DisclosureRequest,
+                  viewer: Viewer) -> tuple[dict[str, Any], list[KeptText]]:
+    """The audit entry of a step (asked, approved or refused) and the free texts it names by
+    keyed digest: the reason and the assessment stay out of the chain (`services.audit.texts`)."""
     basis = next((b.citation for b in console.policy.bases if b.id == r.basis), r.basis)
     decided = r.decided_at is not None
+    digests = console.enforcement.digests
+    texts = [kept_text(digests, r.id, "reason", r.reason)]
+    if r.assessment:
+        texts.append(kept_text(digests, r.id, "assessment", r.assessment))
     return {"kind": "request_decision" if decided else "disclosure_request",
             "at": (r.decided_at or r.created_at).isoformat(), "channel": "console", "actor": _actor(viewer),
             "request_id": r.id, "owner": r.owner, "recipient": r.requester, "operation_id": r.operation_id,
             "categories": sorted(str(c) for c in r.categories), "purpose": r.purpose.value, "basis": basis,
-            "reason_digest": hashlib.sha256(r.reason.encode()).hexdigest(), "status": r.status.value,
-            "assessment": r.assessment, "decision_maker": r.decided_by, "policy": console.policy.label}
+            "reason_ref": texts[0].ref, "status": r.status.value,
+            "assessment_ref": texts[1].ref if r.assessment else None, "decision_maker": r.decided_by,
+            "policy": console.policy.label}, texts
 
 
 async def create(console: Console, viewer: Viewer, *, operation_id: str, owner: str, categories: list[str],
@@ -80,7 +87,8 @@ async def create(console: Console, viewer: Viewer, *, operation_id: str, owner: 
         except RequestError as error:
             raise BadRequest(swedish(error)) from error
         await unit.save_request(made)
-        await unit.append_audit([request_entry(console, made, viewer)])
+        entry, texts = request_entry(console, made, viewer)
+        await unit.append_audit([entry], texts)
     return made
 
 
@@ -96,7 +104,8 @@ async def decide(console: Console, viewer: Viewer, request_id: str, *, approve: 
         except RequestError as error:
             raise BadRequest(swedish(error)) from error
         await unit.save_request(decided)
-        await unit.append_audit([request_entry(console, decided, viewer)])
+        entry, texts = request_entry(console, decided, viewer)
+        await unit.append_audit([entry], texts)
     return decided
 
 

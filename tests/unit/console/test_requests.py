@@ -29,11 +29,15 @@ async def test_a_request_approved_by_the_owner_opens_exactly_what_was_asked(cons
     steps = [e for e in console.audit if e["kind"] in ("disclosure_request", "request_decision")]
     assert [(e["kind"], e["status"]) for e in steps] == [("disclosure_request", "pending"),
                                                           ("request_decision", "approved")]
-    assert steps[1]["assessment"] == "Brandskyddet väger klart tyngre här." and "reason" not in steps[0]
+    # free text stays out of the chain: kept aside, erasably, and named by its keyed digest
+    assert "väger klart tyngre" not in json.dumps(console.audit) and ASK["reason"] not in json.dumps(console.audit)
+    kept = console.source.state.texts
+    assert kept[steps[1]["assessment_ref"]].text == "Brandskyddet väger klart tyngre här."
+    assert kept[steps[0]["reason_ref"]].text == ASK["reason"] and steps[0]["reason_ref"].startswith("hm1:")
     opened = [e for e in console.audit
               if e["kind"] == "disclosure" and e["event_id"] == "e2" and e["category"] == "tax"]
     assert opened and opened[-1]["approval"] == request_id
-    assert opened[-1]["assessment"] == "Brandskyddet väger klart tyngre här."
+    assert opened[-1]["assessment_ref"] == steps[1]["assessment_ref"]
 
 
 async def test_a_refusal_opens_nothing(console: Console) -> None:

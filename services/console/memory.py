@@ -13,7 +13,7 @@ from typing import Any
 
 from schemas.signing import KeyRegistry
 from services.audit.chain import GENESIS, ChainRow, Checkpoint, link, verify_chain
-from services.audit.review import Report
+from services.audit.review import Report, shown_to
 from services.audit.texts import KeptText
 from services.console.ports import CLOSED_STATUSES, AuditQuery, Cursor, OperationFilter, PlanRow, Scope
 from services.disclosure.requests import DisclosureRequest, Status
@@ -119,8 +119,7 @@ class MemoryUnit:
             at = datetime.datetime.fromisoformat(str(e["at"]))
             if (query.since and at < query.since) or (query.until and at >= query.until):
                 continue
-            actor = e.get("actor") or {}
-            if query.agency and query.agency not in (e.get("owner"), e.get("recipient"), actor.get("agency")):
+            if query.agency and not shown_to(e, query.agency):
                 continue
             if query.subjects is not None and not set(query.subjects) & set(e.get("subjects", [])):
                 continue

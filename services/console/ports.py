@@ -96,8 +96,9 @@ class PlanRow:
 
 @dataclass(frozen=True)
 class AuditQuery:
-    """Entries of the log naming `agency` (every entry without one); `subjects` are digests
-    (`AuditDigests.subject_forms`)."""
+    """Entries of the log: `agency`'s own export (`services.audit.review.shown_to`: all it
+    owns, none of the denials naming it as recipient) or, without one, every entry;
+    `subjects` are digests (`AuditDigests.subject_forms`)."""
 
     agency: str | None = None
     subjects: tuple[str, ...] | None = None

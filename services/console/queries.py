@@ -158,7 +158,7 @@ class PostgresUnit:
         await append(self.conn, entries)
 
     async def audit_entries(self, query: AuditQuery) -> list[dict[str, Any]]:
-        rows = await review.entries(self.conn, since=query.since, until=query.until, agency=query.agency,
+        rows = await review.entries(self.conn, since=query.since, until=query.until, shown_to=query.agency,
                                     subjects=list(query.subjects) if query.subjects is not None else None,
                                     kinds=list(query.kinds) if query.kinds else None)
         return rows[-query.limit:] if query.limit else rows

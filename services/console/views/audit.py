@@ -4,8 +4,10 @@ concern the own agency (as discloser, recipient or actor), never other agencies'
 
 An auditor is one agency's user like any other: a person is asked for by the pseudonym that
 agency sees (`psn:r1:...`), and exported entries leave out the subjects' digests, which are
-the platform's and the same for every agency. The platform's own audit tool
-(`python -m services.audit`) reports by personnummer."""
+the platform's and the same for every agency. An agency's export keeps everything about what
+it owns (denials to others included) and, of the entries naming it as recipient, no denial:
+a denial tells of a record it may not see (`services.audit.review.shown_to`). The platform's
+own audit tool (`python -m services.audit`) reports by personnummer."""
 
 from __future__ import annotations
 
@@ -109,7 +111,8 @@ def _moment(day: datetime.date | None, *, end: bool = False) -> datetime.datetim
 
 
 async def entries(console: Console, viewer: Viewer, query: AuditQuery) -> list[dict[str, Any]]:
-    """Entries concerning the viewer's agency, without the subjects' digests (the platform's keys)."""
+    """The viewer's agency's own entries (`shown_to`), without the subjects' digests (the
+    platform's keys)."""
     async with console.source.unit() as unit:
         rows = await unit.audit_entries(AuditQuery(agency=viewer.agency, subjects=query.subjects,
                                                    since=query.since,

@@ -4,6 +4,10 @@ entries that record what it let through.
 Pages never read a record into a response: they call `Enforcement.operation` (a whole
 record) or `Enforcement.plan` (a list row, as a record with an empty timeline), both of
 which are `view_operation`, and append `entries(...)` in the transaction that read it.
+
+An operation the viewer may not see and one that does not exist take the same path: a
+missing plan is decided as `absent_plan`, which no rule opens, so both are refused after the
+same reads, the same decision and the same audit entry, with the same answer.
 """
 
 from __future__ import annotations
@@ -26,6 +30,14 @@ from services.disclosure.pseudonyms import RecipientPseudonyms
 from services.disclosure.requests import DisclosureRequest
 
 CHANNEL = "console"
+NOBODY = ""  # the lead and owner of a plan that does not exist
+NEVER = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def absent_plan(operation_id: str) -> PlanRow:
+    """What a missing operation is decided as: a plan nobody leads and nobody takes part in,
+    which no rule opens (a hidden operation is refused the same way, by the same rules)."""
+    return PlanRow(operation_id, 0, "", "", datetime.date(1970, 1, 1), "planned", NOBODY, (), (), NEVER)
 
 
 def subjects_by_event(record: dict[str, Any]) -> dict[str, list[str]]:
@@ -88,6 +100,7 @@ class Enforcement:
                      open_only=all(r.same_operation and r.while_open for r in rules))
 
     def plan(self, row: PlanRow, viewer: Viewer, purpose: Purpose, on: datetime.date) -> OperationView:
+        """A list row's plan as the viewer may see it (an `absent_plan` is never visible)."""
         return view_operation(self.policy, row.as_record(), viewer, purpose, self.agencies,
                               pseudonyms=self.pseudonyms, on=on)
 

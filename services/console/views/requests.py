@@ -14,6 +14,7 @@ from schemas.categories import Category
 from schemas.vocabulary import CategoryCode, load_vocabulary
 from services.audit.texts import KeptText, kept_text
 from services.console.context import Console, ConsoleDep, Worker
+from services.console.enforcement import absent_plan
 from services.console.errors import NOT_FOUND_OPERATION, BadRequest, NotFound
 from services.disclosure.enforce import Viewer
 from services.disclosure.policy import Purpose
@@ -77,8 +78,9 @@ async def create(console: Console, viewer: Viewer, *, operation_id: str, owner: 
         raise BadRequest("Okänd kategori av uppgifter.")
     now = console.now()
     async with console.source.unit() as unit:
-        row = await unit.plan(operation_id.strip())
-        if row is None or not console.enforcement.plan(row, viewer, purpose, console.today()).visible:
+        row = await unit.plan(operation_id.strip())  # a missing plan is decided like a hidden one
+        plan = console.enforcement.plan(row or absent_plan(operation_id.strip()), viewer, purpose, console.today())
+        if row is None or not plan.visible:
             raise NotFound(NOT_FOUND_OPERATION)
         try:
             made = new_request(id=f"REQ-{uuid.uuid4().hex[:12].upper()}", requester=viewer.agency,

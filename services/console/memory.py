@@ -83,15 +83,15 @@ class MemoryUnit:
         found = self._ordered(where, scope, None)
         return len(found), max((self.state.updated[r["operation_id"]] for r in found), default=None)
 
-    async def subject_operations(self, kind: str, subject: str, limit: int) -> list[str]:
+    async def subject_operations(self, kind: str, subject: str, scope: Scope, limit: int) -> list[str]:
         field_of = {"business": "businesses", "premises": "premises_visited", "person": "persons"}[kind]
-        found = [r for r in self.state.records.values() if subject in r.get(field_of, [])]
-        found.sort(key=lambda r: (r["planned_date"], r["operation_id"]), reverse=True)
+        found = [r for r in self._ordered(OperationFilter(), scope, None) if subject in r.get(field_of, [])]
         return [r["operation_id"] for r in found[:limit]]
 
-    async def subject_keys(self, kind: str, prefix: str) -> list[str]:
+    async def subject_keys(self, kind: str, prefix: str, scope: Scope) -> list[str]:
         field_of = {"business": "businesses", "premises": "premises_visited", "person": "persons"}[kind]
-        return sorted({s for r in self.state.records.values() for s in r.get(field_of, []) if s.startswith(prefix)})
+        return sorted({s for r in self._ordered(OperationFilter(), scope, None) for s in r.get(field_of, [])
+                       if s.startswith(prefix)})
 
     async def approved_requests(self, *, operation_id: str | None = None,
                                 recipient: str | None = None) -> list[DisclosureRequest]:

@@ -129,13 +129,14 @@ class Unit(Protocol):
         """How many operations match and when the last of them changed: a key for cached sums."""
         ...
 
-    async def subject_operations(self, kind: str, subject: str, limit: int) -> list[str]:
-        """Operations whose record names the subject, newest first."""
+    async def subject_operations(self, kind: str, subject: str, scope: Scope, limit: int) -> list[str]:
+        """Operations within `scope` whose record names the subject, newest first: the scope
+        narrows the query itself, so no operation outside it is read or counted."""
         ...
 
-    async def subject_keys(self, kind: str, prefix: str) -> list[str]:
-        """Every subject of `kind` starting with `prefix` that some record names (the
-        candidates a recipient's pseudonym is mapped back from)."""
+    async def subject_keys(self, kind: str, prefix: str, scope: Scope) -> list[str]:
+        """Every subject of `kind` starting with `prefix` that a record within `scope` names
+        (the candidates a recipient's pseudonym is mapped back from)."""
         ...
 
     async def approved_requests(self, *, operation_id: str | None = None,

@@ -338,7 +338,8 @@ async def test_the_console_reads_records_files_requests_and_audits_as_its_own_ro
             assert await unit.plan(op) is not None and await unit.record(op) is not None
             assert await unit.records(OperationFilter(), lead, None, 10)
             assert (await unit.stamp(OperationFilter(), lead))[0] == 1
-            assert await unit.subject_operations(kind, subject, 10) == [op]
+            assert await unit.subject_operations(kind, subject, lead, 10) == [op]
+            assert await unit.subject_keys(kind, subject[:3], lead)
             await unit.save_request(request)
             await unit.save_request(decide_request(request, approve=True, assessment="Weighed and approved.",
                                                    decided_by="Polis", decider_agency="POLICE", at=NOW))

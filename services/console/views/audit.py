@@ -27,7 +27,7 @@ from services.audit.review import to_csv
 from services.common.keys import load_registry
 from services.console.context import Auditor, Console, ConsoleDep
 from services.console.errors import BadRequest
-from services.console.ports import AuditQuery
+from services.console.ports import AuditQuery, Scope
 from services.console.purpose import ask_for_purpose, required
 from services.console.views.subjects import PSEUDONYM, internal_key
 from services.disclosure.enforce import Viewer
@@ -146,7 +146,9 @@ async def access_report(console: Console, viewer: Viewer, purpose: Purpose,
     the agency's own pseudonym, about them as a person and as a sole trader); the lookup
     itself is logged."""
     now = console.now()
-    internal = await internal_key(console, viewer, "person", subject) if subject.startswith("psn:") else subject
+    everything = Scope(viewer.agency, participants_only=False, open_only=False)  # the report holds own entries only
+    internal = (await internal_key(console, viewer, "person", subject, everything) if subject.startswith("psn:")
+                else subject)
     keys = [internal, f"st:{internal}"] if internal != subject else [subject]
     digests = tuple(d for key in keys for d in console.enforcement.digests.subject_forms(key))
     async with console.source.unit() as unit:

@@ -79,8 +79,8 @@ def write_private_json(path: Path, data: dict[str, str], mode: int = 0o600) -> N
 
 
 def ensure_secret_key(path: Path, mode: int = 0o600) -> Path:
-    """A file of 32 random bytes, made once (a key only one service may hold: the OPRF key,
-    the egress pseudonym key); an existing one is kept, whatever it holds."""
+    """A file of 32 random bytes, made once (a key only some services may hold: the OPRF key,
+    the egress pseudonym key, the audit digest key); an existing one is kept, whatever it holds."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.parent.chmod(0o700)
@@ -127,7 +127,8 @@ def write_compose_secrets(folder: Path) -> Path:
     `kafka/credentials.json` for the init containers, `kafka/services/<name>.json` for each
     service, `kafka/admin.password` for formatting, `kafka/jaas.conf` for the broker, and the
     pseudonym keys `keys/oprf.key` (the pseudonym service's) and `keys/egress-pseudonym.key`
-    (the disclosure service's and the console's).
+    (the disclosure service's and the console's), and the audit digest key
+    `keys/audit-digest.key` (theirs too).
 
     The containers run as other users than the one writing here, so the files are readable
     by all, inside a folder only its owner may enter."""
@@ -143,6 +144,6 @@ def write_compose_secrets(folder: Path) -> Path:
         write_private_json(kafka / "services" / f"{name}.json", own, readable)
     write_private_text(kafka / "admin.password", credentials[ADMIN], readable)
     write_private_text(kafka / "jaas.conf", jaas_config(credentials[ADMIN], controller), readable)
-    for name in ("oprf.key", "egress-pseudonym.key"):
+    for name in ("oprf.key", "egress-pseudonym.key", "audit-digest.key"):
         ensure_secret_key(folder / "keys" / name, readable)
     return kafka

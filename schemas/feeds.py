@@ -12,10 +12,11 @@ has `at`, `agency`, `kind` and `event_id` and whatever of its content was disclo
 later version may add fields (readers must ignore what they do not know).
 
 Kafka binding: the record key is the operation id (UTF-8), so one operation's views arrive in
-order on one partition; header `content-type: application/json`. The same view may arrive
-twice (the disclosure service sends a batch again after a crash, with the same
-`change_seq`), and a view unchanged for this agency arrives again whenever the record
-changes for someone else: `python -m services.adapters feed` drops both.
+order on one partition; header `content-type: application/json`. A view is sent only when it
+differs from the last one sent to this agency: a change of the record that this agency may
+not see sends it nothing. The same view may still arrive twice (the disclosure service sends
+a batch again after a crash, with the same `change_seq`): `python -m services.adapters feed`
+drops it.
 """
 
 from __future__ import annotations
@@ -85,9 +86,10 @@ class OperationViewMessage(Contract):
     type: Literal["operation.view"] = Field(description="What the message is; the only kind a feed carries today.")
     operation_id: OperationId
     change_seq: int = Field(ge=1, description=(
-        "The record change this view follows (the coordinator's outbox sequence): it grows with every"
-        " change, and a view sent again keeps it. A view with a lower `change_seq` than one already"
-        " received for the operation is older."))
+        "This agency's views of the operation, counted: one more than the view sent before it (views"
+        " sent before this count was kept continue from the platform's change number they carried),"
+        " so it tells nothing of changes this agency may not see; a view sent again keeps it. A view"
+        " with a lower `change_seq` than one already received for the operation is older."))
     policy: PolicyLabel
     view: OperationView
 

@@ -35,7 +35,8 @@ STRIMZI_OPERATIONS = {"READ": "Read", "WRITE": "Write", "DESCRIBE": "Describe", 
 STRIMZI_PATTERNS = {"LITERAL": "literal", "PREFIXED": "prefix"}
 K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")  # a DNS-1123 subdomain
 # key files a service holds when deploy/services.yaml lists its variable (docs/security.md)
-KEY_FILES = {"LOS_OPRF_KEY_FILE": "oprf", "LOS_EGRESS_PSEUDONYM_KEY_FILE": "egress-pseudonym"}
+KEY_FILES = {"LOS_OPRF_KEY_FILE": "oprf", "LOS_EGRESS_PSEUDONYM_KEY_FILE": "egress-pseudonym",
+             "LOS_AUDIT_DIGEST_KEY_FILE": "audit-digest"}
 
 
 def resource_name(topic: str) -> str:

@@ -49,7 +49,8 @@ __all__ = ["REPO", "LocalStack", "ServiceSpec", "apply_access", "create_topics",
 
 REPO = Path(__file__).resolve().parents[2]
 # key files a service gets only if deploy/services.yaml lists the variable for it
-SECRET_FILES = ("LOS_OPRF_KEY_FILE", "LOS_EGRESS_PSEUDONYM_KEY_FILE", "LOS_LEGACY_PSEUDONYM_KEY_FILE")
+SECRET_FILES = ("LOS_OPRF_KEY_FILE", "LOS_EGRESS_PSEUDONYM_KEY_FILE", "LOS_LEGACY_PSEUDONYM_KEY_FILE",
+                "LOS_AUDIT_DIGEST_KEY_FILE")
 # the database logins of stack.env a service process is never given (it gets LOS_DATABASE_URL)
 NOT_FOR_SERVICES = ("LOS_DATABASE_", "LOS_POSTGRES_")
 
@@ -185,6 +186,8 @@ class LocalStack:
             # the pseudonym service's OPRF key and the egress services' key: each in its own folder
             "LOS_OPRF_KEY_FILE": str(ensure_secret_key(self.state_dir / "pseudonyms" / "oprf.key")),
             "LOS_EGRESS_PSEUDONYM_KEY_FILE": str(ensure_secret_key(self.state_dir / "egress" / "pseudonym.key")),
+            # the key of the audit log's digests: the services whose entries carry digests, and tools
+            "LOS_AUDIT_DIGEST_KEY_FILE": str(ensure_secret_key(self.state_dir / "audit" / "digest.key")),
             "LOS_PSEUDONYM_HOST": "127.0.0.1",
             "LOS_PSEUDONYM_PORT": str(pseudonym_port),
             "LOS_PSEUDONYM_URL": f"http://127.0.0.1:{pseudonym_port}",

@@ -17,6 +17,7 @@ from rich.table import Table
 from schemas.identifiers import IdentifierError, parse_organisationsnummer, parse_personnummer, pseudonymise
 from services.audit import review
 from services.audit.checkpoints import read_published
+from services.audit.digests import load_audit_digests
 from services.audit.settings import AuditSettings
 from services.common.keys import load_registry
 from services.common.pseudonyms import LocalPseudonymiser, load_oprf_seed
@@ -88,10 +89,12 @@ def export(
         raise typer.Exit(2)
     settings = AuditSettings()
 
+    digests = _subject_digests([subject], settings) if subject else None
+
     async def go() -> list[dict[str, Any]]:
         conn = await _connect(settings)
         try:
-            return await review.entries(conn, since=since, until=until, agency=agency, subject=subject)
+            return await review.entries(conn, since=since, until=until, agency=agency, subjects=digests)
         finally:
             await conn.close()
 
@@ -128,6 +131,17 @@ def _subject_keys(orgnr: str | None, personnummer: str | None, settings: AuditSe
     raise typer.Exit(2)
 
 
+def _subject_digests(keys: list[str], settings: AuditSettings) -> list[str]:
+    """Every digest entries may name these subjects by: keyed, and as entries written before
+    the audit digest key did (plain SHA-256)."""
+    try:
+        digests = load_audit_digests(settings.audit_digest_key_file)
+    except (OSError, ValueError) as error:
+        console.print(f"[red]error:[/] {error} (finding a subject's entries needs the audit digest key)")
+        raise typer.Exit(2) from error
+    return sorted({d for key in keys for d in digests.subject_forms(key)})
+
+
 @app.command("access-report")
 def access_report(
     orgnr: Annotated[str | None, typer.Option(help="A business's organisationsnummer.")] = None,
@@ -135,13 +149,12 @@ def access_report(
 ) -> None:
     """Everything disclosed about a business or person: to whom, when, on which basis."""
     settings = AuditSettings()
-    subjects = _subject_keys(orgnr, personnummer, settings)
+    subjects = _subject_digests(_subject_keys(orgnr, personnummer, settings), settings)
 
     async def go() -> list[dict[str, Any]]:
         conn = await _connect(settings)
         try:
-            found = {r["seq"]: r for subject in subjects for r in await review.access_report(conn, subject)}
-            return [found[seq] for seq in sorted(found)]
+            return await review.access_report(conn, subjects)
         finally:
             await conn.close()
 

@@ -5,25 +5,25 @@ owning agency, by rule or by its decision-maker), to whom, which fields with a d
 their values, the legal basis, the assessment where the basis asks for one, the
 decision-maker, the purpose, the time and the policy version in force. Subjects are kept
 as digests of their keys, so an access report can find them without the log holding them.
+Every digest is keyed (`services.audit.digests`): whoever reads an entry cannot confirm a
+guess of what it names. Free text (an assessment) is not in the entry either: the entry names
+it by its keyed digest and `services.audit.texts` keeps it, erasably.
 """
 
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from services.audit.digests import AuditDigests
 from services.disclosure.enforce import Access, Viewer
 
 
-def subject_digest(subject_key: str) -> str:
-    return hashlib.sha256(subject_key.encode()).hexdigest()
-
-
-def access_entry(access: Access, *, at: datetime.datetime, channel: str, purpose: str, actor: Viewer | None,
-                 subjects: Iterable[str] = (), assessment: str | None = None,
+def access_entry(access: Access, digests: AuditDigests, *, at: datetime.datetime, channel: str, purpose: str,
+                 actor: Viewer | None, subjects: Iterable[str] = (), assessment_ref: str | None = None,
                  decision_maker: str | None = None) -> dict[str, Any]:
+    """`assessment_ref`: the keyed digest of the approval's assessment, kept in `audit_texts`."""
     d = access.decision
     return {
         "kind": "disclosure" if d.allowed else "denial",
@@ -36,28 +36,32 @@ def access_entry(access: Access, *, at: datetime.datetime, channel: str, purpose
         "event_id": access.event_id,
         "category": str(access.category),
         "fields": list(access.fields),
-        "digest": access.digest,
+        "digest": digests.item(access.digest),
         "rule": d.rule,
         "basis": d.basis,
         "basis_verified": d.basis_verified,
-        "assessment": assessment,
+        "assessment_ref": assessment_ref,
         "decision_maker": decision_maker or (f"rule {d.rule}" if d.rule else "default deny"),
         "purpose": purpose,
         "approval": access.approval,
         "marker_shown": (not d.allowed) and d.existence,
         "provision": d.provision,
         "policy": d.policy,
-        "subjects": sorted({subject_digest(s) for s in subjects}),
+        "subjects": sorted({digests.subject(s) for s in subjects}),
     }
 
 
-def read_entry(*, at: datetime.datetime, viewer: Viewer, purpose: str, what: str, subjects: Iterable[str],
-               policy: str) -> dict[str, Any]:
-    """A read of personal data in the console, with the purpose the user stated."""
-    return {"kind": "read", "at": at.isoformat(), "channel": "console",
-            "actor": {"agency": viewer.agency, "role": viewer.role.value, "user": viewer.user},
-            "what": what, "purpose": purpose, "policy": policy,
-            "subjects": sorted({subject_digest(s) for s in subjects})}
+def read_entry(digests: AuditDigests, *, at: datetime.datetime, viewer: Viewer, purpose: str, what: str,
+               subjects: Iterable[str], policy: str, bases: Iterable[str] = ()) -> dict[str, Any]:
+    """A read of personal data in the console, with the purpose the user stated (and, for
+    what is derived from several items, such as a signal, the bases that opened them)."""
+    entry = {"kind": "read", "at": at.isoformat(), "channel": "console",
+             "actor": {"agency": viewer.agency, "role": viewer.role.value, "user": viewer.user},
+             "what": what, "purpose": purpose, "policy": policy,
+             "subjects": sorted({digests.subject(s) for s in subjects})}
+    if bases:
+        entry["bases"] = sorted(set(bases))
+    return entry
 
 
 def policy_entry(*, at: datetime.datetime, policy: str, previous: str | None, changed_by: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import csv
 import datetime
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +14,6 @@ import asyncpg
 
 from schemas.signing import KeyRegistry
 from services.audit.chain import ChainVerifier, Checkpoint, check_against_checkpoints, checkpoint_signed_by
-from services.audit.entries import subject_digest
 from services.audit.store import MAIN, hashes_at, read_chain
 
 
@@ -52,24 +51,44 @@ async def verify(conn: asyncpg.Connection, checkpoints: list[Checkpoint], regist
     return Report(not problems, result.checked, db_head, result.broken_at, problems)
 
 
+def shown_to(entry: Mapping[str, Any], agency: str) -> bool:
+    """Whether an entry belongs in `agency`'s own export: everything about what it owns
+    (what it disclosed and what it refused others, denials included); of the entries that
+    name it as recipient or actor, none that records a denial. A denial tells of a record the
+    agency may not see (its operation, its owner, its category), so only the owner keeps it;
+    an agency outside an operation gets no entry about its plan."""
+    if entry.get("owner") == agency:
+        return True
+    actor = entry.get("actor") or {}
+    return (entry.get("recipient") == agency or actor.get("agency") == agency) and entry.get("kind") != "denial"
+
+
+SHOWN_TO = """(entry ->> 'owner' = {a} OR ((entry ->> 'recipient' = {a} OR entry -> 'actor' ->> 'agency' = {a})
+                AND kind <> 'denial'))"""  # `shown_to` in SQL: the same rows, found by the indexes
+
+
 async def entries(conn: asyncpg.Connection, *, since: datetime.datetime | None = None,
                   until: datetime.datetime | None = None, agency: str | None = None,
-                  subject: str | None = None, kinds: list[str] | None = None) -> list[dict[str, Any]]:
+                  shown_to: str | None = None, subjects: list[str] | None = None,
+                  kinds: list[str] | None = None) -> list[dict[str, Any]]:
+    """Entries in order: naming `agency` in any part (the platform's view), or as `shown_to`
+    that agency (its own export); `subjects` are digests (`AuditDigests.subject_forms`)."""
     rows = await conn.fetch(
-        """SELECT seq, entry::text FROM audit_log
+        f"""SELECT seq, entry::text FROM audit_log
            WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2)
              AND ($3::text IS NULL OR entry ->> 'owner' = $3 OR entry ->> 'recipient' = $3
                   OR entry -> 'actor' ->> 'agency' = $3)
-             AND ($4::text IS NULL OR entry -> 'subjects' ? $4)
+             AND ($4::text[] IS NULL OR entry -> 'subjects' ?| $4)
              AND ($5::text[] IS NULL OR kind = ANY($5))
+             AND ($6::text IS NULL OR {SHOWN_TO.format(a="$6")})
            ORDER BY seq""",
-        since, until, agency, subject_digest(subject) if subject else None, kinds)
+        since, until, agency, subjects, kinds, shown_to)
     return [{"seq": r["seq"], **json.loads(r["entry"])} for r in rows]
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
     columns = ["seq", "at", "kind", "channel", "owner", "recipient", "operation_id", "event_id", "category",
-               "fields", "digest", "rule", "basis", "assessment", "decision_maker", "purpose", "policy"]
+               "fields", "digest", "rule", "basis", "assessment_ref", "decision_maker", "purpose", "policy"]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
@@ -78,12 +97,12 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-async def access_report(conn: asyncpg.Connection, subject: str) -> list[dict[str, Any]]:
-    """Everything disclosed about one subject (a business or a person's pseudonym): to whom,
-    when, which fields, on which basis (GDPR art. 15)."""
+async def access_report(conn: asyncpg.Connection, subjects: list[str]) -> list[dict[str, Any]]:
+    """Everything disclosed about one subject (a business or a person's pseudonym), found by
+    its digests: to whom, when, which fields, on which basis (GDPR art. 15)."""
     return [{k: e.get(k) for k in ("seq", "at", "owner", "recipient", "operation_id", "category", "fields",
                                    "basis", "rule", "purpose", "channel")}
-            for e in await entries(conn, subject=subject, kinds=["disclosure"])]
+            for e in await entries(conn, subjects=subjects, kinds=["disclosure"])]
 
 
 async def register(conn: asyncpg.Connection, agency: str, *, since: datetime.datetime | None = None,

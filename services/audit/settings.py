@@ -17,6 +17,9 @@ class AuditSettings(LosSettings):
                                 description="The pseudonym service's key: an access report by personnummer needs it.")
     legacy_pseudonym_key_file: Path | None = Field(
         default=None, description="The old shared HMAC key, if kept: reports then also find `psn:k1:` entries.")
+    audit_digest_key_file: Path = Field(
+        default=Path(".state/local/audit/digest.key"),
+        description="The audit digest key: finding a subject's entries needs it (the server never reads it).")
     audit_checkpoint_seconds: float = Field(default=60.0, gt=0, description="How often the chain head is signed.")
     audit_keys_dir: Path = Field(
         default=Path(".state/local/keys/audit"),

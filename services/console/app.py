@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from schemas.agencies import load_agencies
 from services.audit.chain import Checkpoint
 from services.audit.checkpoints import read_published
+from services.audit.digests import AuditDigests, load_audit_digests
 from services.common.pseudonyms import read_secret_file
 from services.console import devidp, labels
 from services.console.auth import JwksDocument, JwksEndpoint, KeySource, TokenVerifier
@@ -117,8 +118,9 @@ def create_app(settings: ConsoleSettings, *, source: Source | None = None,
                make_publisher: Callable[[], Awaitable[Publisher]] | None = None,
                read_checkpoints: Callable[[], Awaitable[list[Checkpoint]]] | None = None,
                clock: Callable[[], datetime.datetime] = utc_now,
-               pseudonyms: RecipientPseudonyms | None = None) -> FastAPI:
-    """The console; `pseudonyms` defaults to the egress key of LOS_EGRESS_PSEUDONYM_KEY_FILE."""
+               pseudonyms: RecipientPseudonyms | None = None, digests: AuditDigests | None = None) -> FastAPI:
+    """The console; `pseudonyms` defaults to the egress key of LOS_EGRESS_PSEUDONYM_KEY_FILE,
+    `digests` to the audit digest key of LOS_AUDIT_DIGEST_KEY_FILE."""
     agencies = load_agencies()
     policy = load_policy(_policy_path(settings.policy_file))
     idp = devidp.DevIdentityProvider(settings.console_audience,
@@ -137,8 +139,10 @@ def create_app(settings: ConsoleSettings, *, source: Source | None = None,
     if pseudonyms is None:
         pseudonyms = RecipientPseudonyms(read_secret_file(settings.egress_pseudonym_key_file,
                                                           "LOS_EGRESS_PSEUDONYM_KEY_FILE"))
+    if digests is None:
+        digests = load_audit_digests(settings.audit_digest_key_file)
     console = Console(
-        settings=settings, enforcement=Enforcement(policy, agencies, pseudonyms),
+        settings=settings, enforcement=Enforcement(policy, agencies, pseudonyms, digests),
         source=source or PostgresSource(settings.database_url), verifier=verifier,
         templates=templates(), make_publisher=make_publisher or kafka_publisher,
         read_checkpoints=read_checkpoints or kafka_checkpoints, dev_idp=idp, clock=clock)

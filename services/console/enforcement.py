@@ -4,6 +4,10 @@ entries that record what it let through.
 Pages never read a record into a response: they call `Enforcement.operation` (a whole
 record) or `Enforcement.plan` (a list row, as a record with an empty timeline), both of
 which are `view_operation`, and append `entries(...)` in the transaction that read it.
+
+An operation the viewer may not see and one that does not exist take the same path: a
+missing plan is decided as `absent_plan`, which no rule opens, so both are refused after the
+same reads, the same decision and the same audit entry, with the same answer.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from typing import Any
 
 from schemas.agencies import Agency
 from schemas.categories import Category
+from services.audit.digests import AuditDigests
 from services.audit.entries import access_entry, read_entry
+from services.audit.texts import kept_text
 from services.console.ports import PlanRow, Scope
 from services.disclosure.collaboration import CollaborationDecision
 from services.disclosure.enforce import OperationView, Viewer, view_operation
@@ -25,6 +31,14 @@ from services.disclosure.pseudonyms import RecipientPseudonyms
 from services.disclosure.requests import DisclosureRequest
 
 CHANNEL = "console"
+NOBODY = ""  # the lead and owner of a plan that does not exist
+NEVER = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def absent_plan(operation_id: str) -> PlanRow:
+    """What a missing operation is decided as: a plan nobody leads and nobody takes part in,
+    which no rule opens (a hidden operation is refused the same way, by the same rules)."""
+    return PlanRow(operation_id, 0, "", "", datetime.date(1970, 1, 1), "planned", NOBODY, (), (), NEVER)
 
 
 def subjects_by_event(record: dict[str, Any]) -> dict[str, list[str]]:
@@ -67,6 +81,7 @@ class Enforcement:
     policy: Policy
     agencies: dict[str, Agency]
     pseudonyms: RecipientPseudonyms
+    digests: AuditDigests
 
     def __post_init__(self) -> None:
         if not isinstance(self.policy, LabelledPolicy):
@@ -86,6 +101,7 @@ class Enforcement:
                      open_only=all(r.same_operation and r.while_open for r in rules))
 
     def plan(self, row: PlanRow, viewer: Viewer, purpose: Purpose, on: datetime.date) -> OperationView:
+        """A list row's plan as the viewer may see it (an `absent_plan` is never visible)."""
         return view_operation(self.policy, row.as_record(), viewer, purpose, self.agencies,
                               pseudonyms=self.pseudonyms, on=on)
 
@@ -110,16 +126,17 @@ class Enforcement:
             if only_events is not None and access.event_id is not None and access.event_id not in only_events:
                 continue
             approved = decided.get(access.approval or "")
+            assessment = (kept_text(self.digests, approved.id, "assessment", approved.assessment).ref
+                          if approved and approved.assessment else None)  # kept when it was decided
             out.append(access_entry(
-                access, at=at, channel=CHANNEL, purpose=purpose.value, actor=viewer,
-                subjects=subjects.get(access.event_id or "", []),
-                assessment=approved.assessment if approved else None,
+                access, self.digests, at=at, channel=CHANNEL, purpose=purpose.value, actor=viewer,
+                subjects=subjects.get(access.event_id or "", []), assessment_ref=assessment,
                 decision_maker=(f"{approved.decided_by} ({approved.owner}, delegation {approved.delegation})"
                                 if approved else None)))
         return out
 
     def read(self, viewer: Viewer, purpose: Purpose, at: datetime.datetime, what: str,
-             subjects: Iterable[str]) -> dict[str, Any]:
+             subjects: Iterable[str], bases: Iterable[str] = ()) -> dict[str, Any]:
         """The read of personal data, with the purpose the user stated."""
-        return read_entry(at=at, viewer=viewer, purpose=purpose.value, what=what, subjects=subjects,
-                          policy=self.policy.label)
+        return read_entry(self.digests, at=at, viewer=viewer, purpose=purpose.value, what=what, subjects=subjects,
+                          policy=self.policy.label, bases=bases)

@@ -6,15 +6,15 @@ from __future__ import annotations
 import copy
 import datetime
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.signing import KeyRegistry
 from services.audit.chain import GENESIS, ChainRow, Checkpoint, link, verify_chain
-from services.audit.entries import subject_digest
-from services.audit.review import Report
+from services.audit.review import Report, shown_to
+from services.audit.texts import KeptText
 from services.console.ports import CLOSED_STATUSES, AuditQuery, Cursor, OperationFilter, PlanRow, Scope
 from services.disclosure.collaboration import CollaborationDecision
 from services.disclosure.delegations import Delegation
@@ -52,12 +52,14 @@ class MemoryState:
     collaborations: dict[str, CollaborationDecision] = field(default_factory=dict)
     delegations: dict[str, Delegation] = field(default_factory=dict)  # written by an administrator
     audit: list[ChainRow] = field(default_factory=list)
+    texts: dict[str, KeptText] = field(default_factory=dict)
 
 
 class MemoryUnit:
     def __init__(self, state: MemoryState) -> None:
         self.state = state
         self.pending_audit: list[dict[str, Any]] = []
+        self.pending_texts: list[KeptText] = []
         self.pending_requests: dict[str, DisclosureRequest] = {}
         self.pending_collaborations: dict[str, CollaborationDecision] = {}
 
@@ -86,15 +88,15 @@ class MemoryUnit:
         found = self._ordered(where, scope, None)
         return len(found), max((self.state.updated[r["operation_id"]] for r in found), default=None)
 
-    async def subject_operations(self, kind: str, subject: str, limit: int) -> list[str]:
+    async def subject_operations(self, kind: str, subject: str, scope: Scope, limit: int) -> list[str]:
         field_of = {"business": "businesses", "premises": "premises_visited", "person": "persons"}[kind]
-        found = [r for r in self.state.records.values() if subject in r.get(field_of, [])]
-        found.sort(key=lambda r: (r["planned_date"], r["operation_id"]), reverse=True)
+        found = [r for r in self._ordered(OperationFilter(), scope, None) if subject in r.get(field_of, [])]
         return [r["operation_id"] for r in found[:limit]]
 
-    async def subject_keys(self, kind: str, prefix: str) -> list[str]:
+    async def subject_keys(self, kind: str, prefix: str, scope: Scope) -> list[str]:
         field_of = {"business": "businesses", "premises": "premises_visited", "person": "persons"}[kind]
-        return sorted({s for r in self.state.records.values() for s in r.get(field_of, []) if s.startswith(prefix)})
+        return sorted({s for r in self._ordered(OperationFilter(), scope, None) for s in r.get(field_of, [])
+                       if s.startswith(prefix)})
 
     async def approved_requests(self, *, operation_id: str | None = None,
                                 recipient: str | None = None) -> list[DisclosureRequest]:
@@ -124,21 +126,20 @@ class MemoryUnit:
         return sorted((d for d in self.state.delegations.values() if (d.authority, d.holder) == (authority, holder)),
                       key=lambda d: d.id)
 
-    async def append_audit(self, entries: list[dict[str, Any]]) -> None:
+    async def append_audit(self, entries: list[dict[str, Any]], texts: Sequence[KeptText] = ()) -> None:
         self.pending_audit += [json.loads(json.dumps(e)) for e in entries]
+        self.pending_texts += texts
 
     async def audit_entries(self, query: AuditQuery) -> list[dict[str, Any]]:
-        digest = subject_digest(query.subject) if query.subject else None
         rows = []
         for row in self.state.audit:
             e = dict(row.entry)
             at = datetime.datetime.fromisoformat(str(e["at"]))
             if (query.since and at < query.since) or (query.until and at >= query.until):
                 continue
-            actor = e.get("actor") or {}
-            if query.agency and query.agency not in (e.get("owner"), e.get("recipient"), actor.get("agency")):
+            if query.agency and not shown_to(e, query.agency):
                 continue
-            if digest and digest not in e.get("subjects", []):
+            if query.subjects is not None and not set(query.subjects) & set(e.get("subjects", [])):
                 continue
             if query.kinds and e["kind"] not in query.kinds:
                 continue
@@ -153,6 +154,8 @@ class MemoryUnit:
     def commit(self) -> None:
         self.state.requests.update(self.pending_requests)
         self.state.collaborations.update(self.pending_collaborations)
+        for text in self.pending_texts:
+            self.state.texts.setdefault(text.ref, text)
         if self.pending_audit:
             head = self.state.audit[-1] if self.state.audit else None
             self.state.audit += link(head.seq if head else 0, head.hash if head else GENESIS,

@@ -9,6 +9,7 @@ when the page was built.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 from schemas.signing import KeyRegistry
 from services.audit.chain import Checkpoint
 from services.audit.review import Report
+from services.audit.texts import KeptText
 from services.disclosure.collaboration import CollaborationDecision
 from services.disclosure.delegations import Delegation
 from services.disclosure.requests import DisclosureRequest
@@ -96,8 +98,12 @@ class PlanRow:
 
 @dataclass(frozen=True)
 class AuditQuery:
+    """Entries of the log: `agency`'s own export (`services.audit.review.shown_to`: all it
+    owns, none of the denials naming it as recipient) or, without one, every entry;
+    `subjects` are digests (`AuditDigests.subject_forms`)."""
+
     agency: str | None = None
-    subject: str | None = None
+    subjects: tuple[str, ...] | None = None
     since: datetime.datetime | None = None
     until: datetime.datetime | None = None
     kinds: tuple[str, ...] | None = None
@@ -125,13 +131,14 @@ class Unit(Protocol):
         """How many operations match and when the last of them changed: a key for cached sums."""
         ...
 
-    async def subject_operations(self, kind: str, subject: str, limit: int) -> list[str]:
-        """Operations whose record names the subject, newest first."""
+    async def subject_operations(self, kind: str, subject: str, scope: Scope, limit: int) -> list[str]:
+        """Operations within `scope` whose record names the subject, newest first: the scope
+        narrows the query itself, so no operation outside it is read or counted."""
         ...
 
-    async def subject_keys(self, kind: str, prefix: str) -> list[str]:
-        """Every subject of `kind` starting with `prefix` that some record names (the
-        candidates a recipient's pseudonym is mapped back from)."""
+    async def subject_keys(self, kind: str, prefix: str, scope: Scope) -> list[str]:
+        """Every subject of `kind` starting with `prefix` that a record within `scope` names
+        (the candidates a recipient's pseudonym is mapped back from)."""
         ...
 
     async def approved_requests(self, *, operation_id: str | None = None,
@@ -153,8 +160,9 @@ class Unit(Protocol):
         """The register's delegations of `authority` to `holder`, revoked ones included."""
         ...
 
-    async def append_audit(self, entries: list[dict[str, Any]]) -> None:
-        """Append to the audit chain in this transaction."""
+    async def append_audit(self, entries: list[dict[str, Any]], texts: Sequence[KeptText] = ()) -> None:
+        """Append to the audit chain in this transaction, with the free texts the entries
+        name by digest (`services.audit.texts`)."""
         ...
 
     async def audit_entries(self, query: AuditQuery) -> list[dict[str, Any]]: ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,6 +20,7 @@ from schemas.signing import KeyRegistry
 from services.audit import review
 from services.audit.chain import Checkpoint
 from services.audit.store import append
+from services.audit.texts import KeptText, keep_texts
 from services.console.ports import CLOSED_STATUSES, AuditQuery, Cursor, OperationFilter, PlanRow, Scope
 from services.disclosure import store
 from services.disclosure.collaboration import CollaborationDecision
@@ -34,6 +35,19 @@ def _plan_row(row: asyncpg.Record) -> PlanRow:
     return PlanRow(row["operation_id"], row["revision"], row["title"] or "", row["municipality"],
                    row["planned_date"], row["status"], row["lead_agency"], tuple(row["participants"]),
                    tuple(json.loads(row["targets"] or "[]")), row["updated_at"])
+
+
+def scope_conditions(scope: Scope, arg: Callable[[Any], str]) -> list[str]:
+    """The scope as conditions on `operations` (`arg` adds a parameter and names it)."""
+    me = arg(scope.agency)
+    if scope.own_only:
+        return [f"lead_agency = {me}"]
+    foreign = []
+    if scope.participants_only:
+        foreign.append(f"participants @> ARRAY[{me}]::text[]")
+    if scope.open_only:
+        foreign.append(f"status <> ALL({arg(list(CLOSED_STATUSES))}::text[])")
+    return [f"(lead_agency = {me} OR ({' AND '.join(foreign)}))"] if foreign else []
 
 
 def where_clause(where: OperationFilter, scope: Scope, after: Cursor | None) -> tuple[str, list[Any]]:
@@ -54,17 +68,7 @@ def where_clause(where: OperationFilter, scope: Scope, after: Cursor | None) -> 
         conditions.append(f"planned_date <= {arg(where.date_to)}")
     if where.agency:
         conditions.append(f"participants @> ARRAY[{arg(where.agency)}]::text[]")
-    me = arg(scope.agency)
-    if scope.own_only:
-        conditions.append(f"lead_agency = {me}")
-    else:
-        foreign = []
-        if scope.participants_only:
-            foreign.append(f"participants @> ARRAY[{me}]::text[]")
-        if scope.open_only:
-            foreign.append(f"status <> ALL({arg(list(CLOSED_STATUSES))}::text[])")
-        if foreign:
-            conditions.append(f"(lead_agency = {me} OR ({' AND '.join(foreign)}))")
+    conditions += scope_conditions(scope, arg)
     if after is not None:
         day, op = arg(after.planned_date), arg(after.operation_id)
         conditions.append(f"(planned_date, operation_id) < ({day}, {op})")
@@ -114,16 +118,35 @@ class PostgresUnit:
             f"SELECT count(*) AS n, max(updated_at) AS at FROM operations WHERE {sql}", *args)
         return int(row["n"]), row["at"]
 
-    async def subject_operations(self, kind: str, subject: str, limit: int) -> list[str]:
+    async def subject_operations(self, kind: str, subject: str, scope: Scope, limit: int) -> list[str]:
+        if scope.nothing:
+            return []
+        args: list[Any] = [kind, subject]
+
+        def arg(value: Any) -> str:
+            args.append(value)
+            return f"${len(args)}"
+
+        within = " AND ".join(["TRUE", *scope_conditions(scope, arg)])
         rows = await self.conn.fetch(
-            """SELECT o.operation_id FROM subject_operations s JOIN operations o USING (operation_id)
-               WHERE s.subject_kind = $1 AND s.subject = $2
-               ORDER BY o.planned_date DESC, o.operation_id DESC LIMIT $3""", kind, subject, limit)
+            f"""SELECT operation_id FROM subject_operations s JOIN operations o USING (operation_id)
+               WHERE s.subject_kind = $1 AND s.subject = $2 AND o.record IS NOT NULL AND {within}
+               ORDER BY o.planned_date DESC, operation_id DESC LIMIT {int(limit)}""", *args)
         return [r["operation_id"] for r in rows]
 
-    async def subject_keys(self, kind: str, prefix: str) -> list[str]:
-        rows = await self.conn.fetch("SELECT DISTINCT subject FROM subject_operations WHERE subject_kind = $1"
-                                     " AND starts_with(subject, $2)", kind, prefix)
+    async def subject_keys(self, kind: str, prefix: str, scope: Scope) -> list[str]:
+        if scope.nothing:
+            return []
+        args: list[Any] = [kind, prefix]
+
+        def arg(value: Any) -> str:
+            args.append(value)
+            return f"${len(args)}"
+
+        within = " AND ".join(["TRUE", *scope_conditions(scope, arg)])
+        rows = await self.conn.fetch(
+            f"""SELECT DISTINCT s.subject FROM subject_operations s JOIN operations o USING (operation_id)
+                WHERE s.subject_kind = $1 AND starts_with(s.subject, $2) AND {within}""", *args)
         return [r["subject"] for r in rows]
 
     async def approved_requests(self, *, operation_id: str | None = None,
@@ -152,12 +175,16 @@ class PostgresUnit:
     async def delegations(self, *, authority: str, holder: str) -> list[Delegation]:
         return await store.delegations_of(self.conn, authority, holder)
 
-    async def append_audit(self, entries: list[dict[str, Any]]) -> None:
+    async def append_audit(self, entries: list[dict[str, Any]], texts: Sequence[KeptText] = ()) -> None:
+        if texts:
+            at = datetime.datetime.fromisoformat(str(entries[0]["at"])) if entries else None
+            await keep_texts(self.conn, texts, at or datetime.datetime.now(datetime.UTC))
         await append(self.conn, entries)
 
     async def audit_entries(self, query: AuditQuery) -> list[dict[str, Any]]:
-        rows = await review.entries(self.conn, since=query.since, until=query.until, agency=query.agency,
-                                    subject=query.subject, kinds=list(query.kinds) if query.kinds else None)
+        rows = await review.entries(self.conn, since=query.since, until=query.until, shown_to=query.agency,
+                                    subjects=list(query.subjects) if query.subjects is not None else None,
+                                    kinds=list(query.kinds) if query.kinds else None)
         return rows[-query.limit:] if query.limit else rows
 
     async def verify_audit(self, checkpoints: list[Checkpoint], registry: KeyRegistry) -> review.Report:

@@ -19,6 +19,9 @@ class ConsoleSettings(LosSettings):
     egress_pseudonym_key_file: Path = Field(
         default=Path(".state/local/egress/pseudonym.key"),
         description="The key that gives each recipient its own pseudonyms (disclosure and console only).")
+    audit_digest_key_file: Path = Field(
+        default=Path(".state/local/audit/digest.key"),
+        description="The key of the audit log's digests (the services whose entries carry digests).")
     console_host: str = Field(default="127.0.0.1", description="Interface the web server listens on.")
     console_port: int = Field(default=8080, ge=0, le=65535)
     console_dev_idp: bool = Field(

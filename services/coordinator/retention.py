@@ -2,8 +2,10 @@
 
 Events older than the cutoff lose every person pseudonym and sole-trader identity: the
 stored event is reduced to its envelope, the fact's persons are emptied, and the records
-of the operations concerned are rebuilt without them. The audit log is untouched: it
-holds digests, never the values, so the chain stays verifiable after erasure.
+of the operations concerned are rebuilt without them (and with them the subject dossiers). Free
+texts the audit log names by digest (assessments, reasons: `services.audit.texts`) kept
+before the cutoff are emptied too. The chain itself is untouched: it holds keyed digests,
+never the values, so it stays verifiable after erasure.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 import asyncpg
 
 from services.audit.store import append
+from services.audit.texts import erase_texts
 from services.common.periodic import every
 from services.coordinator.domain.keys import ERASED_SOLE_TRADER as ERASED
 from services.coordinator.fact_cache import bump_generation
@@ -56,9 +59,10 @@ async def erase_personal_data(conn: asyncpg.Connection, cutoff: datetime.datetim
                        sorted(operations))
     for op in sorted(operations):
         await rebuild_operation(conn, op, clock)
-    if rows:
+    texts = await erase_texts(conn, cutoff, clock.now())
+    if rows or texts:
         await append(conn, [{"kind": "erasure", "at": clock.now().isoformat(), "cutoff": cutoff.isoformat(),
-                             "events": len(rows), "operations": sorted(operations)}])
+                             "events": len(rows), "operations": sorted(operations), "texts": texts}])
     return len(rows), operations
 
 

@@ -80,7 +80,7 @@ class Access:
     recipient: str
     category: str
     fields: tuple[str, ...]
-    digest: str  # sha256 of the canonical item: proves what was shown without keeping it
+    digest: str  # the item's fingerprint (sha256 of its canonical form); the audit entry keeps it keyed
     decision: Decision
     approval: str | None
 

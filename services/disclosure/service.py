@@ -16,6 +16,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 
 from schemas.agencies import load_agencies
 from schemas.topics import RECORD_CHANGES
+from services.audit.digests import load_audit_digests
 from services.audit.entries import policy_entry
 from services.audit.store import append
 from services.common.lag import report_lag
@@ -66,6 +67,7 @@ def build_app(settings: FeedSettings) -> FastStream:
     agencies = load_agencies()
     pseudonyms = RecipientPseudonyms(read_secret_file(settings.egress_pseudonym_key_file,
                                                       "LOS_EGRESS_PSEUDONYM_KEY_FILE"))
+    digests = load_audit_digests(settings.audit_digest_key_file)
     broker = KafkaBroker(settings.kafka_bootstrap_servers.split(","), enable_idempotence=True,
                          security=settings.kafka_broker_security(), allow_auto_create_topics=False,
                          client_id="los-disclosure",
@@ -101,7 +103,7 @@ def build_app(settings: FeedSettings) -> FastStream:
             now = datetime.datetime.now(datetime.UTC)
             messages, entries = await views_for_changes(conn, changes, policy, agencies,
                                                         purpose=settings.feeds_purpose, now=now,
-                                                        pseudonyms=pseudonyms)
+                                                        pseudonyms=pseudonyms, digests=digests)
             decided[:] = entries
             sending = [await broker.publish(m.value, topic=m.topic, key=m.key, no_confirm=True,
                                             headers={"content-type": "application/json"}) for m in messages]

@@ -19,6 +19,9 @@ class FeedSettings(LosSettings):
     egress_pseudonym_key_file: Path = Field(
         default=Path(".state/local/egress/pseudonym.key"),
         description="The key that gives each recipient its own pseudonyms (disclosure and console only).")
+    audit_digest_key_file: Path = Field(
+        default=Path(".state/local/audit/digest.key"),
+        description="The key of the audit log's digests (the services whose entries carry digests).")
     feeds_group_id: str = Field(default="los-disclosure-feeds")
     feeds_purpose: Purpose = Field(default=Purpose.JOINT_OPERATION,
                                    description="The purpose the agencies' feeds serve.")

@@ -1,6 +1,6 @@
 """A campaign through coordinator and feeds: a planted secret no rule opens reaches no
-other agency's feed nor any export, and every disclosure made has an audit entry with
-its legal basis."""
+other agency's feed nor any export, every disclosure made has an audit entry with its legal
+basis, and an agency's feed gets a view only when its own view changed."""
 
 from __future__ import annotations
 
@@ -113,6 +113,13 @@ async def test_secrets_stay_put_and_every_disclosure_is_audited(
         if agency != "MUNI_SOCIAL_0581":
             assert PLANTED not in text, f"the planted social services secret reached {agency}'s feed"
     assert PLANTED not in exported  # the audit log holds digests, never values
+    for agency, views in by_agency.items():  # a view only when the agency's own view changed,
+        sent: dict[str, dict[int, dict]] = defaultdict(dict)  # numbered by its own views: no gap tells
+        for message in views:  # of a change it may not see (a resent view keeps its number)
+            sent[message["operation_id"]][message["change_seq"]] = message["view"]
+        for op, numbered in sent.items():
+            assert sorted(numbered) == list(range(1, len(numbered) + 1)), (agency, op, sorted(numbered))
+            assert all(numbered[n] != numbered[n + 1] for n in range(1, len(numbered))), (agency, op)
     assert any(PLANTED in json.dumps(v, ensure_ascii=False) for v in by_agency["MUNI_SOCIAL_0581"]), (
         "MUNI_SOCIAL should see its own finding: the planted value was not planted where it shows")
 

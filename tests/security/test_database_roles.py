@@ -26,7 +26,9 @@ from schemas.topics import RECORD_CHANGES, events_topic, receipts_topic
 from services.adapters.simulator import generate_campaign
 from services.audit import review
 from services.audit.checkpoints import SIGNER, make_checkpoint
+from services.audit.digests import AuditDigests
 from services.audit.store import append
+from services.audit.texts import KeptText
 from services.common.keys import ensure_agency_key, load_registry
 from services.common.offsets import stored_offsets
 from services.console.ports import AuditQuery, OperationFilter, Scope
@@ -337,7 +339,8 @@ async def test_the_feeds_decide_audit_and_keep_their_place_as_their_own_role(see
             await record_policy_in_force(conn, policy.label)
             messages, entries = await views_for_changes(conn, changes, policy, load_agencies(),
                                                         purpose=Purpose.JOINT_OPERATION, now=NOW,
-                                                        pseudonyms=RecipientPseudonyms(b"e" * 32))
+                                                        pseudonyms=RecipientPseudonyms(b"e" * 32),
+                                                        digests=AuditDigests(b"d" * 32))
             await commit_batch(conn, group, changes, messages, entries)
         assert messages and entries
         assert await stored_offsets(conn, group) == {(RECORD_CHANGES, 0): 42}
@@ -378,7 +381,8 @@ async def test_the_console_reads_records_files_requests_and_audits_as_its_own_ro
             assert await unit.plan(op) is not None and await unit.record(op) is not None
             assert await unit.records(OperationFilter(), lead, None, 10)
             assert (await unit.stamp(OperationFilter(), lead))[0] == 1
-            assert await unit.subject_operations(kind, subject, 10) == [op]
+            assert await unit.subject_operations(kind, subject, lead, 10) == [op]
+            assert await unit.subject_keys(kind, subject[:3], lead)
             await unit.save_request(request)
             await unit.save_request(approved)
             assert await unit.approved_requests(operation_id=op) == [approved]
@@ -386,7 +390,8 @@ async def test_the_console_reads_records_files_requests_and_audits_as_its_own_ro
             await unit.save_collaboration(collaboration)
             assert await unit.collaborations(operation_id=op) == [collaboration]
             assert await unit.request(request.id) is not None and await unit.requests_for("TAX")
-            await unit.append_audit([{"kind": "read", "at": NOW.isoformat(), "subjects": []}])
+            await unit.append_audit([{"kind": "read", "at": NOW.isoformat(), "subjects": []}],
+                                    [KeptText("hm1:" + uuid.uuid4().hex, request.id, "reason", request.reason)])
             assert await unit.audit_entries(AuditQuery())
             assert (await unit.verify_audit([], load_registry(seeded.keys))).ok
         assert await source.changed_at(op) is not None

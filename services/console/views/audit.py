@@ -4,8 +4,10 @@ concern the own agency (as discloser, recipient or actor), never other agencies'
 
 An auditor is one agency's user like any other: a person is asked for by the pseudonym that
 agency sees (`psn:r1:...`), and exported entries leave out the subjects' digests, which are
-the platform's and the same for every agency. The platform's own audit tool
-(`python -m services.audit`) reports by personnummer."""
+the platform's and the same for every agency. An agency's export keeps everything about what
+it owns (denials to others included) and, of the entries naming it as recipient, no denial:
+a denial tells of a record it may not see (`services.audit.review.shown_to`). The platform's
+own audit tool (`python -m services.audit`) reports by personnummer."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from services.audit.review import to_csv
 from services.common.keys import load_registry
 from services.console.context import Auditor, Console, ConsoleDep
 from services.console.errors import BadRequest
-from services.console.ports import AuditQuery
+from services.console.ports import AuditQuery, Scope
 from services.console.purpose import ask_for_purpose, required
 from services.console.views.subjects import PSEUDONYM, internal_key
 from services.disclosure.enforce import Viewer
@@ -109,9 +111,10 @@ def _moment(day: datetime.date | None, *, end: bool = False) -> datetime.datetim
 
 
 async def entries(console: Console, viewer: Viewer, query: AuditQuery) -> list[dict[str, Any]]:
-    """Entries concerning the viewer's agency, without the subjects' digests (the platform's keys)."""
+    """The viewer's agency's own entries (`shown_to`), without the subjects' digests (the
+    platform's keys)."""
     async with console.source.unit() as unit:
-        rows = await unit.audit_entries(AuditQuery(agency=viewer.agency, subject=query.subject,
+        rows = await unit.audit_entries(AuditQuery(agency=viewer.agency, subjects=query.subjects,
                                                    since=query.since,
                                                    until=query.until, kinds=query.kinds, limit=query.limit))
     return [{k: v for k, v in r.items() if k != "subjects"} for r in rows]
@@ -143,15 +146,15 @@ async def access_report(console: Console, viewer: Viewer, purpose: Purpose,
     the agency's own pseudonym, about them as a person and as a sole trader); the lookup
     itself is logged."""
     now = console.now()
-    internal = await internal_key(console, viewer, "person", subject) if subject.startswith("psn:") else subject
+    everything = Scope(viewer.agency, participants_only=False, open_only=False)  # the report holds own entries only
+    internal = (await internal_key(console, viewer, "person", subject, everything) if subject.startswith("psn:")
+                else subject)
     keys = [internal, f"st:{internal}"] if internal != subject else [subject]
+    digests = tuple(d for key in keys for d in console.enforcement.digests.subject_forms(key))
     async with console.source.unit() as unit:
-        found: dict[int, dict[str, Any]] = {}
-        for key in keys:
-            for row in await unit.audit_entries(AuditQuery(agency=viewer.agency, subject=key, kinds=("disclosure",))):
-                found[row["seq"]] = row
+        found = await unit.audit_entries(AuditQuery(agency=viewer.agency, subjects=digests, kinds=("disclosure",)))
         await unit.append_audit([console.enforcement.read(viewer, purpose, now, "subject access report", keys)])
-    return [{k: found[seq].get(k) for k in REPORT_FIELDS} for seq in sorted(found)]
+    return [{k: row.get(k) for k in REPORT_FIELDS} for row in found]
 
 
 Day = Annotated[datetime.date | None, Query(description="ÅÅÅÅ-MM-DD")]

@@ -16,12 +16,12 @@ from pydantic import BaseModel
 
 from services.common.periodic import sleep_unless_stopped
 from services.console.context import Console, ConsoleDep, Worker
-from services.console.enforcement import shown_subjects
+from services.console.enforcement import absent_plan, shown_subjects
 from services.console.errors import NOT_FOUND_OPERATION, BadRequest, NotFound
 from services.console.ports import Cursor, OperationFilter
 from services.console.purpose import ask_for_purpose, required
 from services.console.tracing import live_change
-from services.disclosure.enforce import Viewer
+from services.disclosure.enforce import Viewer, digest
 from services.disclosure.policy import Purpose
 
 router = APIRouter()
@@ -74,32 +74,54 @@ async def list_operations(console: Console, viewer: Viewer, purpose: Purpose, wh
 
 async def show_operation(console: Console, viewer: Viewer, purpose: Purpose,
                          operation_id: str) -> dict[str, Any]:
-    """One operation as the viewer may see it; the read and every item shown are audited."""
-    now = console.now()
+    """One operation as the viewer may see it; the read and every item shown are audited.
+
+    The plan is decided first, from the same small row whether the operation exists or not
+    (`absent_plan`): an operation the viewer may not see and one that does not exist are
+    refused after the same reads, the same decision and an audit entry alike, with the same
+    answer. Only a visible plan's record is read."""
+    now, today = console.now(), console.today()
     async with console.source.unit() as unit:
-        record = await unit.record(operation_id)
-        if record is None:
-            raise NotFound(NOT_FOUND_OPERATION)
-        requests = await unit.approved_requests(operation_id=operation_id)
-        collaborations = await unit.collaborations(operation_id=operation_id)
-        view = console.enforcement.operation(record, viewer, purpose, console.today(), requests, collaborations)
-        entries = console.enforcement.entries(view, viewer, purpose, now, record=record, requests=requests)
-        if view.visible:
-            entries.append(console.enforcement.read(viewer, purpose, now, f"operation {operation_id}",
-                                                    shown_subjects(view.record, record)))
-        await unit.append_audit(entries)
-    if not view.visible:  # the denials above are committed; the viewer learns nothing
+        row = await unit.plan(operation_id)
+        plan = console.enforcement.plan(row or absent_plan(operation_id), viewer, purpose, today)
+        record = await unit.record(operation_id) if row is not None and plan.visible else None
+        if record is None:  # the plan's denial is the audit entry; the viewer learns nothing
+            await unit.append_audit(console.enforcement.entries(plan, viewer, purpose, now))
+            view = None
+        else:
+            requests = await unit.approved_requests(operation_id=operation_id)
+            collaborations = await unit.collaborations(operation_id=operation_id)
+            view = console.enforcement.operation(record, viewer, purpose, today, requests, collaborations)
+            entries = console.enforcement.entries(view, viewer, purpose, now, record=record, requests=requests)
+            if view.visible:
+                entries.append(console.enforcement.read(viewer, purpose, now, f"operation {operation_id}",
+                                                        shown_subjects(view.record, record)))
+            await unit.append_audit(entries)
+    if view is None or not view.visible:
         raise NotFound(NOT_FOUND_OPERATION)
     return view.record
 
 
 async def may_see(console: Console, viewer: Viewer, purpose: Purpose, operation_id: str) -> int | None:
-    """The revision when the viewer may see the operation's plan, else None (nothing is shown)."""
+    """The revision when the viewer may see the operation's plan, else None (nothing is
+    shown); a missing operation is decided like a hidden one (`absent_plan`)."""
     async with console.source.unit() as unit:
         row = await unit.plan(operation_id)
-    if row is None or not console.enforcement.plan(row, viewer, purpose, console.today()).visible:
+    visible = console.enforcement.plan(row or absent_plan(operation_id), viewer, purpose, console.today()).visible
+    return row.revision if row is not None and visible else None
+
+
+async def view_digest(console: Console, viewer: Viewer, purpose: Purpose, operation_id: str) -> str | None:
+    """A digest of what the viewer's view of the operation shows now (None: nothing): what a
+    live stream compares, so that a change the viewer may not see sends it nothing. Nothing
+    is shown here, so nothing is logged; the page the browser then fetches is."""
+    async with console.source.unit() as unit:
+        record = await unit.record(operation_id)
+        requests = await unit.approved_requests(operation_id=operation_id) if record is not None else []
+    if record is None:
         return None
-    return row.revision
+    view = console.enforcement.operation(record, viewer, purpose, console.today(), requests)
+    return digest(view.record) if view.visible else None
 
 
 def _sse(event: str, data: dict[str, Any]) -> str:
@@ -108,12 +130,14 @@ def _sse(event: str, data: dict[str, Any]) -> str:
 
 async def changes(console: Console, viewer: Viewer, purpose: Purpose, operation_id: str,
                   first: datetime.datetime | None) -> AsyncIterator[str]:
-    """`changed` each time the record's updated_at moves; ends after a while (the browser
+    """`changed` each time the viewer's own view of the operation changes (the record's
+    `updated_at` moving is only the cue to compare); ends after a while (the browser
     reconnects), at shutdown, or with `gone` when the viewer may no longer see it."""
     settings = console.settings
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.console_sse_max_seconds
     last, quiet = first, 0.0
+    shown = await view_digest(console, viewer, purpose, operation_id)
     yield "retry: 3000\n\n" + _sse("ready", {"operation_id": operation_id})
     while loop.time() < deadline:
         if await sleep_unless_stopped(console.stopping, settings.console_sse_poll_seconds):
@@ -125,12 +149,17 @@ async def changes(console: Console, viewer: Viewer, purpose: Purpose, operation_
                 quiet = 0.0
                 yield ": still here\n\n"
             continue
-        last, quiet = current, 0.0
+        last = current
         async with live_change(console.source, operation_id):  # continues the change's trace (tracing on)
             revision = await may_see(console, viewer, purpose, operation_id)
-        if revision is None:
+            now_shown = await view_digest(console, viewer, purpose, operation_id) if revision is not None else None
+        if revision is None or now_shown is None:
             yield _sse("gone", {"operation_id": operation_id})
             return
+        if now_shown == shown:  # changed for someone else: nothing to tell this viewer
+            quiet += settings.console_sse_poll_seconds
+            continue
+        shown, quiet = now_shown, 0.0
         yield _sse("changed", {"operation_id": operation_id, "revision": revision})
 
 

@@ -7,7 +7,6 @@ it."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 import uuid
 from typing import Annotated, Any
 
@@ -17,8 +16,10 @@ from pydantic import BaseModel, Field
 
 from schemas.categories import Category
 from schemas.vocabulary import CategoryCode, load_vocabulary
+from services.audit.texts import KeptText, kept_text
 from services.console.auth import Principal
 from services.console.context import Console, ConsoleDep, Worker
+from services.console.enforcement import absent_plan
 from services.console.errors import NOT_FOUND_OPERATION, BadRequest, NotFound
 from services.disclosure.decide import OperationContext
 from services.disclosure.delegations import in_force
@@ -81,20 +82,26 @@ def basis_verified(console: Console, r: DisclosureRequest) -> bool:
     return basis is not None and basis.verified and (rule is None or rule.verified)
 
 
-def request_entry(console: Console, r: DisclosureRequest, viewer: Viewer) -> dict[str, Any]:
-    """The audit entry of a step (asked, approved or refused); the reason is kept as a digest."""
+def request_entry(console: Console, r: DisclosureRequest,
+                  viewer: Viewer) -> tuple[dict[str, Any], list[KeptText]]:
+    """The audit entry of a step (asked, approved or refused) and the free texts it names by
+    keyed digest: the reason and the assessment stay out of the chain (`services.audit.texts`)."""
     basis = next((b.citation for b in console.policy.bases if b.id == r.basis), r.basis)
     decided = r.decided_at is not None
+    digests = console.enforcement.digests
+    texts = [kept_text(digests, r.id, "reason", r.reason)]
+    if r.assessment:
+        texts.append(kept_text(digests, r.id, "assessment", r.assessment))
     return {"kind": "request_decision" if decided else "disclosure_request",
             "at": (r.decided_at or r.created_at).isoformat(), "channel": "console", "actor": _actor(viewer),
             "request_id": r.id, "owner": r.owner, "recipient": r.requester, "operation_id": r.operation_id,
             "categories": sorted(str(c) for c in r.categories), "purpose": r.purpose.value, "basis": basis,
             "basis_verified": basis_verified(console, r),
-            "reason_digest": hashlib.sha256(r.reason.encode()).hexdigest(), "status": r.status.value,
-            "assessment": r.assessment, "decision_maker": r.decided_by, "delegation": r.delegation,
-            "rule": r.rule, "items": sorted(e for e, _ in r.items),
+            "reason_ref": texts[0].ref, "status": r.status.value,
+            "assessment_ref": texts[1].ref if r.assessment else None, "decision_maker": r.decided_by,
+            "delegation": r.delegation, "rule": r.rule, "items": sorted(e for e, _ in r.items),
             "valid_until": r.valid_until.isoformat() if r.valid_until else None, "threshold": r.threshold,
-            "policy": console.policy.label}
+            "policy": console.policy.label}, texts
 
 
 def functions(console: Console) -> dict[str, str]:
@@ -112,8 +119,9 @@ async def create(console: Console, viewer: Viewer, *, operation_id: str, owner: 
         raise BadRequest("Okänd kategori av uppgifter.")
     now = console.now()
     async with console.source.unit() as unit:
-        row = await unit.plan(operation_id.strip())
-        if row is None or not console.enforcement.plan(row, viewer, purpose, console.today()).visible:
+        row = await unit.plan(operation_id.strip())  # a missing plan is decided like a hidden one
+        plan = console.enforcement.plan(row or absent_plan(operation_id.strip()), viewer, purpose, console.today())
+        if row is None or not plan.visible:
             raise NotFound(NOT_FOUND_OPERATION)
         try:
             made = new_request(id=f"REQ-{uuid.uuid4().hex[:12].upper()}", requester=viewer.agency,
@@ -125,7 +133,8 @@ async def create(console: Console, viewer: Viewer, *, operation_id: str, owner: 
         except RequestError as error:
             raise BadRequest(swedish(error)) from error
         await unit.save_request(made)
-        await unit.append_audit([request_entry(console, made, viewer)])
+        entry, texts = request_entry(console, made, viewer)
+        await unit.append_audit([entry], texts)
     return made
 
 
@@ -148,7 +157,8 @@ async def decide(console: Console, user: Principal, request_id: str, *, approve:
         except RequestError as error:
             raise BadRequest(swedish(error)) from error
         await unit.save_request(decided)
-        await unit.append_audit([request_entry(console, decided, viewer)])
+        entry, texts = request_entry(console, decided, viewer)
+        await unit.append_audit([entry], texts)
     return decided
 
 

@@ -22,6 +22,7 @@ from schemas.identifiers import (
 )
 from services.console.context import Console, ConsoleDep, Worker
 from services.console.errors import BadRequest
+from services.console.ports import Scope
 from services.console.purpose import ask_for_purpose, required
 from services.disclosure.enforce import Viewer
 from services.disclosure.policy import Purpose
@@ -64,13 +65,13 @@ def subject_key(kind: str, text: str) -> str:
     raise BadRequest(f"Okänd typ av subjekt: {kind}")
 
 
-async def internal_key(console: Console, viewer: Viewer, kind: str, key: str) -> str:
+async def internal_key(console: Console, viewer: Viewer, kind: str, key: str, scope: Scope) -> str:
     """The platform's key of what the viewer typed (`subject_key`): a person or sole trader
-    mapped back from the viewer's pseudonym; `key` itself (which names nothing) when no
-    record names anyone with that pseudonym for this viewer."""
+    mapped back from the viewer's pseudonym, among those named in operations within the
+    viewer's `scope`; `key` itself (which names nothing) when none is."""
     if kind == "person" or key.startswith("st:"):
         async with console.source.unit() as unit:
-            candidates = await unit.subject_keys(kind, "psn:" if kind == "person" else "st:psn:")
+            candidates = await unit.subject_keys(kind, "psn:" if kind == "person" else "st:psn:", scope)
         return console.enforcement.pseudonyms.resolve(viewer.agency, key, candidates) or key
     return key
 
@@ -84,13 +85,15 @@ def concerns(item: dict[str, Any], kind: str, key: str) -> bool:
 async def subject_history(console: Console, viewer: Viewer, purpose: Purpose, kind: str,
                           key: str) -> list[dict[str, Any]]:
     """The subject's part of each operation the viewer may see; audited as shown. `key` is
-    as the viewer sees it (`subject_key`)."""
+    as the viewer sees it (`subject_key`). The search runs only over operations within the
+    viewer's scope (`Enforcement.scope`, inside the query); each is still decided."""
     now, today = console.now(), console.today()
-    internal = await internal_key(console, viewer, kind, key)
+    scope = console.enforcement.scope(viewer, purpose, today)
+    internal = await internal_key(console, viewer, kind, key, scope)
     history: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
     async with console.source.unit() as unit:
-        for operation_id in await unit.subject_operations(kind, internal, LIMIT):
+        for operation_id in await unit.subject_operations(kind, internal, scope, LIMIT):
             record = await unit.record(operation_id)
             if record is None:
                 continue

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from schemas.agencies import load_agencies
 from schemas.signing import CONSOLE
+from services.audit.digests import AuditDigests
 from services.common.keys import create_key
 from services.console.app import create_app
 from services.console.memory import MemorySource
@@ -28,6 +29,7 @@ NOW = datetime.datetime(2026, 5, 4, 10, 0, tzinfo=datetime.UTC)
 PLANTED = "PLANTED_SOCIAL_SECRET_4711"  # a social services finding code: no rule opens it to anyone else
 PERSON = "psn:k1:" + "a" * 64
 EGRESS = RecipientPseudonyms(b"e" * 32)  # the egress key: each agency sees its own pseudonyms
+DIGESTS = AuditDigests(b"d" * 32)  # the audit digest key
 TAX_FEE = 20_000
 
 
@@ -188,7 +190,8 @@ def make_console(console_keys: Path) -> Callable[..., Console]:
 
         app = create_app(settings(keys_dir, **overrides), source=source,
                          make_publisher=make_publisher,
-                         read_checkpoints=no_checkpoints, clock=lambda: NOW, pseudonyms=EGRESS)
+                         read_checkpoints=no_checkpoints, clock=lambda: NOW, pseudonyms=EGRESS,
+                         digests=DIGESTS)
         return Console(app, source, publisher, keys_dir)
 
     return make

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from services.console.app import create_app
 from services.console.memory import MemorySource
 from services.disclosure.policy import Role
-from tests.unit.console.conftest import EGRESS, PLANTED, FakePublisher, operations, with_console_keys
+from tests.unit.console.conftest import DIGESTS, EGRESS, PLANTED, FakePublisher, operations, with_console_keys
 from tests.unit.console.conftest import settings as console_settings
 
 
@@ -29,7 +29,7 @@ def _app():  # type: ignore[no-untyped-def]
 
     keys = with_console_keys(Path(tempfile.mkdtemp(prefix="console-contract-")))
     return create_app(console_settings(keys, console_sse_max_seconds=0.05), source=source,
-                      make_publisher=publisher, read_checkpoints=refuse, pseudonyms=EGRESS)
+                      make_publisher=publisher, read_checkpoints=refuse, pseudonyms=EGRESS, digests=DIGESTS)
 
 
 APP = _app()

@@ -17,7 +17,7 @@ from services.console.auth import COOKIE
 from services.console.memory import MemorySource
 from services.console.settings import ConsoleSettings
 from services.disclosure.policy import Role
-from tests.unit.console.conftest import EGRESS, Console
+from tests.unit.console.conftest import DIGESTS, EGRESS, Console
 
 
 def provider(tmp_path: Path) -> tuple[rsa.RSAPrivateKey, Path]:
@@ -42,7 +42,7 @@ def token(key: rsa.RSAPrivateKey, **claims: object) -> str:
 def production(tmp_path: Path) -> tuple[rsa.RSAPrivateKey, Console]:
     key, jwks = provider(tmp_path)
     settings = ConsoleSettings(console_jwks_file=jwks, console_issuer="https://idp.example.se")
-    app = create_app(settings, source=MemorySource(), pseudonyms=EGRESS)
+    app = create_app(settings, source=MemorySource(), pseudonyms=EGRESS, digests=DIGESTS)
     return key, Console(app, app.state.console.source, None, tmp_path)  # type: ignore[arg-type]
 
 

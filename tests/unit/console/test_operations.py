@@ -3,12 +3,14 @@ secrets as markers; an agency outside an operation cannot tell it exists."""
 
 from __future__ import annotations
 
-import asyncio
+import copy
 import datetime
 import json
+from collections.abc import Callable
+from typing import Any
 
 from services.disclosure.policy import Role
-from tests.unit.console.conftest import NOW, PERSON, PLANTED, TAX_FEE, Console, record
+from tests.unit.console.conftest import PERSON, PLANTED, TAX_FEE, Console, decision, entry, record
 
 
 async def listed(console: Console, agency: str, role: Role = Role.OFFICER, query: str = "") -> list[str]:
@@ -127,18 +129,53 @@ async def test_a_list_view_logs_each_foreign_plan_shown(console: Console) -> Non
     assert {e["category"] for e in shown} == {"planned_operation"}
 
 
-async def test_the_live_stream_says_when_the_record_changed(console: Console) -> None:
-    async def change_soon() -> None:
-        await asyncio.sleep(0.2)
-        console.source.put_record(console.source.state.records["LKPG-2026-04"],
-                                  at=NOW + datetime.timedelta(minutes=1))
+async def stream_across(console: Console, agency: str, operation_id: str,
+                        change: Callable[[dict[str, Any]], None]) -> tuple[str, str]:
+    """The live stream's content type and text, with `change` made to the stored record when
+    the stream first looks for changes (it ends after `console_sse_max_seconds`)."""
+    source, looked = console.source, []
+    changed_at = source.changed_at
 
-    async with console.client("FIRE_RTOG") as client:
-        task = asyncio.create_task(change_soon())
-        response = await client.get("/api/operations/LKPG-2026-04/events?purpose=joint_operation")
-        await task
-    assert response.headers["content-type"].startswith("text/event-stream")
-    assert "event: ready" in response.text and "event: changed" in response.text
+    async def change_when_looked_at(op: str) -> datetime.datetime | None:
+        looked.append(op)
+        if len(looked) == 2:  # the route's own look, then the stream's first
+            changed = copy.deepcopy(source.state.records[operation_id])
+            change(changed)
+            source.put_record(changed, at=source.state.updated[operation_id] + datetime.timedelta(minutes=1))
+        return await changed_at(op)
+
+    source.changed_at = change_when_looked_at  # type: ignore[method-assign]
+    try:
+        async with console.client(agency) as client:
+            response = await client.get(f"/api/operations/{operation_id}/events?purpose=joint_operation")
+    finally:
+        source.changed_at = changed_at  # type: ignore[method-assign]
+    assert len(looked) >= 2, "the stream never looked for a change"
+    return response.headers["content-type"], response.text
+
+
+async def test_the_live_stream_says_when_the_record_changed(console: Console) -> None:
+    def fire_decides(record: dict[str, Any]) -> None:
+        record["timeline"].append(entry("FIRE_RTOG", "decision", "e7", decision("föreläggande",
+                                                                               "municipal_decision")))
+
+    kind, text = await stream_across(console, "FIRE_RTOG", "LKPG-2026-04", fire_decides)
+    assert kind.startswith("text/event-stream")
+    assert "event: ready" in text and "event: changed" in text
+
+
+async def test_the_live_stream_is_silent_about_a_change_the_viewer_may_not_see(console: Console) -> None:
+    """Social services record another finding: the record changes, FIRE's view does not, and
+    FIRE's stream says nothing (it used to say `changed` whenever the record did)."""
+    def social_services_find(record: dict[str, Any]) -> None:
+        record["timeline"].append(entry("MUNI_SOCIAL_0581", "inspection", f"e{len(record['timeline']) + 1}", {
+            "findings": [{"code": "ANNAN_KLIENTUPPGIFT", "category": "social_services", "count": 1}]}))
+
+    _, text = await stream_across(console, "FIRE_RTOG", "LKPG-2026-04", social_services_find)
+    assert "event: ready" in text
+    assert "event: changed" not in text and "event: gone" not in text
+    _, own = await stream_across(console, "MUNI_SOCIAL_0581", "LKPG-2026-04", social_services_find)
+    assert "event: changed" in own  # the same kind of change reaches the one who may see it
 
 
 async def test_the_live_stream_is_no_way_around_the_rules(console: Console) -> None:
@@ -148,13 +185,8 @@ async def test_the_live_stream_is_no_way_around_the_rules(console: Console) -> N
 
 
 async def test_the_live_stream_ends_when_the_operation_closes(console: Console) -> None:
-    async def close_soon() -> None:
-        await asyncio.sleep(0.2)
-        closed = {**console.source.state.records["NKPG-2026-05"], "status": "closed"}
-        console.source.put_record(closed, at=NOW + datetime.timedelta(minutes=1))
+    def close(record: dict[str, Any]) -> None:
+        record["status"] = "closed"
 
-    async with console.client("FIRE_RTOG") as client:
-        task = asyncio.create_task(close_soon())
-        response = await client.get("/api/operations/NKPG-2026-05/events?purpose=joint_operation")
-        await task
-    assert "event: gone" in response.text and "event: changed" not in response.text
+    _, text = await stream_across(console, "FIRE_RTOG", "NKPG-2026-05", close)
+    assert "event: gone" in text and "event: changed" not in text

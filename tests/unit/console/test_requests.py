@@ -57,6 +57,12 @@ async def test_a_decision_opens_exactly_its_items_for_its_purpose(console: Conso
     opened = [e for e in console.audit if e["kind"] == "disclosure" and e["event_id"] == "e2"
               and e["category"] == "tax"]
     assert opened and opened[-1]["approval"] == decided["id"] and "DEL-TAX" in opened[-1]["decision_maker"]
+    # free text stays out of the chain: kept aside, erasably, and named by its keyed digest
+    assert APPROVE["assessment"] not in json.dumps(console.audit) and ASK["reason"] not in json.dumps(console.audit)
+    kept = console.source.state.texts
+    assert kept[steps[1]["assessment_ref"]].text == APPROVE["assessment"]
+    assert kept[steps[0]["reason_ref"]].text == ASK["reason"] and steps[0]["reason_ref"].startswith("hm1:")
+    assert opened[-1]["assessment_ref"] == steps[1]["assessment_ref"]
 
 
 async def test_items_added_later_need_a_new_decision(console: Console) -> None:

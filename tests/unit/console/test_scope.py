@@ -15,10 +15,10 @@ from services.console.memory import _matches
 from services.console.ports import OperationFilter, PlanRow
 from services.disclosure.enforce import Viewer
 from services.disclosure.policy import Purpose, Role, load_policy
-from tests.unit.console.conftest import EGRESS
+from tests.unit.console.conftest import DIGESTS, EGRESS
 
 AGENCIES = load_agencies()
-ENFORCEMENT = Enforcement(load_policy(REPO / "deploy" / "policy" / "los-default.yaml"), AGENCIES, EGRESS)
+ENFORCEMENT = Enforcement(load_policy(REPO / "deploy" / "policy" / "los-default.yaml"), AGENCIES, EGRESS, DIGESTS)
 ON = datetime.date(2026, 5, 4)
 codes = st.sampled_from(sorted(AGENCIES))
 

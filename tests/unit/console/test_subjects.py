@@ -8,6 +8,7 @@ import pytest
 from services.console.errors import BadRequest
 from services.console.views.subjects import subject_key
 from tests.unit.console.conftest import EGRESS, PERSON, PLANTED, Console
+from tests.unit.console.test_hidden_or_missing import Counted
 
 SOCIAL = "MUNI_SOCIAL_0581"
 
@@ -65,3 +66,24 @@ async def test_the_page_lists_the_history_and_the_search_is_logged(console: Cons
         ask = await client.get("/subjekt", params=premises)
     assert page.status_code == 200 and "Vårens tillslag" in page.text and "UTRYMNING_BLOCKERAD" in page.text
     assert "Ange ändamål" in ask.text
+
+
+async def test_the_search_runs_only_over_operations_within_the_viewers_scope(console: Console) -> None:
+    """The business is in operations ENFORCEMENT takes no part in: the query itself leaves them
+    out, so no record of theirs is read, decided or logged as refused."""
+    counted = Counted(console)
+    async with console.client("ENFORCEMENT") as client:
+        found = (await client.get("/api/subjects", params={"kind": "business", "key": "556036-0793",
+                                                           "purpose": "joint_operation"})).json()
+    assert found["operations"] == []
+    assert "record" not in counted.calls and "approved_requests" not in counted.calls
+    assert not [e for e in console.audit if e["kind"] == "denial"]
+    assert [e["kind"] for e in console.audit] == ["read"]
+
+
+async def test_a_pseudonym_is_mapped_back_only_among_persons_within_scope(console: Console) -> None:
+    counted = Counted(console)
+    async with console.client("ENFORCEMENT") as client:
+        query = {"kind": "person", "key": EGRESS.person("ENFORCEMENT", PERSON), "purpose": "joint_operation"}
+        assert (await client.get("/api/subjects", params=query)).json()["operations"] == []
+    assert "record" not in counted.calls

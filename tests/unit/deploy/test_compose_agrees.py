@@ -41,7 +41,7 @@ def test_the_local_runner_provides_every_infrastructure_variable_services_read()
     for spec in LOCAL_SERVICES.values():
         for variable in set(spec.env) - optional:
             if variable.startswith(("LOS_KAFKA", "LOS_DATABASE", "LOS_KEYS", "LOS_PSEUDONYM", "LOS_ADAPTER",
-                                    "LOS_OPRF", "LOS_EGRESS",
+                                    "LOS_OPRF", "LOS_EGRESS", "LOS_AUDIT_DIGEST",
                                     "LOS_CONSOLE_PORT", "LOS_CONSOLE_DEV_IDP")):
                 assert f'"{variable}"' in source, f"local runner does not set {variable}"
 
@@ -140,19 +140,23 @@ def test_the_compose_secret_files_are_the_ones_compose_secrets_writes(tmp_path: 
     assert folder.stat().st_mode & 0o077 == 0, "the secrets folder is its owner's only"
 
 
-def test_each_pseudonym_key_reaches_only_the_services_that_hold_it(tmp_path: Path) -> None:
-    """The OPRF key: the pseudonym service alone; the egress key: disclosure and console; the
-    adapters neither, in compose and in the local runner."""
-    holders = {"oprf-key": {"pseudonyms"}, "egress-pseudonym-key": {"disclosure", "console"}}
-    variables = {"oprf-key": "LOS_OPRF_KEY_FILE", "egress-pseudonym-key": "LOS_EGRESS_PSEUDONYM_KEY_FILE"}
+def test_each_secret_key_reaches_only_the_services_that_hold_it(tmp_path: Path) -> None:
+    """The OPRF key: the pseudonym service alone; the egress key and the audit digest key:
+    disclosure and console (the services whose audit entries carry digests); the adapters
+    none, in compose and in the local runner."""
+    holders = {"oprf-key": {"pseudonyms"}, "egress-pseudonym-key": {"disclosure", "console"},
+               "audit-digest-key": {"disclosure", "console"}}
+    variables = {"oprf-key": "LOS_OPRF_KEY_FILE", "egress-pseudonym-key": "LOS_EGRESS_PSEUDONYM_KEY_FILE",
+                 "audit-digest-key": "LOS_AUDIT_DIGEST_KEY_FILE"}
     for secret, services in holders.items():
         mounted = {n for n, s in COMPOSE["services"].items() if secret in s.get("secrets", [])}
         assert mounted == services, secret
         declared = {n for n, spec in LOCAL_SERVICES.items() if variables[secret] in spec.env}
         assert declared == services, secret
     adapters = COMPOSE["services"]["adapters"]
-    assert not {"oprf-key", "egress-pseudonym-key"} & set(adapters["secrets"])
-    assert not [v for v in adapters["environment"] if v.startswith(("LOS_OPRF", "LOS_EGRESS", "LOS_LEGACY"))]
+    assert not set(holders) & set(adapters["secrets"])
+    assert not [v for v in adapters["environment"]
+                if v.startswith(("LOS_OPRF", "LOS_EGRESS", "LOS_LEGACY", "LOS_AUDIT_DIGEST"))]
     assert adapters["environment"]["LOS_PSEUDONYM_URL"] == "http://pseudonyms:8090"
     assert "ports" not in COMPOSE["services"]["pseudonyms"]
     stack, env = LocalStack(tmp_path), {v: f"/keys/{k}" for k, v in variables.items()}

@@ -52,16 +52,16 @@ def access_entry(access: Access, digests: AuditDigests, *, at: datetime.datetime
 
 
 def read_entry(digests: AuditDigests, *, at: datetime.datetime, viewer: Viewer, purpose: str, what: str,
-               subjects: Iterable[str], policy: str, bases: Iterable[str] = ()) -> dict[str, Any]:
-    """A read of personal data in the console, with the purpose the user stated (and, for
-    what is derived from several items, such as a signal, the bases that opened them)."""
-    entry = {"kind": "read", "at": at.isoformat(), "channel": "console",
-             "actor": {"agency": viewer.agency, "role": viewer.role.value, "user": viewer.user},
-             "what": what, "purpose": purpose, "policy": policy,
-             "subjects": sorted({digests.subject(s) for s in subjects})}
-    if bases:
-        entry["bases"] = sorted(set(bases))
-    return entry
+               subjects: Iterable[str], policy: str, case_reference: str, mandate: str | None,
+               bases: Iterable[str] = ()) -> dict[str, Any]:
+    """A read of personal data in the console: who (user, authority, role), under which mandate
+    (its purpose and the authority's case reference), what, about whom (keyed digests) and on
+    which bases the items shown were opened."""
+    return {"kind": "read", "at": at.isoformat(), "channel": "console",
+            "actor": {"agency": viewer.agency, "role": viewer.role.value, "user": viewer.user},
+            "what": what, "purpose": purpose, "case_reference": case_reference, "mandate": mandate,
+            "bases": sorted(set(bases)), "policy": policy,
+            "subjects": sorted({digests.subject(s) for s in subjects})}
 
 
 def policy_entry(*, at: datetime.datetime, policy: str, previous: str | None, changed_by: str) -> dict[str, Any]:

@@ -84,6 +84,12 @@ def local_path(target: str | None) -> str:
     return target
 
 
+def stable_subject(agency: str, role: Role, name: str) -> str:
+    """The same person signing in again gets the same id, so mandates given to them hold."""
+    slug = "".join(c if c.isalnum() else "-" for c in name.strip().lower())[:40]
+    return f"dev-{agency.lower()}-{role.value}-{slug}"
+
+
 def router(idp: DevIdentityProvider) -> APIRouter:
     api = APIRouter(prefix="/dev-idp", tags=["utvecklingsinloggning"])
 
@@ -95,7 +101,7 @@ def router(idp: DevIdentityProvider) -> APIRouter:
     @api.post("/logga-in", include_in_schema=False)
     async def sign_in(request: Request, agency: Annotated[str, Form()], role: Annotated[Role, Form()],
                       name: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
-        token = idp.issue(agency=agency, role=role, name=name)
+        token = idp.issue(agency=agency, role=role, name=name, subject=stable_subject(agency, role, name))
         response = RedirectResponse(local_path(next), status_code=303)
         response.set_cookie(COOKIE, token, max_age=int(LIFETIME.total_seconds()), httponly=True,
                             samesite="strict", secure=request.url.scheme == "https", path="/")

@@ -23,6 +23,7 @@ from schemas.categories import Category
 from services.audit.digests import AuditDigests
 from services.audit.entries import access_entry, read_entry
 from services.audit.texts import kept_text
+from services.console.mandates import Mandate
 from services.console.ports import PlanRow, Scope
 from services.disclosure.collaboration import CollaborationDecision
 from services.disclosure.enforce import OperationView, Viewer, view_operation
@@ -31,6 +32,7 @@ from services.disclosure.pseudonyms import RecipientPseudonyms
 from services.disclosure.requests import DisclosureRequest
 
 CHANNEL = "console"
+OWN_BASIS = "egna uppgifter"  # the viewer's own items: held, not disclosed
 NOBODY = ""  # the lead and owner of a plan that does not exist
 NEVER = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
@@ -100,6 +102,17 @@ class Enforcement:
         return Scope(viewer.agency, participants_only=all(r.same_operation for r in rules),
                      open_only=all(r.same_operation and r.while_open for r in rules))
 
+    def scope_within(self, viewer: Viewer, purposes: Iterable[Purpose], on: datetime.date,
+                     operations: frozenset[str]) -> Scope:
+        """The widest scope any of `purposes` gives, narrowed to the operations the person holds
+        a mandate for (need-to-know): still only a prefilter, every row is decided."""
+        scopes = [self.scope(viewer, p, on) for p in set(purposes)]
+        if not scopes or not operations:
+            return Scope(viewer.agency, nothing=True, operations=frozenset())
+        return Scope(viewer.agency, nothing=all(s.nothing for s in scopes), own_only=all(s.own_only for s in scopes),
+                     participants_only=all(s.participants_only for s in scopes),
+                     open_only=all(s.open_only for s in scopes), operations=operations)
+
     def plan(self, row: PlanRow, viewer: Viewer, purpose: Purpose, on: datetime.date) -> OperationView:
         """A list row's plan as the viewer may see it (an `absent_plan` is never visible)."""
         return view_operation(self.policy, row.as_record(), viewer, purpose, self.agencies,
@@ -135,8 +148,24 @@ class Enforcement:
                                 if approved else None)))
         return out
 
-    def read(self, viewer: Viewer, purpose: Purpose, at: datetime.datetime, what: str,
+    def read(self, viewer: Viewer, mandate: Mandate, at: datetime.datetime, what: str,
              subjects: Iterable[str], bases: Iterable[str] = ()) -> dict[str, Any]:
-        """The read of personal data, with the purpose the user stated."""
+        """The read of personal data under a mandate (its purpose and case reference)."""
+        return read_entry(self.digests, at=at, viewer=viewer, purpose=mandate.purpose.value, what=what,
+                          subjects=subjects, policy=self.policy.label, case_reference=mandate.case_reference,
+                          mandate=mandate.id, bases=bases)
+
+    def read_in_case(self, viewer: Viewer, purpose: Purpose, case_reference: str, at: datetime.datetime,
+                     what: str, subjects: Iterable[str], bases: Iterable[str]) -> dict[str, Any]:
+        """A read in a case of its own, such as a disclosure request (the request is the case)."""
         return read_entry(self.digests, at=at, viewer=viewer, purpose=purpose.value, what=what, subjects=subjects,
-                          policy=self.policy.label, bases=bases)
+                          policy=self.policy.label, case_reference=case_reference, mandate=None, bases=bases)
+
+
+def bases_shown(view: OperationView, viewer: Viewer) -> list[str]:
+    """The bases that opened what a view shows: each disclosed item's, and the viewer's own
+    items (no disclosure, so no basis beyond holding them)."""
+    found = {a.decision.basis for a in view.accesses if a.decision.allowed and a.decision.basis}
+    if view.visible and any(e.get("agency") == viewer.agency for e in view.record.get("timeline", [])):
+        found.add(OWN_BASIS)
+    return sorted(found)

@@ -15,6 +15,7 @@ from schemas.signing import KeyRegistry
 from services.audit.chain import GENESIS, ChainRow, Checkpoint, link, verify_chain
 from services.audit.review import Report, shown_to
 from services.audit.texts import KeptText
+from services.console.mandates import Mandate
 from services.console.ports import CLOSED_STATUSES, AuditQuery, Cursor, OperationFilter, PlanRow, Scope
 from services.disclosure.collaboration import CollaborationDecision
 from services.disclosure.delegations import Delegation
@@ -31,6 +32,8 @@ def _matches(record: dict[str, Any], where: OperationFilter, scope: Scope, after
     if (where.date_to and day > where.date_to) or (where.agency and where.agency not in participants):
         return False
     if scope.nothing or (scope.own_only and lead != scope.agency):
+        return False
+    if scope.operations is not None and record["operation_id"] not in scope.operations:
         return False
     if lead != scope.agency and ((scope.participants_only and scope.agency not in participants)
                                  or (scope.open_only and status in CLOSED_STATUSES)):
@@ -51,6 +54,7 @@ class MemoryState:
     requests: dict[str, DisclosureRequest] = field(default_factory=dict)
     collaborations: dict[str, CollaborationDecision] = field(default_factory=dict)
     delegations: dict[str, Delegation] = field(default_factory=dict)  # written by an administrator
+    mandates: dict[str, Mandate] = field(default_factory=dict)
     audit: list[ChainRow] = field(default_factory=list)
     texts: dict[str, KeptText] = field(default_factory=dict)
 
@@ -62,6 +66,7 @@ class MemoryUnit:
         self.pending_texts: list[KeptText] = []
         self.pending_requests: dict[str, DisclosureRequest] = {}
         self.pending_collaborations: dict[str, CollaborationDecision] = {}
+        self.pending_mandates: dict[str, Mandate] = {}
 
     def _ordered(self, where: OperationFilter, scope: Scope, after: Cursor | None) -> list[dict[str, Any]]:
         found = [r for r in self.state.records.values() if _matches(r, where, scope, after)]
@@ -126,6 +131,17 @@ class MemoryUnit:
         return sorted((d for d in self.state.delegations.values() if (d.authority, d.holder) == (authority, holder)),
                       key=lambda d: d.id)
 
+    async def mandates(self, *, authority: str, user: str | None = None) -> list[Mandate]:
+        found = [m for m in {**self.state.mandates, **self.pending_mandates}.values()
+                 if m.authority == authority and user in (None, m.user)]
+        return sorted(found, key=lambda m: (m.assigned_at, m.id))
+
+    async def mandate(self, mandate_id: str) -> Mandate | None:
+        return self.pending_mandates.get(mandate_id) or self.state.mandates.get(mandate_id)
+
+    async def save_mandate(self, mandate: Mandate) -> None:
+        self.pending_mandates[mandate.id] = mandate
+
     async def append_audit(self, entries: list[dict[str, Any]], texts: Sequence[KeptText] = ()) -> None:
         self.pending_audit += [json.loads(json.dumps(e)) for e in entries]
         self.pending_texts += texts
@@ -154,6 +170,7 @@ class MemoryUnit:
     def commit(self) -> None:
         self.state.requests.update(self.pending_requests)
         self.state.collaborations.update(self.pending_collaborations)
+        self.state.mandates.update(self.pending_mandates)
         for text in self.pending_texts:
             self.state.texts.setdefault(text.ref, text)
         if self.pending_audit:

@@ -52,6 +52,8 @@ class PlanInput(BaseModel):
     planned_date: datetime.date | str
     participants: list[str] = Field(default_factory=list)
     targets: list[TargetInput] = Field(default_factory=list)
+    case_reference: str | None = Field(default=None, description=(
+        "Din myndighets diarienummer för insatsen: då får du ett uppdrag i operationen (gemensam insats)."))
 
 
 @dataclass

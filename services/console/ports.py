@@ -18,6 +18,7 @@ from schemas.signing import KeyRegistry
 from services.audit.chain import Checkpoint
 from services.audit.review import Report
 from services.audit.texts import KeptText
+from services.console.mandates import Mandate
 from services.disclosure.collaboration import CollaborationDecision
 from services.disclosure.delegations import Delegation
 from services.disclosure.requests import DisclosureRequest
@@ -48,6 +49,9 @@ class Scope:
     own_only: bool = False  # only plans the viewer's agency leads
     participants_only: bool = True  # foreign plans only where the agency takes part
     open_only: bool = True  # foreign plans only while the operation is open
+    # need-to-know: only these operations (those the person holds a mandate for); None: no
+    # narrowing by mandate (standing work such as results reporting)
+    operations: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, order=True)
@@ -158,6 +162,16 @@ class Unit(Protocol):
 
     async def delegations(self, *, authority: str, holder: str) -> list[Delegation]:
         """The register's delegations of `authority` to `holder`, revoked ones included."""
+        ...
+
+    async def mandates(self, *, authority: str, user: str | None = None) -> list[Mandate]:
+        """The authority's mandates (one person's when `user` is given), revoked ones included."""
+        ...
+
+    async def mandate(self, mandate_id: str) -> Mandate | None: ...
+
+    async def save_mandate(self, mandate: Mandate) -> None:
+        """Record a new mandate, or its revocation."""
         ...
 
     async def append_audit(self, entries: list[dict[str, Any]], texts: Sequence[KeptText] = ()) -> None:

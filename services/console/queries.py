@@ -21,10 +21,12 @@ from services.audit import review
 from services.audit.chain import Checkpoint
 from services.audit.store import append
 from services.audit.texts import KeptText, keep_texts
+from services.console.mandates import Mandate
 from services.console.ports import CLOSED_STATUSES, AuditQuery, Cursor, OperationFilter, PlanRow, Scope
 from services.disclosure import store
 from services.disclosure.collaboration import CollaborationDecision
 from services.disclosure.delegations import Delegation
+from services.disclosure.policy import Purpose
 from services.disclosure.requests import DisclosureRequest
 
 PLAN_COLUMNS = """operation_id, revision, record ->> 'title' AS title, municipality, planned_date, status,
@@ -40,14 +42,22 @@ def _plan_row(row: asyncpg.Record) -> PlanRow:
 def scope_conditions(scope: Scope, arg: Callable[[Any], str]) -> list[str]:
     """The scope as conditions on `operations` (`arg` adds a parameter and names it)."""
     me = arg(scope.agency)
+    mandated = ([f"operation_id = ANY({arg(sorted(scope.operations))}::text[])"]
+                if scope.operations is not None else [])
     if scope.own_only:
-        return [f"lead_agency = {me}"]
+        return [f"lead_agency = {me}", *mandated]
     foreign = []
     if scope.participants_only:
         foreign.append(f"participants @> ARRAY[{me}]::text[]")
     if scope.open_only:
         foreign.append(f"status <> ALL({arg(list(CLOSED_STATUSES))}::text[])")
-    return [f"(lead_agency = {me} OR ({' AND '.join(foreign)}))"] if foreign else []
+    return [*([f"(lead_agency = {me} OR ({' AND '.join(foreign)}))"] if foreign else []), *mandated]
+
+
+def _mandate(row: asyncpg.Record) -> Mandate:
+    return Mandate(row["id"], row["authority"], row["holder"], row["holder_name"], Purpose(row["purpose"]),
+                   row["case_reference"], row["operation_id"], row["valid_until"], row["assigned_by"],
+                   row["assigned_at"], row["revoked_at"], row["revoked_by"])
 
 
 def where_clause(where: OperationFilter, scope: Scope, after: Cursor | None) -> tuple[str, list[Any]]:
@@ -174,6 +184,26 @@ class PostgresUnit:
 
     async def delegations(self, *, authority: str, holder: str) -> list[Delegation]:
         return await store.delegations_of(self.conn, authority, holder)
+
+    async def mandates(self, *, authority: str, user: str | None = None) -> list[Mandate]:
+        rows = await self.conn.fetch(
+            "SELECT * FROM console_mandates WHERE authority = $1 AND ($2::text IS NULL OR holder = $2)"
+            " ORDER BY assigned_at, id", authority, user)
+        return [_mandate(r) for r in rows]
+
+    async def mandate(self, mandate_id: str) -> Mandate | None:
+        row = await self.conn.fetchrow("SELECT * FROM console_mandates WHERE id = $1", mandate_id)
+        return _mandate(row) if row else None
+
+    async def save_mandate(self, m: Mandate) -> None:
+        await self.conn.execute(
+            """INSERT INTO console_mandates (id, authority, holder, holder_name, purpose, case_reference,
+                   operation_id, valid_until, assigned_by, assigned_at, revoked_at, revoked_by)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+               ON CONFLICT (id) DO UPDATE SET revoked_at = EXCLUDED.revoked_at, revoked_by = EXCLUDED.revoked_by
+               WHERE console_mandates.revoked_at IS NULL""",
+            m.id, m.authority, m.user, m.user_name, m.purpose.value, m.case_reference, m.operation_id,
+            m.valid_until, m.assigned_by, m.assigned_at, m.revoked_at, m.revoked_by)
 
     async def append_audit(self, entries: list[dict[str, Any]], texts: Sequence[KeptText] = ()) -> None:
         if texts:

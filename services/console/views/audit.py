@@ -25,12 +25,12 @@ from schemas.identifiers import IdentifierError, parse_organisationsnummer
 from services.audit.chain import Checkpoint
 from services.audit.review import to_csv
 from services.common.keys import load_registry
+from services.console.auth import Principal
 from services.console.context import Auditor, Console, ConsoleDep
 from services.console.errors import BadRequest
 from services.console.ports import AuditQuery, Scope
-from services.console.purpose import ask_for_purpose, required
+from services.console.under_mandate import held
 from services.console.views.subjects import PSEUDONYM, internal_key
-from services.disclosure.enforce import Viewer
 from services.disclosure.policy import Purpose
 
 router = APIRouter()
@@ -110,20 +110,25 @@ def _moment(day: datetime.date | None, *, end: bool = False) -> datetime.datetim
                                      datetime.UTC)
 
 
-async def entries(console: Console, viewer: Viewer, query: AuditQuery) -> list[dict[str, Any]]:
+async def entries(console: Console, user: Principal, query: AuditQuery, what: str) -> list[dict[str, Any]]:
     """The viewer's agency's own entries (`shown_to`), without the subjects' digests (the
-    platform's keys)."""
+    platform's keys); read under the auditor's standing audit mandate, and logged."""
+    viewer = user.viewer
+    mandate = (await held(console, user)).standing(Purpose.AUDIT)
     async with console.source.unit() as unit:
         rows = await unit.audit_entries(AuditQuery(agency=viewer.agency, subjects=query.subjects,
                                                    since=query.since,
                                                    until=query.until, kinds=query.kinds, limit=query.limit))
+        await unit.append_audit([console.enforcement.read(
+            viewer, mandate, console.now(), what, [], sorted({str(r["basis"]) for r in rows if r.get("basis")}))])
     return [{k: v for k, v in r.items() if k != "subjects"} for r in rows]
 
 
-async def register(console: Console, viewer: Viewer, since: datetime.date | None,
+async def register(console: Console, user: Principal, since: datetime.date | None,
                    until: datetime.date | None) -> dict[str, list[dict[str, Any]]]:
-    rows = await entries(console, viewer, AuditQuery(since=_moment(since), until=_moment(until, end=True),
-                                                     kinds=("disclosure",)))
+    viewer = user.viewer
+    rows = await entries(console, user, AuditQuery(since=_moment(since), until=_moment(until, end=True),
+                                                   kinds=("disclosure",)), f"disclosure register {since}..{until}")
     return {"disclosed_by": [r for r in rows if r.get("owner") == viewer.agency],
             "disclosed_to": [r for r in rows if r.get("recipient") == viewer.agency]}
 
@@ -140,12 +145,12 @@ def subject_of(kind: str, value: str) -> str:
     raise BadRequest("Ange ett organisationsnummer eller en pseudonym som den visas för din myndighet (psn:r1:…).")
 
 
-async def access_report(console: Console, viewer: Viewer, purpose: Purpose,
-                        subject: str) -> list[dict[str, Any]]:
+async def access_report(console: Console, user: Principal, subject: str) -> list[dict[str, Any]]:
     """What the own agency disclosed or received about the subject (`subject_of`: a person by
-    the agency's own pseudonym, about them as a person and as a sole trader); the lookup
-    itself is logged."""
-    now = console.now()
+    the agency's own pseudonym, about them as a person and as a sole trader); asked for under a
+    standing mandate for subject access (the person's request is its case), and logged."""
+    now, viewer = console.now(), user.viewer
+    mandate = (await held(console, user)).standing(Purpose.SUBJECT_ACCESS)
     everything = Scope(viewer.agency, participants_only=False, open_only=False)  # the report holds own entries only
     internal = (await internal_key(console, viewer, "person", subject, everything) if subject.startswith("psn:")
                 else subject)
@@ -153,13 +158,14 @@ async def access_report(console: Console, viewer: Viewer, purpose: Purpose,
     digests = tuple(d for key in keys for d in console.enforcement.digests.subject_forms(key))
     async with console.source.unit() as unit:
         found = await unit.audit_entries(AuditQuery(agency=viewer.agency, subjects=digests, kinds=("disclosure",)))
-        await unit.append_audit([console.enforcement.read(viewer, purpose, now, "subject access report", keys)])
+        await unit.append_audit([console.enforcement.read(
+            viewer, mandate, now, "subject access report", keys,
+            sorted({str(r["basis"]) for r in found if r.get("basis")}))])
     return [{k: row.get(k) for k in REPORT_FIELDS} for row in found]
 
 
 Day = Annotated[datetime.date | None, Query(description="ÅÅÅÅ-MM-DD")]
 SubjectKind = Annotated[str, Query(description="orgnr eller pseudonym")]
-NeedPurpose = Annotated[Purpose | None, Query(description="Ändamålet; krävs, skrivs i granskningsloggen.")]
 
 
 @router.get("/api/audit/verification", response_model=Verification, tags=["granskning"],
@@ -171,22 +177,22 @@ async def api_verification(console: ConsoleDep, user: Auditor) -> Verification:
 @router.get("/api/audit/register", tags=["granskning"], summary="Din myndighets utlämnanderegister")
 async def api_register(console: ConsoleDep, user: Auditor, since: Day = None,
                        until: Day = None) -> dict[str, list[dict[str, Any]]]:
-    return await register(console, user.viewer, since, until)
+    return await register(console, user, since, until)
 
 
 @router.get("/api/audit/access-report", tags=["granskning"],
             summary="Registerutdrag: vad som lämnats ut om ett företag eller en person")
-async def api_access_report(console: ConsoleDep, user: Auditor, kind: SubjectKind, value: str,
-                            purpose: NeedPurpose = None) -> list[dict[str, Any]]:
-    return await access_report(console, user.viewer, required(purpose), subject_of(kind, value))
+async def api_access_report(console: ConsoleDep, user: Auditor, kind: SubjectKind,
+                            value: str) -> list[dict[str, Any]]:
+    return await access_report(console, user, subject_of(kind, value))
 
 
 @router.get("/api/audit/entries", tags=["granskning"], response_class=Response,
             summary="Export av loggposter som rör din myndighet (JSON eller CSV)")
 async def api_entries(console: ConsoleDep, user: Auditor, since: Day = None, until: Day = None,
                       format: Annotated[str, Query(pattern="^(json|csv)$")] = "json") -> Response:
-    rows = await entries(console, user.viewer, AuditQuery(since=_moment(since), until=_moment(until,
-                                                                                              end=True)))
+    rows = await entries(console, user, AuditQuery(since=_moment(since), until=_moment(until, end=True)),
+                         f"audit export {since}..{until}")
     name = f"los-granskning-{user.agency.lower()}-{console.today()}"
     if format == "csv":
         return Response(to_csv(rows), media_type="text/csv; charset=utf-8",
@@ -198,7 +204,7 @@ async def api_entries(console: ConsoleDep, user: Auditor, since: Day = None, unt
 @router.get("/granskning", response_class=HTMLResponse, include_in_schema=False)
 async def page_overview(request: Request, console: ConsoleDep, user: Auditor, since: Day = None,
                         until: Day = None) -> Response:
-    found = await register(console, user.viewer, since, until)
+    found = await register(console, user, since, until)
     return console.render(request, "audit.html", {
         "nav": "granskning", "register": found, "since": since or "", "until": until or "", "recent": RECENT,
         "by_summary": summary(found["disclosed_by"],
@@ -213,12 +219,10 @@ async def page_verification(request: Request, console: ConsoleDep, user: Auditor
 
 @router.get("/granskning/registerutdrag", response_class=HTMLResponse, include_in_schema=False)
 async def page_access_report(request: Request, console: ConsoleDep, user: Auditor, kind: str = "orgnr",
-                             value: str = "", purpose: NeedPurpose = None) -> Response:
-    context: dict[str, Any] = {"nav": "granskning", "kind": kind, "value": value, "purpose": purpose,
-                               "rows": None}
+                             value: str = "") -> Response:
+    context: dict[str, Any] = {"nav": "granskning", "kind": kind, "value": value,
+                               "purpose": Purpose.SUBJECT_ACCESS, "rows": None}
     if value.strip():
-        if purpose is None:
-            return ask_for_purpose(request, console, "ett registerutdrag", suggested=Purpose.SUBJECT_ACCESS)
         subject = subject_of(kind, value)
-        context.update(subject=subject, rows=await access_report(console, user.viewer, purpose, subject))
+        context.update(subject=subject, rows=await access_report(console, user, subject))
     return console.render(request, "audit_report.html", context)

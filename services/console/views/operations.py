@@ -15,12 +15,14 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
 from services.common.periodic import sleep_unless_stopped
+from services.console.auth import Principal
 from services.console.context import Console, ConsoleDep, Worker
-from services.console.enforcement import absent_plan, shown_subjects
+from services.console.enforcement import absent_plan, bases_shown, shown_subjects
 from services.console.errors import NOT_FOUND_OPERATION, BadRequest, NotFound
+from services.console.mandates import Mandate
 from services.console.ports import Cursor, OperationFilter
-from services.console.purpose import ask_for_purpose, required
 from services.console.tracing import live_change
+from services.console.under_mandate import held
 from services.disclosure.enforce import Viewer, digest
 from services.disclosure.policy import Purpose
 
@@ -46,11 +48,16 @@ def operation_filter(console: Console, municipality: str | None, status: str | N
                            date_from=date_from, date_to=date_to, agency=agency or None)
 
 
-async def list_operations(console: Console, viewer: Viewer, purpose: Purpose, where: OperationFilter,
+async def list_operations(console: Console, user: Principal, purpose: Purpose | None, where: OperationFilter,
                           after: Cursor | None, limit: int) -> ListPage:
-    """A page of plans the enforcement point lets the viewer see; each shown plan is audited."""
+    """A page of the plans the person holds a mandate for (with `purpose`, or any) that the
+    enforcement point lets them see, each decided under its own mandate; each shown plan is
+    audited as read in the mandate's case."""
     today, now = console.today(), console.now()
-    scope = console.enforcement.scope(viewer, purpose, today)
+    mine = await held(console, user)
+    viewer = user.viewer
+    assigned = mine.operations(purpose)
+    scope = console.enforcement.scope_within(viewer, mine.purposes(purpose), today, assigned)
     shown: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
     cursor, examined, exhausted = after, 0, False
@@ -61,10 +68,16 @@ async def list_operations(console: Console, viewer: Viewer, purpose: Purpose, wh
             for row in batch:
                 examined += 1
                 cursor = row.cursor
-                view = console.enforcement.plan(row, viewer, purpose, today)
-                entries += console.enforcement.entries(view, viewer, purpose, now)
+                mandate = mine.for_operation(row.operation_id, purpose)
+                if mandate is None:
+                    continue
+                view = console.enforcement.plan(row, viewer, mandate.purpose, today)
+                entries += console.enforcement.entries(view, viewer, mandate.purpose, now)
                 if view.visible:
-                    shown.append(view.record)
+                    shown.append({**view.record, "mandate": mandate})
+                    entries.append(console.enforcement.read(
+                        viewer, mandate, now, f"plan {row.operation_id}",
+                        [t for t in row.targets if isinstance(t, str)], bases_shown(view, viewer)))
                     if len(shown) == limit:
                         exhausted = exhausted and row is batch[-1]
                         break
@@ -72,34 +85,40 @@ async def list_operations(console: Console, viewer: Viewer, purpose: Purpose, wh
     return ListPage(shown, None if exhausted else cursor)
 
 
-async def show_operation(console: Console, viewer: Viewer, purpose: Purpose,
-                         operation_id: str) -> dict[str, Any]:
-    """One operation as the viewer may see it; the read and every item shown are audited.
+async def show_operation(console: Console, user: Principal, purpose: Purpose | None,
+                         operation_id: str) -> tuple[dict[str, Any], Mandate]:
+    """One operation as the person may see it under their mandate for it; the read (with the
+    mandate's purpose and case reference) and every item shown are audited.
 
     The plan is decided first, from the same small row whether the operation exists or not
-    (`absent_plan`): an operation the viewer may not see and one that does not exist are
-    refused after the same reads, the same decision and an audit entry alike, with the same
-    answer. Only a visible plan's record is read."""
+    (`absent_plan`): an operation the viewer may not see, one they hold no mandate for and
+    one that does not exist are refused after the same reads, the same decision and an audit
+    entry alike, with the same answer. Only a visible plan's record is read."""
     now, today = console.now(), console.today()
+    viewer = user.viewer
+    mandate = (await held(console, user)).for_operation(operation_id, purpose)
+    under = mandate.purpose if mandate else purpose or Purpose.JOINT_OPERATION
     async with console.source.unit() as unit:
         row = await unit.plan(operation_id)
-        plan = console.enforcement.plan(row or absent_plan(operation_id), viewer, purpose, today)
+        plan = console.enforcement.plan(row if row is not None and mandate is not None else absent_plan(operation_id),
+                                        viewer, under, today)
         record = await unit.record(operation_id) if row is not None and plan.visible else None
-        if record is None:  # the plan's denial is the audit entry; the viewer learns nothing
-            await unit.append_audit(console.enforcement.entries(plan, viewer, purpose, now))
+        if record is None or mandate is None:  # the plan's denial is the audit entry; the viewer learns nothing
+            await unit.append_audit(console.enforcement.entries(plan, viewer, under, now))
             view = None
         else:
             requests = await unit.approved_requests(operation_id=operation_id)
             collaborations = await unit.collaborations(operation_id=operation_id)
-            view = console.enforcement.operation(record, viewer, purpose, today, requests, collaborations)
-            entries = console.enforcement.entries(view, viewer, purpose, now, record=record, requests=requests)
+            view = console.enforcement.operation(record, viewer, under, today, requests, collaborations)
+            entries = console.enforcement.entries(view, viewer, under, now, record=record, requests=requests)
             if view.visible:
-                entries.append(console.enforcement.read(viewer, purpose, now, f"operation {operation_id}",
-                                                        shown_subjects(view.record, record)))
+                entries.append(console.enforcement.read(viewer, mandate, now, f"operation {operation_id}",
+                                                        shown_subjects(view.record, record),
+                                                        bases_shown(view, viewer)))
             await unit.append_audit(entries)
-    if view is None or not view.visible:
+    if view is None or not view.visible or mandate is None:
         raise NotFound(NOT_FOUND_OPERATION)
-    return view.record
+    return view.record, mandate
 
 
 async def may_see(console: Console, viewer: Viewer, purpose: Purpose, operation_id: str) -> int | None:
@@ -118,9 +137,10 @@ async def view_digest(console: Console, viewer: Viewer, purpose: Purpose, operat
     async with console.source.unit() as unit:
         record = await unit.record(operation_id)
         requests = await unit.approved_requests(operation_id=operation_id) if record is not None else []
+        collaborations = await unit.collaborations(operation_id=operation_id) if record is not None else []
     if record is None:
         return None
-    view = console.enforcement.operation(record, viewer, purpose, console.today(), requests)
+    view = console.enforcement.operation(record, viewer, purpose, console.today(), requests, collaborations)
     return digest(view.record) if view.visible else None
 
 
@@ -165,6 +185,17 @@ async def changes(console: Console, viewer: Viewer, purpose: Purpose, operation_
 
 # --- JSON API ------------------------------------------------------------------------------
 
+class MandateOut(BaseModel):
+    id: str
+    purpose: Purpose
+    case_reference: str
+    valid_until: datetime.date
+
+
+def mandate_out(m: Mandate) -> MandateOut:
+    return MandateOut(id=m.id, purpose=m.purpose, case_reference=m.case_reference, valid_until=m.valid_until)
+
+
 class OperationSummary(BaseModel):
     operation_id: str
     title: str
@@ -173,16 +204,17 @@ class OperationSummary(BaseModel):
     status: str
     lead_agency: str
     participants: list[str]
+    mandate: MandateOut
 
 
 class OperationList(BaseModel):
-    purpose: Purpose
     operations: list[OperationSummary]
     next: str | None
 
 
 class OperationDetail(BaseModel):
     purpose: Purpose
+    mandate: MandateOut
     policy: str
     operation_id: str
     revision: int
@@ -207,44 +239,48 @@ From = Annotated[datetime.date | None, Query(alias="from", description="Planerat
 To = Annotated[datetime.date | None, Query(alias="to", description="Planerat datum till och med.")]
 Agency = Annotated[str | None, Query(description="En deltagande myndighet (kod).")]
 After = Annotated[str | None, Query(description="Fortsättning från föregående sida (`next`).")]
-ListPurpose = Annotated[Purpose, Query(description="Ändamålet med uppgifterna; skrivs i granskningsloggen.")]
-NeedPurpose = Annotated[Purpose | None, Query(description="Ändamålet; krävs, skrivs i granskningsloggen.")]
+NamedPurpose = Annotated[Purpose | None, Query(
+    description="Vilket av dina uppdrag du arbetar under, när du har flera (deras ändamål); annars det första.")]
 
 
 @router.get("/api/operations", response_model=OperationList, tags=["operationer"],
-            summary="Operationer som din myndighet får ta del av")
+            summary="Operationer du har uppdrag i och som din myndighet får ta del av")
 async def api_list(console: ConsoleDep, user: Worker, municipality: Municipality = None,
                    status: Status = None,
                    date_from: From = None, date_to: To = None, agency: Agency = None, after: After = None,
-                   purpose: ListPurpose = Purpose.JOINT_OPERATION) -> OperationList:
+                   purpose: NamedPurpose = None) -> OperationList:
     where = operation_filter(console, municipality, status, date_from, date_to, agency)
-    page = await list_operations(console, user.viewer, purpose, where, Cursor.decode(after or ""),
+    page = await list_operations(console, user, purpose, where, Cursor.decode(after or ""),
                                  console.settings.console_page_size)
     fields = OperationSummary.model_fields
-    summaries = [OperationSummary(**{k: op[k] for k in fields}) for op in page.operations]
-    return OperationList(purpose=purpose, operations=summaries,
-                         next=page.next.encode() if page.next else None)
+    summaries = [OperationSummary(**{k: op[k] for k in fields if k != "mandate"},
+                                  mandate=mandate_out(op["mandate"])) for op in page.operations]
+    return OperationList(operations=summaries, next=page.next.encode() if page.next else None)
 
 
 @router.get("/api/operations/{operation_id}", response_model=OperationDetail, tags=["operationer"],
-            summary="En operations tidslinje som din myndighet får se den")
+            summary="En operations tidslinje, så som din myndighet får se den under ditt uppdrag")
 async def api_detail(console: ConsoleDep, user: Worker, operation_id: str,
-                     purpose: NeedPurpose = None) -> OperationDetail:
-    purpose = required(purpose)
-    record = await show_operation(console, user.viewer, purpose, operation_id)
-    return OperationDetail(purpose=purpose, policy=console.policy.label, **record)
+                     purpose: NamedPurpose = None) -> OperationDetail:
+    record, mandate = await show_operation(console, user, purpose, operation_id)
+    return OperationDetail(purpose=mandate.purpose, mandate=mandate_out(mandate), policy=console.policy.label,
+                           **record)
 
 
 @router.get("/api/operations/{operation_id}/events", tags=["operationer"],
-            summary="Händelseström (Server-Sent Events) när operationens uppgifter ändras",
+            summary="Händelseström (Server-Sent Events) när det du får se av operationen ändras",
             response_class=StreamingResponse)
 async def api_events(console: ConsoleDep, user: Worker, operation_id: str,
-                     purpose: NeedPurpose = None) -> StreamingResponse:
-    purpose = required(purpose)
+                     purpose: NamedPurpose = None) -> StreamingResponse:
+    viewer, now = user.viewer, console.now()
     first = await console.source.changed_at(operation_id)
-    if await may_see(console, user.viewer, purpose, operation_id) is None:
+    mandate = (await held(console, user)).for_operation(operation_id, purpose)
+    under = mandate.purpose if mandate else purpose or Purpose.JOINT_OPERATION
+    if await may_see(console, viewer, under, operation_id) is None or mandate is None:
         raise NotFound(NOT_FOUND_OPERATION)
-    return StreamingResponse(changes(console, user.viewer, purpose, operation_id, first),
+    async with console.source.unit() as unit:  # following an operation is a read of it
+        await unit.append_audit([console.enforcement.read(viewer, mandate, now, f"live updates {operation_id}", [])])
+    return StreamingResponse(changes(console, viewer, under, operation_id, first),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
@@ -254,9 +290,9 @@ async def api_events(console: ConsoleDep, user: Worker, operation_id: str,
 @router.get("/operationer", response_class=HTMLResponse, include_in_schema=False)
 async def page_list(request: Request, console: ConsoleDep, user: Worker, municipality: Municipality = None,
                     status: Status = None, date_from: From = None, date_to: To = None, agency: Agency = None,
-                    after: After = None, purpose: ListPurpose = Purpose.JOINT_OPERATION) -> Response:
+                    after: After = None, purpose: NamedPurpose = None) -> Response:
     where = operation_filter(console, municipality, status, date_from, date_to, agency)
-    page = await list_operations(console, user.viewer, purpose, where, Cursor.decode(after or ""),
+    page = await list_operations(console, user, purpose, where, Cursor.decode(after or ""),
                                  console.settings.console_page_size)
     keep = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
     return console.render(request, "operations.html", {
@@ -266,18 +302,16 @@ async def page_list(request: Request, console: ConsoleDep, user: Worker, municip
 
 @router.get("/operationer/{operation_id}", response_class=HTMLResponse, include_in_schema=False)
 async def page_detail(request: Request, console: ConsoleDep, user: Worker, operation_id: str,
-                      purpose: NeedPurpose = None) -> Response:
-    if purpose is None:
-        return ask_for_purpose(request, console, "operationens tidslinje")
-    record = await show_operation(console, user.viewer, purpose, operation_id)
-    return console.render(request, "operation.html", {"op": record, "purpose": purpose})
+                      purpose: NamedPurpose = None) -> Response:
+    record, mandate = await show_operation(console, user, purpose, operation_id)
+    return console.render(request, "operation.html", {"op": record, "purpose": mandate.purpose,
+                                                      "mandate": mandate})
 
 
 @router.get("/operationer/{operation_id}/tidslinje", response_class=HTMLResponse, include_in_schema=False)
 async def page_timeline(request: Request, console: ConsoleDep, user: Worker, operation_id: str,
-                        purpose: NeedPurpose = None) -> Response:
+                        purpose: NamedPurpose = None) -> Response:
     """The timeline fragment the live view swaps in (audited like the whole page)."""
-    if purpose is None:
-        return ask_for_purpose(request, console, "operationens tidslinje")
-    record = await show_operation(console, user.viewer, purpose, operation_id)
-    return console.render(request, "_timeline.html", {"op": record, "purpose": purpose})
+    record, mandate = await show_operation(console, user, purpose, operation_id)
+    return console.render(request, "_timeline.html", {"op": record, "purpose": mandate.purpose,
+                                                      "mandate": mandate})

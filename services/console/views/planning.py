@@ -8,6 +8,7 @@ Swedish, that the authority must register one, and the console logs it."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 from typing import Any
 
@@ -19,8 +20,11 @@ from schemas.topics import events_topic
 from services.console.auth import Principal
 from services.console.context import Console, ConsoleDep, Coordinator
 from services.console.errors import BadRequest, ConsoleError
+from services.console.mandates import CASE_REFERENCE, MAX_DAYS
 from services.console.planning import INDUSTRIES, Checked, PlanInput, TargetInput, check_plan
 from services.console.publisher import NoConsoleKey, console_key, publish_plan
+from services.console.views import mandates
+from services.disclosure.policy import Purpose
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -62,6 +66,10 @@ async def plan_and_publish(console: Console, user: Principal,
                            given: PlanInput) -> tuple[Checked, Published | None]:
     viewer = user.viewer
     checked = check_plan(given, lead_agency=viewer.agency, known_agencies=set(console.agencies))
+    reference = (given.case_reference or "").strip()
+    if reference and not CASE_REFERENCE.fullmatch(reference):
+        checked = Checked(None, {**checked.errors, "case_reference": "Ange diarienumret med 3–40 tecken: bokstäver, "
+                                                                   "siffror, mellanslag och . : / _ -."})
     if checked.plan is None:
         return checked, None
     if not await has_console_key(console, viewer.agency):
@@ -79,6 +87,12 @@ async def plan_and_publish(console: Console, user: Principal,
         raise Unavailable("Planen kunde inte publiceras just nu (meddelandetjänsten svarar inte). "
                           "Försök igen om en stund.") from error
     log.info("%s published plan %s as %s", viewer.user, checked.plan.operation_id, event_id)
+    if reference:  # the planner works on the operation in the authority's case
+        until = min(max(checked.plan.planned_date + datetime.timedelta(days=180), console.today()),
+                    console.today() + datetime.timedelta(days=MAX_DAYS))
+        await mandates.assign(console, user, holder=user.subject, holder_name=user.name,
+                              purpose=Purpose.JOINT_OPERATION, case_reference=reference,
+                              operation_id=checked.plan.operation_id, valid_until=until)
     return checked, Published(operation_id=checked.plan.operation_id, event_id=event_id,
                               topic=events_topic(viewer.agency))
 
@@ -97,6 +111,7 @@ def _form_input(form: dict[str, Any], rows: int) -> PlanInput:
             orgnr=text(f"target_{i}_orgnr"), business_name=text(f"target_{i}_business_name"),
             industry=industry if industry in INDUSTRIES else "other", note=text(f"target_{i}_note")))
     return PlanInput(operation_id=text("operation_id"), title=text("title") or "",
+                     case_reference=text("case_reference"),
                      municipality=text("municipality") or "", planned_date=text("planned_date") or "",
                      participants=[p for p in form.get("participants", []) if isinstance(p, str)],
                      targets=targets)

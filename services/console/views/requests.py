@@ -21,6 +21,7 @@ from services.console.auth import Principal
 from services.console.context import Console, ConsoleDep, Worker
 from services.console.enforcement import absent_plan
 from services.console.errors import NOT_FOUND_OPERATION, BadRequest, NotFound
+from services.console.under_mandate import held
 from services.disclosure.decide import OperationContext
 from services.disclosure.delegations import in_force
 from services.disclosure.enforce import Viewer
@@ -108,8 +109,12 @@ def functions(console: Console) -> dict[str, str]:
     return {code: agency.function for code, agency in console.agencies.items()}
 
 
-async def create(console: Console, viewer: Viewer, *, operation_id: str, owner: str, categories: list[str],
+async def create(console: Console, user: Principal, *, operation_id: str, owner: str, categories: list[str],
                  purpose: Purpose, basis: str, reason: str) -> DisclosureRequest:
+    """A request made within the person's mandate for the operation under the request's
+    purpose (without one the operation answers as a missing one)."""
+    viewer = user.viewer
+    mandate = (await held(console, user)).for_operation(operation_id.strip(), purpose)
     if owner not in console.agencies:
         raise BadRequest(f"Okänd myndighet: {owner}")
     if basis not in {b.id for b in console.policy.bases}:
@@ -120,8 +125,9 @@ async def create(console: Console, viewer: Viewer, *, operation_id: str, owner: 
     now = console.now()
     async with console.source.unit() as unit:
         row = await unit.plan(operation_id.strip())  # a missing plan is decided like a hidden one
-        plan = console.enforcement.plan(row or absent_plan(operation_id.strip()), viewer, purpose, console.today())
-        if row is None or not plan.visible:
+        plan = console.enforcement.plan(row if row is not None and mandate is not None
+                                        else absent_plan(operation_id.strip()), viewer, purpose, console.today())
+        if row is None or not plan.visible or mandate is None:
             raise NotFound(NOT_FOUND_OPERATION)
         try:
             made = new_request(id=f"REQ-{uuid.uuid4().hex[:12].upper()}", requester=viewer.agency,
@@ -163,8 +169,16 @@ async def decide(console: Console, user: Principal, request_id: str, *, approve:
 
 
 async def inbox(console: Console, viewer: Viewer) -> list[DisclosureRequest]:
+    """The requests the agency made or must decide; each shown is a read in its own case (the
+    request is the case), with its purpose and basis."""
+    now = console.now()
+    citations = {b.id: b.citation for b in console.policy.bases}
     async with console.source.unit() as unit:
-        return await unit.requests_for(viewer.agency)
+        found = await unit.requests_for(viewer.agency)
+        await unit.append_audit([console.enforcement.read_in_case(
+            viewer, r.purpose, r.id, now, f"disclosure request {r.id}", [], [citations.get(r.basis, r.basis)])
+            for r in found])
+    return found
 
 
 class RequestOut(BaseModel):
@@ -226,7 +240,7 @@ async def api_inbox(console: ConsoleDep, user: Worker) -> list[RequestOut]:
 @router.post("/api/requests", response_model=RequestOut, status_code=201, tags=["utlämnande"],
              summary="Begär utlämnande av sekretessbelagda uppgifter")
 async def api_create(console: ConsoleDep, user: Worker, body: NewRequest) -> RequestOut:
-    return RequestOut.of(console, await create(console, user.viewer, operation_id=body.operation_id,
+    return RequestOut.of(console, await create(console, user, operation_id=body.operation_id,
                                                owner=body.owner, categories=list(body.categories),
                                                purpose=body.purpose, basis=body.basis, reason=body.reason))
 
@@ -260,7 +274,7 @@ async def page_create(console: ConsoleDep, user: Worker, operation_id: Annotated
                       owner: Annotated[str, Form()], purpose: Annotated[Purpose, Form()],
                       basis: Annotated[str, Form()], reason: Annotated[str, Form()],
                       categories: Annotated[list[str] | None, Form()] = None) -> Response:
-    made = await create(console, user.viewer, operation_id=operation_id, owner=owner,
+    made = await create(console, user, operation_id=operation_id, owner=owner,
                         categories=categories or [],
                         purpose=purpose, basis=basis, reason=reason)
     return RedirectResponse(f"/begaranden?done={made.id}", status_code=303)

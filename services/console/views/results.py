@@ -13,12 +13,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
+from services.console.auth import Principal
 from services.console.charts import bar_chart
 from services.console.context import Console, ConsoleDep, Worker
-from services.console.errors import BadRequest
+from services.console.errors import BadRequest, Forbidden
+from services.console.mandates import STANDING_PURPOSES, Mandate
 from services.console.ports import Cursor, OperationFilter
-from services.console.purpose import ask_for_purpose, required
 from services.console.results import ResultRow, add_view, by_month, ordered, to_csv, total
+from services.console.under_mandate import held, no_mandate
 from services.disclosure.enforce import Viewer
 from services.disclosure.policy import Purpose
 from services.disclosure.requests import DisclosureRequest
@@ -46,14 +48,19 @@ def month_range(first: str | None, last: str | None, today: datetime.date) -> Pe
     return start, end
 
 
-async def compute_results(console: Console, viewer: Viewer, purpose: Purpose, where: OperationFilter,
+async def compute_results(console: Console, viewer: Viewer, mandates: list[Mandate], where: OperationFilter,
                           what: str) -> list[ResultRow]:
-    """Fold every operation the viewer may see into the table, a batch of records at a time.
+    """Fold every operation the viewer may see under `mandates` (one purpose: a standing one
+    for results reporting, or the person's mandates on operations) into the table, a batch of
+    records at a time.
 
     Nothing of an item is shown, only sums of what the enforcement point let through, so
-    the audit log gets the read with its purpose rather than an entry per counted item."""
-    today, now = console.today(), console.now()
-    scope = console.enforcement.scope(viewer, purpose, today)
+    the audit log gets the read under each mandate rather than an entry per counted item."""
+    today, now, purpose = console.today(), console.now(), mandates[0].purpose
+    operations = frozenset(m.operation_id for m in mandates if m.operation_id is not None)
+    scope = (console.enforcement.scope_within(viewer, [purpose], today, operations) if operations
+             else console.enforcement.scope(viewer, purpose, today))
+    reads = [console.enforcement.read(viewer, m, now, what, []) for m in mandates]
     table: dict[tuple[str, str], ResultRow] = {}
     async with console.source.unit() as unit:
         approved: dict[str, list[DisclosureRequest]] = defaultdict(list)
@@ -61,10 +68,10 @@ async def compute_results(console: Console, viewer: Viewer, purpose: Purpose, wh
         for r in requests:
             approved[r.operation_id].append(r)
         collaborations = await unit.collaborations()
-        key = ("results", viewer.agency, viewer.role, purpose, where, today, await unit.stamp(where, scope),
+        key = ("results", viewer.agency, viewer.role, purpose, scope, where, today, await unit.stamp(where, scope),
                tuple(sorted(r.id for r in requests)), tuple(d.id for d in collaborations))
         if key in console.cache:
-            await unit.append_audit([console.enforcement.read(viewer, purpose, now, what, [])])
+            await unit.append_audit(reads)
             return list(console.cache[key])
         cursor: Cursor | None = None
         while True:
@@ -79,7 +86,7 @@ async def compute_results(console: Console, viewer: Viewer, purpose: Purpose, wh
             last = records[-1]
             cursor = Cursor(datetime.date.fromisoformat(last["planned_date"]), last["operation_id"])
             await asyncio.sleep(0)  # let other requests in between batches
-        await unit.append_audit([console.enforcement.read(viewer, purpose, now, what, [])])
+        await unit.append_audit(reads)
     rows = ordered(table)
     while len(console.cache) >= CACHED:
         console.cache.pop(next(iter(console.cache)))
@@ -118,24 +125,35 @@ class Results(BaseModel):
 
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="ÅÅÅÅ-MM")]
 Municipality = Annotated[str | None, Query(description="En kommun, annars alla.")]
-NeedPurpose = Annotated[Purpose | None, Query(description="Ändamålet; krävs, skrivs i granskningsloggen.")]
+ResultsPurpose = Annotated[Purpose, Query(
+    description="results_reporting (ditt stående uppdrag), eller ett ändamål du har uppdrag i operationer med.")]
 
 
-async def _results(console: Console, viewer: Viewer, purpose: Purpose, first: str | None, last: str | None,
+async def _results(console: Console, user: Principal, purpose: Purpose, first: str | None, last: str | None,
                    municipality: str | None) -> tuple[datetime.date, datetime.date, list[ResultRow]]:
+    """Under the standing mandate for results reporting, or, for an operation purpose, over the
+    operations the person holds a mandate with that purpose for (none: 403)."""
+    mine = await held(console, user)
+    if purpose in STANDING_PURPOSES:
+        mandates = [mine.standing(purpose)]
+    else:
+        mandates = [m for op in sorted(mine.operations(purpose)) if (m := mine.for_operation(op, purpose))]
+        if not mandates:
+            raise Forbidden(no_mandate(purpose))
     start, end = month_range(first, last, console.today())
     where = OperationFilter(municipality=(municipality or "").strip() or None, date_from=start, date_to=end)
     what = f"results {start:%Y-%m}..{end:%Y-%m} {where.municipality or 'all municipalities'}"
-    return start, end, await compute_results(console, viewer, purpose, where, what)
+    return start, end, await compute_results(console, user.viewer, mandates, where, what)
 
 
 @router.get("/api/results", response_model=Results, tags=["resultat"],
             summary="Resultat per månad och kommun")
 async def api_results(console: ConsoleDep, user: Worker, first: Month = None, last: Month = None,
-                      municipality: Municipality = None, purpose: NeedPurpose = None) -> Results:
-    purpose = required(purpose)
-    start, end, rows = await _results(console, user.viewer, purpose, first, last, municipality)
-    return Results(purpose=purpose, policy=console.policy.label, first_month=f"{start:%Y-%m}",
+                      municipality: Municipality = None,
+                      purpose: ResultsPurpose = Purpose.RESULTS_REPORTING) -> Results:
+    start, end, rows = await _results(console, user, purpose, first, last, municipality)
+    return Results(purpose=purpose, policy=console.policy.label,
+                   first_month=f"{start:%Y-%m}",
                    last_month=f"{end:%Y-%m}", municipality=municipality or None,
                    rows=[r.__dict__ for r in rows])
 
@@ -143,9 +161,9 @@ async def api_results(console: ConsoleDep, user: Worker, first: Month = None, la
 @router.get("/api/results.csv", tags=["resultat"], summary="Resultat som CSV (semikolonseparerad)",
             response_class=Response)
 async def api_results_csv(console: ConsoleDep, user: Worker, first: Month = None, last: Month = None,
-                          municipality: Municipality = None, purpose: NeedPurpose = None) -> Response:
-    purpose = required(purpose)
-    start, end, rows = await _results(console, user.viewer, purpose, first, last, municipality)
+                          municipality: Municipality = None,
+                          purpose: ResultsPurpose = Purpose.RESULTS_REPORTING) -> Response:
+    start, end, rows = await _results(console, user, purpose, first, last, municipality)
     return Response(to_csv(rows), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="los-resultat-{start:%Y-%m}-{end:%Y-%m}.csv"'})
 
@@ -153,13 +171,12 @@ async def api_results_csv(console: ConsoleDep, user: Worker, first: Month = None
 @router.get("/resultat", response_class=HTMLResponse, include_in_schema=False)
 async def page_results(request: Request, console: ConsoleDep, user: Worker, first: Month = None,
                        last: Month = None, municipality: Municipality = None,
-                       purpose: NeedPurpose = None) -> Response:
-    if purpose is None:
-        return ask_for_purpose(request, console, "resultaten", suggested=Purpose.RESULTS_REPORTING)
-    start, end, rows = await _results(console, user.viewer, purpose, first, last, municipality)
+                       purpose: ResultsPurpose = Purpose.RESULTS_REPORTING) -> Response:
+    start, end, rows = await _results(console, user, purpose, first, last, municipality)
     drawn = await asyncio.to_thread(charts, rows) if rows else []
     query = request.url.query
     return console.render(request, "results.html", {
-        "nav": "resultat", "rows": rows, "charts": drawn, "purpose": purpose, "first": f"{start:%Y-%m}",
+        "nav": "resultat", "rows": rows, "charts": drawn, "purpose": purpose,
+        "first": f"{start:%Y-%m}",
         "last": f"{end:%Y-%m}", "municipality": municipality or "", "csv_url": f"/api/results.csv?{query}",
         "total": total(rows)})

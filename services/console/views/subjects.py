@@ -20,10 +20,12 @@ from schemas.identifiers import (
     parse_fastighetsbeteckning,
     parse_organisationsnummer,
 )
+from services.console.auth import Principal
 from services.console.context import Console, ConsoleDep, Worker
+from services.console.enforcement import bases_shown
 from services.console.errors import BadRequest
 from services.console.ports import Scope
-from services.console.purpose import ask_for_purpose, required
+from services.console.under_mandate import held
 from services.disclosure.enforce import Viewer
 from services.disclosure.policy import Purpose
 from services.disclosure.pseudonyms import EXTERNAL
@@ -82,33 +84,42 @@ def concerns(item: dict[str, Any], kind: str, key: str) -> bool:
     return item.get(kind) == key
 
 
-async def subject_history(console: Console, viewer: Viewer, purpose: Purpose, kind: str,
+async def subject_history(console: Console, user: Principal, purpose: Purpose | None, kind: str,
                           key: str) -> list[dict[str, Any]]:
-    """The subject's part of each operation the viewer may see; audited as shown. `key` is
-    as the viewer sees it (`subject_key`). The search runs only over operations within the
-    viewer's scope (`Enforcement.scope`, inside the query); each is still decided."""
+    """The subject's part of each operation the person holds a mandate for (under `purpose`, or
+    any) and may see; audited as shown, each operation as a read in its mandate's case. `key`
+    is as the viewer sees it (`subject_key`). The search runs only over those operations
+    (inside the query); each is still decided, under its mandate's purpose."""
     now, today = console.now(), console.today()
-    scope = console.enforcement.scope(viewer, purpose, today)
+    viewer, mine = user.viewer, await held(console, user)
+    assigned = mine.operations(purpose)
+    scope = console.enforcement.scope_within(viewer, mine.purposes(purpose), today, assigned)
     internal = await internal_key(console, viewer, kind, key, scope)
     history: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
     async with console.source.unit() as unit:
         for operation_id in await unit.subject_operations(kind, internal, scope, LIMIT):
+            mandate = mine.for_operation(operation_id, purpose)
             record = await unit.record(operation_id)
-            if record is None:
+            if record is None or mandate is None:
                 continue
             requests = await unit.approved_requests(operation_id=operation_id)
             collaborations = await unit.collaborations(operation_id=operation_id)
-            view = console.enforcement.operation(record, viewer, purpose, today, requests, collaborations)
+            view = console.enforcement.operation(record, viewer, mandate.purpose, today, requests, collaborations)
             items = [e for e in view.record.get("timeline", []) if concerns(e, kind,
                                                                             key)] if view.visible else []
             targeted = view.visible and kind == "premises" and key in view.record["targets"]
-            entries += console.enforcement.entries(view, viewer, purpose, now, record=record,
+            entries += console.enforcement.entries(view, viewer, mandate.purpose, now, record=record,
                                                    requests=requests,
                                                    only_events={e["event_id"] for e in items})
             if items or targeted:
-                history.append({**{k: view.record[k] for k in PLAN_FIELDS}, "items": items})
-        entries.append(console.enforcement.read(viewer, purpose, now, f"subject {kind}", [internal]))
+                history.append({**{k: view.record[k] for k in PLAN_FIELDS}, "items": items,
+                                "case_reference": mandate.case_reference})
+                entries.append(console.enforcement.read(viewer, mandate, now, f"subject {kind} in {operation_id}",
+                                                        [internal], bases_shown(view, viewer)))
+        searched = mine.first(purpose)
+        if searched is not None:  # the search itself, over the operations of the person's mandates
+            entries.append(console.enforcement.read(viewer, searched, now, f"subject {kind}", [internal]))
         await unit.append_audit(entries)
     return history
 
@@ -116,25 +127,23 @@ async def subject_history(console: Console, viewer: Viewer, purpose: Purpose, ki
 class SubjectHistory(BaseModel):
     kind: str
     key: str
-    purpose: Purpose
     policy: str
     operations: list[dict[str, Any]]
 
 
 Kind = Annotated[str, Query(description="business, premises eller person.")]
 Key = Annotated[str, Query(description="Organisationsnummer, fastighetsbeteckning, adress eller pseudonym.")]
-NeedPurpose = Annotated[Purpose | None, Query(description="Ändamålet; krävs, skrivs i granskningsloggen.")]
+NeedPurpose = Annotated[Purpose | None, Query(
+    description="Bara operationer där du har uppdrag med detta ändamål; annars alla dina uppdrag.")]
 
 
 @router.get("/api/subjects", response_model=SubjectHistory, tags=["subjekt"],
             summary="Ett företags, en lokals eller en persons historik över operationer")
 async def api_subject(console: ConsoleDep, user: Worker, kind: Kind, key: Key,
                       purpose: NeedPurpose = None) -> SubjectHistory:
-    purpose = required(purpose)
     subject = subject_key(kind, key)
-    history = await subject_history(console, user.viewer, purpose, kind, subject)
-    return SubjectHistory(kind=kind, key=subject, purpose=purpose, policy=console.policy.label,
-                          operations=history)
+    history = await subject_history(console, user, purpose, kind, subject)
+    return SubjectHistory(kind=kind, key=subject, policy=console.policy.label, operations=history)
 
 
 @router.get("/subjekt", response_class=HTMLResponse, include_in_schema=False)
@@ -144,9 +153,6 @@ async def page_subject(request: Request, console: ConsoleDep, user: Worker, kind
         raise BadRequest(f"Okänd typ av subjekt: {kind}")
     context: dict[str, Any] = {"kind": kind, "key": key, "purpose": purpose, "history": None, "subject": None}
     if key.strip():
-        if purpose is None:
-            return ask_for_purpose(request, console, "ett subjekts historik")
         subject = subject_key(kind, key)
-        context.update(subject=subject, history=await subject_history(console, user.viewer, purpose, kind,
-                                                                      subject))
+        context.update(subject=subject, history=await subject_history(console, user, purpose, kind, subject))
     return console.render(request, "subject.html", context)

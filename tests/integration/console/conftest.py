@@ -41,6 +41,7 @@ from services.disclosure.policy import Role
 from services.disclosure.store import save_delegation
 from tests.conftest import Database, Infra
 from tests.integration.coordinator.conftest import Coordinator
+from tests.mandates import assign_everyone
 
 PSEUDONYM_KEY = b"p" * 32
 PLANTED = "PLANTED_SOCIAL_SERVICES_SECRET_0042"
@@ -114,7 +115,7 @@ class LiveConsole:
         headers = {}
         if agency:
             token = self.app.state.console.dev_idp.issue(agency=agency, role=role, name=f"{agency} {role.value}",
-                                                         subject=f"dev-{agency.lower()}-{role.value}")
+                                                         subject=user_subject(agency, role.value))
             headers["Authorization"] = f"Bearer {token}"
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://testserver",
                                  headers=headers, timeout=60)
@@ -146,6 +147,11 @@ class LiveConsole:
             "SELECT record::text FROM operations WHERE record IS NOT NULL")]
 
 
+def user_subject(agency: str, role: str) -> str:
+    """The sign-in id of the test user of this agency and role."""
+    return f"dev-{agency.lower()}-{role}"
+
+
 def console_settings(infra: Infra, database: Database, keys: Path, **overrides: Any) -> ConsoleSettings:
     given: dict[str, Any] = {
         "database_url": database.url("console"), "database_owner_url": database.owner_url,
@@ -169,6 +175,8 @@ async def live(infra: Infra, database: Database, tmp_path: Path) -> AsyncIterato
     for start in range(0, len(events), 200):
         await coordinator.feed(*events[start:start + 200])
     await coordinator.feed(*planted)
+    # each agency's test users hold mandates on every operation: what they see is what the rules decide
+    await assign_everyone(database.owner_url, load_agencies(), [r.value for r in Role], user_subject)
     holder_keys(keys, consoles=load_agencies())  # registered by an administrator before the console starts
     settings = console_settings(infra, database, keys)
     app = create_app(settings)

@@ -63,8 +63,10 @@ def test_entries_hold_keyed_digests_and_no_value() -> None:
                          assessment_ref=KEY.text("REQ-1/assessment", "Väger tyngre"))
     read = read_entry(KEY, at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC), viewer=viewer,
                       purpose="joint_operation", what="signals", subjects=["org:5560360793"], policy="p",
-                      bases=["b", "a", "b"])
+                      case_reference="Polisen 5000-K123-26", mandate="UPP-1", bases=["b", "a", "b"])
     assert entry["digest"] == KEY.item(digest(FINDING)) and entry["subjects"] == [KEY.subject("org:5560360793")]
     assert entry["assessment_ref"].startswith("hm1:") and "assessment" not in entry
     assert read["subjects"] == entry["subjects"] and read["bases"] == ["a", "b"]
+    assert (read["case_reference"], read["mandate"], read["actor"]["agency"]) == ("Polisen 5000-K123-26", "UPP-1",
+                                                                                  "POLICE")
     assert "5560360793" not in str(entry) + str(read) and "PERSONALLIGGARE" not in str(entry)

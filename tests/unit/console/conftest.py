@@ -24,6 +24,7 @@ from services.disclosure.collaboration import CollaborationDecision
 from services.disclosure.delegations import Delegation, new_delegation
 from services.disclosure.policy import Role
 from services.disclosure.pseudonyms import RecipientPseudonyms
+from tests.mandates import every_mandate
 
 NOW = datetime.datetime(2026, 5, 4, 10, 0, tzinfo=datetime.UTC)
 PLANTED = "PLANTED_SOCIAL_SECRET_4711"  # a social services finding code: no rule opens it to anyone else
@@ -138,7 +139,19 @@ class Console:
         self.source.state.collaborations[made.id] = made
         return made
 
-    def client(self, agency: str | None = None, role: Role = Role.OFFICER) -> httpx.AsyncClient:
+    def assign(self, agency: str, role: Role, operations: list[str] | None = None) -> None:
+        """Mandates for the agency's test user of this role: every purpose on these operations
+        (all in the source when None) and every standing purpose."""
+        ops = list(self.source.state.records) if operations is None else operations
+        for made in every_mandate(agency, subject(agency, role), ops, NOW):
+            self.source.state.mandates[made.id] = made
+
+    def client(self, agency: str | None = None, role: Role = Role.OFFICER, *,
+               assigned: bool = True) -> httpx.AsyncClient:
+        """Signed in as the agency's test user; `assigned`: with mandates for every operation
+        in the source (`assign`), so what is shown is what the rules decide."""
+        if agency and assigned:
+            self.assign(agency, role)
         headers = {"Authorization": f"Bearer {self.token(agency, role)}"} if agency else {}
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://testserver",
                                  headers=headers)

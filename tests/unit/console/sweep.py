@@ -23,7 +23,7 @@ from services.disclosure.policy import Purpose, Role
 PUBLIC = ("/api/health", "/inloggning", "/logga-ut", "/dev-idp/")
 AUDITORS = ("/api/audit", "/granskning")
 COORDINATORS = ("/api/plans", "/planera")
-ANY_ROLE = ("/api/me", "/api/session", "/regelverk")
+ANY_ROLE = ("/api/me", "/api/session", "/regelverk", "/api/mandates", "/uppdrag")
 OTHER_PERSON = "psn:k1:" + "b" * 64
 
 
@@ -120,6 +120,12 @@ def bodies(path: str, target: Target) -> tuple[dict[str, Any] | None, dict[str, 
         return collaboration, None
     if path == "/samverkansbeslut":
         return None, {**collaboration, "operations": target.operation_id, "agencies": "TAX"}
+    mandate = {"holder": "dev-sweep", "holder_name": "Svep", "purpose": "joint_operation",
+               "case_reference": "LOS 2026/99", "operation_id": target.operation_id, "valid_until": "2026-12-31"}
+    if path == "/api/mandates":
+        return mandate, None
+    if path == "/uppdrag":
+        return None, mandate
     if path == "/api/plans":
         return {"title": "Svep", "municipality": "Linköping", "planned_date": "2030-01-01",
                 "targets": [{"address": "Storgatan 1, 582 24 Linköping"}]}, None

@@ -9,6 +9,7 @@ import json
 import re
 
 from services.disclosure.policy import Role
+from tests.mandates import CASE
 from tests.unit.console.conftest import PLANTED, Console
 
 
@@ -60,16 +61,19 @@ async def test_the_chain_verifies_and_says_the_checkpoints_could_not_be_read(con
     assert "Kedjan är obruten" in page.text and "kunde inte läsas" in page.text
 
 
-async def test_a_subject_access_report_is_itself_logged_with_its_purpose(console: Console) -> None:
+async def test_a_subject_access_report_is_itself_logged_under_the_auditors_mandate(console: Console) -> None:
     await views_by_fire_and_police(console)
+    async with console.client("TAX", Role.AUDITOR, assigned=False) as auditor:
+        refused = await auditor.get("/api/audit/access-report?kind=orgnr&value=556036-0793")
+    assert refused.status_code == 403 and "uppdrag" in refused.json()["detail"]
     async with console.client("TAX", Role.AUDITOR) as auditor:
-        ask = await auditor.get("/granskning/registerutdrag?kind=orgnr&value=556036-0793")
-        report = (await auditor.get("/api/audit/access-report?kind=orgnr&value=556036-0793"
-                                    "&purpose=subject_access")).json()
-    assert "Ange ändamål" in ask.text
+        page = await auditor.get("/granskning/registerutdrag?kind=orgnr&value=556036-0793")
+        report = (await auditor.get("/api/audit/access-report?kind=orgnr&value=556036-0793")).json()
+    assert page.status_code == 200 and "Utlämnanden om" in page.text
     assert report and {r["recipient"] for r in report} == {"POLICE"} and "TAX" in {r["owner"] for r in report}
     read = console.audit[-1]
-    assert (read["kind"], read["purpose"]) == ("read", "subject_access")
+    assert (read["kind"], read["purpose"], read["case_reference"]) == ("read", "subject_access", CASE)
+    assert read["actor"]["agency"] == "TAX" and read["mandate"] and read["bases"]
     assert read["what"] == "subject access report"
     assert json.dumps(read).count("556036-0793") == 0  # the subject is kept as a digest
 

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from services.disclosure.policy import Role
-from tests.unit.console.conftest import PERSON, PLANTED, TAX_FEE, Console, decision, entry, record
+from tests.mandates import CASE
+from tests.unit.console.conftest import PERSON, PLANTED, TAX_FEE, Console, decision, entry, record, subject
 
 
 async def listed(console: Console, agency: str, role: Role = Role.OFFICER, query: str = "") -> list[str]:
@@ -97,14 +98,66 @@ async def test_social_services_see_their_own_finding(console: Console) -> None:
     assert PLANTED in page.text
 
 
-async def test_the_page_first_asks_for_the_purpose(console: Console) -> None:
-    async with console.client("FIRE_RTOG") as client:
+async def test_without_a_mandate_an_operation_answers_as_a_missing_one(console: Console) -> None:
+    """Need-to-know is per person: FIRE's officer without a mandate sees nothing of an operation
+    FIRE takes part in, and the answer is the one a missing operation gets."""
+    async with console.client("FIRE_RTOG", assigned=False) as client:
         page = await client.get("/operationer/LKPG-2026-04")
-        api = await client.get("/api/operations/LKPG-2026-04")
-    assert page.status_code == 200 and "Ange ändamål" in page.text and 'name="purpose"' in page.text
-    assert "Vårens tillslag" not in page.text
-    assert api.status_code == 400 and "purpose" in api.json()["detail"]
-    assert console.audit == []  # nothing was shown, nothing is logged
+        api = await client.get("/api/operations/LKPG-2026-04?purpose=joint_operation")
+        missing = await client.get("/api/operations/LKPG-2026-99?purpose=joint_operation")
+        listed = (await client.get("/api/operations")).json()
+    assert page.status_code == api.status_code == missing.status_code == 404
+    assert api.json() == missing.json() and "Vårens tillslag" not in page.text
+    assert listed["operations"] == []
+    assert not [e for e in console.audit if e["kind"] in ("read", "disclosure")]
+
+
+async def test_a_mandate_opens_only_its_operation_under_its_own_purpose(console: Console) -> None:
+    """A mandate for one operation under joint_operation: the other operations stay hidden, and
+    naming another purpose opens nothing (the purpose is the mandate's, never the user's key)."""
+    console.assign("POLICE", Role.OFFICER, ["LKPG-2026-04"])
+    for m in [m for m in console.source.state.mandates.values() if m.purpose.value != "joint_operation"]:
+        del console.source.state.mandates[m.id]
+    async with console.client("POLICE", assigned=False) as client:
+        mine = await client.get("/api/operations/LKPG-2026-04")
+        other_purpose = await client.get("/api/operations/LKPG-2026-04?purpose=crime_prevention")
+        listed = (await client.get("/api/operations")).json()
+    assert mine.status_code == 200 and mine.json()["purpose"] == "joint_operation"
+    assert mine.json()["mandate"]["case_reference"] == CASE
+    assert other_purpose.status_code == 404
+    assert [o["operation_id"] for o in listed["operations"]] == ["LKPG-2026-04"]
+
+
+async def test_a_coordinator_gives_and_revokes_mandates_in_the_own_authority_only(console: Console) -> None:
+    officer = subject("FIRE_RTOG", Role.OFFICER)
+    ask = {"holder": officer, "holder_name": "Olle Brandman", "purpose": "joint_operation",
+           "case_reference": "RTÖG 2026/311", "operation_id": "LKPG-2026-04", "valid_until": "2026-06-30"}
+    async with console.client("FIRE_RTOG", Role.COORDINATOR, assigned=False) as boss, \
+            console.client("POLICE", Role.COORDINATOR, assigned=False) as police, \
+            console.client("FIRE_RTOG", assigned=False) as fire:
+        before = await fire.get("/api/operations/LKPG-2026-04")
+        no_case = await boss.post("/api/mandates", json={**ask, "case_reference": "x"})
+        too_long = await boss.post("/api/mandates", json={**ask, "valid_until": "2028-01-01"})
+        standing_op = await boss.post("/api/mandates", json={**ask, "purpose": "results_reporting"})
+        lag_2016 = await boss.post("/api/mandates", json={**ask, "purpose": "organised_crime"})
+        given = await boss.post("/api/mandates", json=ask)
+        by_officer = await fire.post("/api/mandates", json=ask)
+        during = await fire.get("/api/operations/LKPG-2026-04")
+        foreign = await police.post(f"/api/mandates/{given.json()['id']}/revocation")
+        revoked = await boss.post(f"/api/mandates/{given.json()['id']}/revocation")
+        after = await fire.get("/api/operations/LKPG-2026-04")
+        own = (await fire.get("/api/mandates")).json()
+    assert before.status_code == 404 and after.status_code == 404 and during.status_code == 200
+    assert no_case.status_code == too_long.status_code == standing_op.status_code == lag_2016.status_code == 400
+    assert "diarienummer" in no_case.json()["detail"] and "2016:774" in lag_2016.json()["detail"]
+    assert given.status_code == 201 and by_officer.status_code == 403 and foreign.status_code == 404
+    assert revoked.json()["revoked_at"] is not None and [m["id"] for m in own] == [given.json()["id"]]
+    acts = [e for e in console.audit if e["kind"] in ("mandate_assigned", "mandate_revoked")]
+    assert [(e["kind"], e["case_reference"], e["holder"]) for e in acts] == [
+        ("mandate_assigned", "RTÖG 2026/311", officer), ("mandate_revoked", "RTÖG 2026/311", officer)]
+    read = next(e for e in console.audit if e["kind"] == "read")
+    assert (read["case_reference"], read["mandate"], read["purpose"]) == ("RTÖG 2026/311", given.json()["id"],
+                                                                          "joint_operation")
 
 
 async def test_every_view_is_logged_with_the_stated_purpose(console: Console) -> None:
@@ -113,6 +166,7 @@ async def test_every_view_is_logged_with_the_stated_purpose(console: Console) ->
     log = console.audit
     reads = [e for e in log if e["kind"] == "read"]
     assert len(reads) == 1 and reads[0]["purpose"] == "joint_operation"
+    assert reads[0]["case_reference"] == CASE and reads[0]["mandate"] and reads[0]["bases"]
     assert reads[0]["actor"]["agency"] == "FIRE_RTOG" and reads[0]["channel"] == "console"
     foreign = {e["event_id"] for e in log if e["kind"] in ("disclosure", "denial")}
     assert {"e1", "e2", "e5", "e6", None} <= foreign  # TAX's and social services' items, and the plan

@@ -8,6 +8,7 @@ import io
 from services.console.charts import bar_chart
 from services.console.results import ResultRow, to_csv
 from services.disclosure.policy import Role
+from tests.mandates import CASE
 from tests.unit.console.conftest import TAX_FEE, Console, decision, entry, record
 
 
@@ -38,19 +39,24 @@ async def test_for_results_reporting_an_agency_counts_the_operations_it_leads(ma
         ("2026-06", 1, 5_000, 1)]
 
 
-async def test_the_page_asks_for_the_purpose_then_draws_charts_with_text(console: Console) -> None:
+async def test_results_need_a_mandate_then_the_page_draws_charts_with_text(console: Console) -> None:
+    async with console.client("FIRE_RTOG", assigned=False) as client:
+        refused = await client.get("/api/results?first=2025-01&last=2026-12")
+        by_purpose = await client.get("/api/results?purpose=joint_operation&first=2025-01&last=2026-12")
+    assert refused.status_code == by_purpose.status_code == 403 and "uppdrag" in refused.json()["detail"]
     async with console.client("FIRE_RTOG") as client:
-        ask = await client.get("/resultat")
+        standing = await client.get("/resultat")
         page = await client.get("/resultat?purpose=joint_operation&first=2025-01&last=2026-12")
         exported = await client.get("/api/results.csv?purpose=joint_operation&first=2025-01&last=2026-12")
-    assert "Ange ändamål" in ask.text and 'value="results_reporting" selected' in ask.text
+    assert standing.status_code == 200 and 'value="results_reporting" selected' in standing.text
     assert page.text.count('role="img"') == 2 and "<desc" in page.text and "<caption>" in page.text
     assert exported.headers["content-disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(exported.text), delimiter=";"))
     assert rows[0][:3] == ["Kommun", "Månad", "Operationer"]
     assert [r[:2] for r in rows[1:]] == [["Linköping", "2026-04"], ["Norrköping", "2026-05"]]
-    reads = [e for e in console.audit if e["kind"] == "read"]
-    assert len(reads) == 2 and reads[0]["what"].startswith("results 2025-01..2026-12")
+    reads = [e for e in console.audit if e["kind"] == "read" and e["what"].startswith("results 2025-01..2026-12")]
+    assert len(reads) == 2 * len(console.source.state.records)  # a read under each operation's mandate, twice
+    assert {e["case_reference"] for e in reads} == {CASE} and {e["purpose"] for e in reads} == {"joint_operation"}
 
 
 def test_a_chart_names_itself_and_its_numbers() -> None:
@@ -69,7 +75,8 @@ async def test_sums_are_kept_until_something_they_count_changes(console: Console
     assert len(console.app.state.console.cache) == 1
     again = await results(console, "FIRE_RTOG", "joint_operation")
     assert again == first
-    assert len([e for e in console.audit if e["kind"] == "read"]) == 2  # each view is logged all the same
+    # each view is logged all the same, under each operation's mandate
+    assert len([e for e in console.audit if e["kind"] == "read"]) == 2 * len(console.source.state.records)
     changed = {**console.source.state.records["LKPG-2026-04"], "timeline": []}
     console.source.put_record(changed)
     after = {r["period"]: r for r in await results(console, "FIRE_RTOG", "joint_operation")}

@@ -4,6 +4,7 @@ the test stack's Kafka and PostgreSQL. Screenshots go to test-artifacts/browser/
 
 from __future__ import annotations
 
+import datetime
 import os
 import signal
 import subprocess
@@ -27,6 +28,8 @@ from schemas.events import AnyEvent
 from schemas.subjects import Premises
 from schemas.topics import events_topic
 from services.console.__main__ import apply_migrations
+from services.console.devidp import stable_subject
+from services.disclosure.policy import Role
 from tests.conftest import Database, Infra
 from tests.integration.console.conftest import (
     PLANTED_OPERATION,
@@ -35,6 +38,7 @@ from tests.integration.console.conftest import (
     planted_operation,
 )
 from tests.integration.coordinator.conftest import Coordinator
+from tests.mandates import every_mandate, operation_ids, record_mandates
 from tests.support import all_event_topics, produce, signed_bytes, spawn_service, start_from_now, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
@@ -173,6 +177,10 @@ async def sign_in(browser: Browser, stack: Stack) -> AsyncIterator[Any]:
     contexts: list[BrowserContext] = []
 
     async def sign(agency: str, role: str = "officer", name: str = "Testa Testsson") -> User:
+        # the person holds every mandate on every operation stored now: what they see is what the rules decide
+        ops = await operation_ids(stack.db.owner_url)
+        await record_mandates(stack.db.owner_url, every_mandate(
+            agency, stable_subject(agency, Role(role), name), ops, datetime.datetime.now(datetime.UTC)))
         context = await browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
         contexts.append(context)
         page = await context.new_page()

@@ -19,13 +19,10 @@ from tests.integration.console.conftest import PLANTED
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
-async def open_with_purpose(user: User, path: str, purpose: str = "joint_operation") -> None:
-    """Open a page that first asks for the purpose, and state it in the form."""
+async def open_under_mandate(user: User, path: str) -> None:
+    """Open an operation the person holds a mandate for: it says which, and the case."""
     page = await user.goto(path)
-    await expect(page.get_by_role("heading", name="Ange ändamål")).to_be_visible()
-    await page.select_option("#purpose", purpose)
-    await page.get_by_role("button", name="Visa").click()
-    await page.wait_for_load_state()
+    await expect(page.get_by_text("Ditt uppdrag")).to_be_visible()
 
 
 async def test_each_agency_sees_what_the_rules_open_to_it(stack: Stack,
@@ -35,7 +32,7 @@ async def test_each_agency_sees_what_the_rules_open_to_it(stack: Stack,
     await expect(page.get_by_role("heading", name="Operationer", exact=True)).to_be_visible()
     await expect(page.get_by_role("link", name=stack.title)).to_be_visible()
     await fire.shot("01-fire-operations")
-    await open_with_purpose(fire, f"/operationer/{stack.planted_operation}")
+    await open_under_mandate(fire, f"/operationer/{stack.planted_operation}")
     await expect(page.get_by_role("heading", name="Tidslinje")).to_be_visible()
     # the tax agency's findings and social services' matter are secret, even that they exist: no
     # rule and no act on record opens them to the rescue service, so not even a marker shows
@@ -44,7 +41,7 @@ async def test_each_agency_sees_what_the_rules_open_to_it(stack: Stack,
     await fire.shot("02-fire-operation-detail")
 
     social: User = await sign_in("MUNI_SOCIAL_0581", name="Sara Social")
-    await open_with_purpose(social, f"/operationer/{stack.planted_operation}")
+    await open_under_mandate(social, f"/operationer/{stack.planted_operation}")
     await expect(social.page.get_by_text(PLANTED)).to_be_visible()  # its own finding
     await social.shot("03-social-services-own-finding")
 
@@ -63,6 +60,7 @@ async def test_a_coordinator_plans_an_operation_and_watches_it_appear(stack: Sta
     page = await planner.goto("/planera")
     await page.fill("#title", "Kvällstillslag Hageby")
     await page.fill("#municipality", "Norrköping")
+    await page.fill("#case_reference", "KS 2026/1187")
     await page.fill("#planned_date", "2026-12-01")
     for agency in ("Polismyndigheten", "Räddningstjänsten Östra Götaland", "Skatteverket"):
         await page.get_by_label(agency, exact=True).check()
@@ -99,7 +97,7 @@ async def test_a_coordinator_plans_an_operation_and_watches_it_appear(stack: Sta
 async def test_the_timeline_updates_live_without_a_reload(stack: Stack,
                                                           sign_in) -> None:  # type: ignore[no-untyped-def]
     fire: User = await sign_in("FIRE_RTOG")
-    await open_with_purpose(fire, f"/operationer/{stack.planted_operation}")
+    await open_under_mandate(fire, f"/operationer/{stack.planted_operation}")
     page = fire.page
     await page.evaluate("window.notReloaded = true")
     reference = f"FIRE-LIVE-{uuid.uuid4().hex[:6].upper()}"
@@ -128,7 +126,7 @@ async def test_every_page_passes_an_accessibility_check(stack: Stack,
     op = stack.planted_operation
     pages = [
         ("a11y-operations", "/operationer?purpose=joint_operation"),
-        ("a11y-purpose-prompt", f"/operationer/{op}"),
+        ("a11y-mandates", "/uppdrag"),
         ("a11y-operation-detail", f"/operationer/{op}?purpose=organised_crime"),
         ("a11y-subject", f"/subjekt?kind=premises&key=fb:{stack.premises.fastighetsbeteckning or ''}"
                          "&purpose=joint_operation"),

@@ -35,7 +35,8 @@ from services.disclosure.policy import Purpose, Role, load_policy
 from services.disclosure.service import HERE
 from tests.conftest import Database, Infra
 from tests.e2e.test_coordinator_campaign import coordinator_env, messages, settled
-from tests.integration.console.conftest import console_settings
+from tests.integration.console.conftest import console_settings, user_subject
+from tests.mandates import assign_everyone
 from tests.support import (
     all_event_topics,
     end_offsets,
@@ -183,10 +184,14 @@ async def test_no_planted_value_crosses_an_authority_without_a_rule(
     first = PLANTED_BY[0]
     target = Target(op, "no-such-request", participants, first, planted(first), title, secrets=secrets)
 
+    # every role of every authority holds every mandate on the operation: what it sees is what the rules decide
+    await assign_everyone(database.owner_url, AGENCIES, [r.value for r in Role], user_subject)
+
     def client_for(agency: str | None, role: Role) -> httpx.AsyncClient:
         headers = {}
         if agency:
-            token = app.state.console.dev_idp.issue(agency=agency, role=role, name=f"{agency} {role.value}")
+            token = app.state.console.dev_idp.issue(agency=agency, role=role, name=f"{agency} {role.value}",
+                                                    subject=user_subject(agency, role.value))
             headers["Authorization"] = f"Bearer {token}"
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
                                  headers=headers, timeout=60)

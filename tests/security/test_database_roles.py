@@ -87,6 +87,10 @@ EVERY_SERVICE = [
 ]
 REFUSED: dict[str, list[str]] = {
     "console": [  # it shows records through the enforcement point: no raw events, no writes to records
+        # a mandate is given and revoked, never rewritten or removed
+        "UPDATE console_mandates SET case_reference = 'annat ärende'",
+        "UPDATE console_mandates SET valid_until = '2099-01-01'",
+        "DELETE FROM console_mandates",
         "SELECT * FROM events",
         "SELECT event FROM events",
         "SELECT count(*) FROM events",

@@ -37,8 +37,8 @@ from services.adapters.agencies import FormatError, all_formats, bound, particip
 from services.adapters.dryrun import dry_run
 from services.adapters.feed.command import feed
 from services.adapters.kit.scaffold import ScaffoldError, scaffold
-from services.adapters.sdk.drop import file_away
 from services.adapters.receipts_cli import receipt_summary, receipts
+from services.adapters.sdk.drop import file_away
 from services.adapters.sdk.mapping import AgencyFormat, MappingContext
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.pipeline import FileResult, Signer, ingest_file

@@ -1,9 +1,11 @@
 """Separate authorities, end to end: a regional campaign (Linköping and Norrköping act
 together, with every national agency) goes through Kafka, the coordinator and the feeds; in
-the joint action each municipality's social services, building committee and alcohol
-licensing record a finding carrying a value planted for this test. Over every feed, every
-console page and API route for every participant and role, and the audit export, a planted
-value shows only where the disclosure rules let it, never at the other municipality's
+the joint action every national agency, the joint rescue service and each municipality's
+social services, building committee and alcohol licensing record a finding carrying a value
+planted for this test, in every category they originate. Over every feed, every console page,
+API route and live stream for every participant and role, and the audit export, a planted
+value shows only where the disclosure rules let it, its item's id (a trace that it exists)
+only where a rule lets the viewer see it or a marker of it, never at the other municipality's
 authorities without a rule, and a participant outside the action cannot tell it exists."""
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from services.audit.server import MIGRATIONS as AUDIT_MIGRATIONS
 from services.common.migrate import migrate
 from services.console.__main__ import apply_migrations
 from services.console.app import create_app
-from services.disclosure.decide import OperationContext, Request, decide
+from services.disclosure.decide import Decision, OperationContext, Request, decide
 from services.disclosure.policy import Purpose, Role, load_policy
 from services.disclosure.service import HERE
 from tests.conftest import Database, Infra
@@ -53,13 +55,21 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 POLICY = load_policy(REPO / "deploy" / "policy" / "los-default.yaml")
 AGENCIES = load_agencies()
 TOWNS = {"0580": "Linköping", "0581": "Norrköping"}
-PLANTED_BY = [f"{function}_{kommunkod}" for kommunkod in TOWNS
-              for function in ("MUNI_SOCIAL", "MUNI_BUILDING", "MUNI_ALCOHOL")]
+MUNICIPAL = [f"{function}_{kommunkod}" for kommunkod in TOWNS
+             for function in ("MUNI_SOCIAL", "MUNI_BUILDING", "MUNI_ALCOHOL")]
+# every category an authority of the action originates: each national agency's, the joint rescue
+# service's, and each municipality's social services, building and alcohol items
+PLANTED_BY = [*(code for code, a in AGENCIES.items() if a.kind == "state"), "FIRE_RTOG", *MUNICIPAL]
 CAMPAIGN = generate_campaign(11, pseudonym_key=b"i" * 32, config=ScenarioConfig(springs=1, joint_regional=1.0))
 
 
 def planted(agency: str) -> str:
     return f"PLANTED_{agency}_{uuid.uuid5(uuid.NAMESPACE_URL, agency).hex[:8].upper()}"
+
+
+def planted_id(agency: str) -> uuid.UUID:
+    """The planted item's event id: where it shows, its existence is known."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"planted-item/{agency}")
 
 
 def joint_action() -> tuple[str, AnyEvent]:
@@ -73,7 +83,7 @@ def joint_action() -> tuple[str, AnyEvent]:
 
 def events_with_planted_values() -> tuple[list[AnyEvent], str, frozenset[str], str]:
     """The campaign with every operation left open, the joint action revised by the police so
-    that all six municipal authorities take part, and each of them recording one finding."""
+    that every planting authority takes part, and each of them recording one finding."""
     op, latest = joint_action()
     events = [e for e in CAMPAIGN.events
               if not (e.type == "se.los.operation.updated.v1" and e.data.status.value in ("closed", "cancelled"))]
@@ -84,7 +94,7 @@ def events_with_planted_values() -> tuple[list[AnyEvent], str, frozenset[str], s
     events.append(new_event(OperationUpdatedV1, reopened, agency="POLICE", event_id=uuid.uuid4(),
                             time=at + datetime.timedelta(hours=4)))
     for agency in PLANTED_BY:
-        town = TOWNS[AGENCIES[agency].municipality or ""]
+        town = TOWNS.get(AGENCIES[agency].municipality or "", "Norrköping")
         target = next(t for t in latest.data.targets if (t.premises.fastighetsbeteckning or t.premises.address or "")
                       .lower().find(town.lower()) >= 0)
         data = InspectionConducted(
@@ -92,18 +102,28 @@ def events_with_planted_values() -> tuple[list[AnyEvent], str, frozenset[str], s
             premises=target.premises, business=target.business,
             findings=[Finding(code=planted(agency), category=AGENCIES[agency].category,
                               summary=f"Provuppgift {planted(agency)}")])
-        events.append(new_event(InspectionConductedV1, data, agency=agency, event_id=uuid.uuid4(),
+        events.append(new_event(InspectionConductedV1, data, agency=agency, event_id=planted_id(agency),
                                 time=at + datetime.timedelta(hours=5)))
     return events, op, frozenset(participants), reopened.title
 
 
-def may_see(value_owner: str, viewer: str, participants: frozenset[str], op: str, role: Role) -> bool:
-    """The oracle: whether any purpose lets `viewer` see what `value_owner` planted."""
+def decisions(value_owner: str, viewer: str, participants: frozenset[str], op: str,
+              role: Role) -> list[Decision]:
     context = OperationContext(op, participants)
-    return any(decide(POLICY, Request(
+    return [decide(POLICY, Request(
         category=AGENCIES[value_owner].category, owner=value_owner, recipient=viewer, role=role, purpose=purpose,
         operation=context, owner_function=AGENCIES[value_owner].function,
-        recipient_function=AGENCIES[viewer].function)).allowed for purpose in Purpose)  # type: ignore[arg-type]
+        recipient_function=AGENCIES[viewer].function)) for purpose in Purpose]  # type: ignore[arg-type]
+
+
+def may_see(value_owner: str, viewer: str, participants: frozenset[str], op: str, role: Role) -> bool:
+    """The oracle: whether any purpose lets `viewer` see what `value_owner` planted."""
+    return any(d.allowed for d in decisions(value_owner, viewer, participants, op, role))
+
+
+def may_know(value_owner: str, viewer: str, participants: frozenset[str], op: str, role: Role) -> bool:
+    """Whether any purpose lets `viewer` see it, or a marker that it exists."""
+    return any(d.allowed or d.existence for d in decisions(value_owner, viewer, participants, op, role))
 
 
 async def test_no_planted_value_crosses_an_authority_without_a_rule(
@@ -165,9 +185,11 @@ async def test_no_planted_value_crosses_an_authority_without_a_rule(
                     leaks.append(f"{owner}'s value reached {viewer}'s feed without a rule")
             elif viewer == owner:
                 leaks.append(f"{owner} does not see its own value in its feed")
+            if str(planted_id(owner)) in text and not may_know(owner, viewer, participants, op, Role.OFFICER):
+                leaks.append(f"{viewer}'s feed shows that {owner}'s item exists, which no rule lets it know")
     assert not leaks, "\n".join(leaks)
     assert shown > len(PLANTED_BY), "only the owners saw their values: the check could not have failed"
-    for owner in PLANTED_BY:  # in a joint action the other municipality sees no social services value
+    for owner in MUNICIPAL:  # in a joint action the other municipality sees no social services value
         other = f"MUNI_SOCIAL_{'0581' if owner.endswith('0580') else '0580'}"
         if AGENCIES[owner].function == "MUNI_SOCIAL":
             assert planted(owner) not in seen.get(other, "")
@@ -181,6 +203,9 @@ async def test_no_planted_value_crosses_an_authority_without_a_rule(
     secrets = {planted(owner): frozenset(v for v in AGENCIES if may_see(owner, v, participants, op, Role.OFFICER)
                                          or may_see(owner, v, participants, op, Role.COORDINATOR))
                for owner in PLANTED_BY}
+    secrets |= {str(planted_id(owner)): frozenset(  # a trace of existence: the item's id
+        v for v in AGENCIES if may_know(owner, v, participants, op, Role.OFFICER)
+        or may_know(owner, v, participants, op, Role.COORDINATOR)) for owner in PLANTED_BY}
     first = PLANTED_BY[0]
     target = Target(op, "no-such-request", participants, first, planted(first), title, secrets=secrets)
 

@@ -175,6 +175,6 @@ def create_app(settings: ConsoleSettings, *, source: Source | None = None,
                    audit):
         app.include_router(module.router)
     if idp is not None:
-        app.include_router(devidp.router(idp))
+        app.include_router(devidp.router(idp, mandates.demo_mandates))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app

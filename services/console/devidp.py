@@ -11,6 +11,7 @@ import datetime
 import json
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import jwt
@@ -22,7 +23,7 @@ from jwt.algorithms import RSAAlgorithm
 from pydantic import BaseModel, Field
 
 from schemas.agencies import Agency
-from services.console.auth import COOKIE
+from services.console.auth import COOKIE, Principal
 from services.console.errors import BadRequest
 from services.disclosure.policy import Role
 
@@ -90,7 +91,9 @@ def stable_subject(agency: str, role: Role, name: str) -> str:
     return f"dev-{agency.lower()}-{role.value}-{slug}"
 
 
-def router(idp: DevIdentityProvider) -> APIRouter:
+def router(idp: DevIdentityProvider,
+           on_demo_sign_in: Callable[[Console, Principal], Awaitable[object]] | None = None) -> APIRouter:
+    """The development sign-in; `on_demo_sign_in` gives a person who asks for it demo mandates."""
     api = APIRouter(prefix="/dev-idp", tags=["utvecklingsinloggning"])
 
     @api.get("/logga-in", include_in_schema=False)
@@ -100,8 +103,12 @@ def router(idp: DevIdentityProvider) -> APIRouter:
 
     @api.post("/logga-in", include_in_schema=False)
     async def sign_in(request: Request, agency: Annotated[str, Form()], role: Annotated[Role, Form()],
-                      name: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
-        token = idp.issue(agency=agency, role=role, name=name, subject=stable_subject(agency, role, name))
+                      name: Annotated[str, Form()], next: Annotated[str, Form()] = "/",
+                      demo_mandates: Annotated[bool, Form()] = False) -> Response:
+        subject = stable_subject(agency, role, name)
+        token = idp.issue(agency=agency, role=role, name=name, subject=subject)
+        if demo_mandates and on_demo_sign_in is not None:
+            await on_demo_sign_in(request.app.state.console, Principal(subject, name.strip(), agency, role))
         response = RedirectResponse(local_path(next), status_code=303)
         response.set_cookie(COOKIE, token, max_age=int(LIFETIME.total_seconds()), httponly=True,
                             samesite="strict", secure=request.url.scheme == "https", path="/")

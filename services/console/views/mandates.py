@@ -25,6 +25,7 @@ from services.console.mandates import (
     new_mandate,
     revoked,
 )
+from services.console.ports import OperationFilter, Scope
 from services.disclosure.policy import Purpose, Role
 
 router = APIRouter()
@@ -56,6 +57,32 @@ async def assign(console: Console, user: Principal, *, holder: str, holder_name:
             raise BadRequest(str(error)) from error
         await unit.save_mandate(made)
         await unit.append_audit([entry(made, user, "mandate_assigned")])
+    return made
+
+
+DEMO_CASE = "UTV 2026/1"
+DEMO_BY = "utvecklingsinloggningen"
+
+
+async def demo_mandates(console: Console, user: Principal) -> list[Mandate]:
+    """Development sign-in only: mandates on every operation the person's authority leads or
+    takes part in (joint operation), and standing work, for 30 days, each an audit entry, so that
+    a local demo shows what the rules decide without a coordinator first giving uppdrag."""
+    now = console.now()
+    until = now.date() + datetime.timedelta(days=30)
+    async with console.source.unit() as unit:
+        rows = await unit.plans(OperationFilter(), Scope(user.agency, open_only=False), None, 1000)
+        held = {(m.operation_id, m.purpose) for m in await unit.mandates(authority=user.agency, user=user.subject)
+                if m.in_force(now)}
+        wanted: list[tuple[str | None, Purpose]] = [(r.operation_id, Purpose.JOINT_OPERATION) for r in rows]
+        wanted += [(None, p) for p in STANDING_PURPOSES]
+        made = [new_mandate(id=f"UPP-{uuid.uuid4().hex[:12].upper()}", authority=user.agency, user=user.subject,
+                            user_name=user.name, purpose=purpose, case_reference=DEMO_CASE, operation_id=op,
+                            valid_until=until, assigned_by=DEMO_BY, assigner_authority=user.agency, at=now)
+                for op, purpose in wanted if (op, purpose) not in held]
+        for m in made:
+            await unit.save_mandate(m)
+        await unit.append_audit([entry(m, user, "mandate_assigned") for m in made])
     return made
 
 

@@ -17,7 +17,7 @@ from services.console.auth import COOKIE
 from services.console.memory import MemorySource
 from services.console.settings import ConsoleSettings
 from services.disclosure.policy import Role
-from tests.unit.console.conftest import DIGESTS, EGRESS, Console
+from tests.unit.console.conftest import DIGESTS, EGRESS, PLANTED, Console
 
 
 def provider(tmp_path: Path) -> tuple[rsa.RSAPrivateKey, Path]:
@@ -111,6 +111,26 @@ async def test_signing_in_in_the_browser_sets_a_strict_http_only_cookie(console:
         assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
         listed = await client.get("/operationer")
         assert listed.status_code == 200 and "Eva Ek" in listed.text
+
+
+async def test_a_development_sign_in_may_ask_for_demo_mandates_in_the_own_authoritys_operations(
+        console: Console) -> None:
+    """For a local demo: the person gets uppdrag in the operations FIRE takes part in (each an
+    audit entry), the same id on the next sign-in, and still sees only what the rules open."""
+    async with console.client() as plain, console.client() as demo:
+        await plain.post("/dev-idp/logga-in", data={"agency": "FIRE_RTOG", "role": "officer", "name": "Eva Ek"})
+        nothing = await plain.get("/api/operations")
+        for _ in range(2):
+            await demo.post("/dev-idp/logga-in", data={"agency": "FIRE_RTOG", "role": "officer", "name": "Eva Ek",
+                                                      "demo_mandates": "true"})
+        shown = (await demo.get("/api/operations")).json()
+        planted = (await demo.get("/api/operations/LKPG-2026-04")).text
+    assert nothing.json()["operations"] == []
+    ops = {o["operation_id"] for o in shown["operations"]}
+    assert ops and all("FIRE_RTOG" in console.source.state.records[op]["participants"] for op in ops)
+    assert PLANTED not in planted
+    given = [e for e in console.audit if e["kind"] == "mandate_assigned"]
+    assert given and len({(e["operation_id"], e["purpose"]) for e in given}) == len(given)  # not twice
 
 
 async def test_the_sign_in_never_sends_you_to_another_site(console: Console) -> None:

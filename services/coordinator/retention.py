@@ -43,6 +43,7 @@ async def erase_personal_data(conn: asyncpg.Connection, cutoff: datetime.datetim
     for row in rows:
         fact = json.loads(row["fact"])
         fact["persons"] = []
+        fact["protected"] = []  # the register keeps protecting them; the event no longer names them
         if (fact.get("business") or "").startswith("st:"):
             fact["business"] = ERASED
         await conn.execute(

@@ -41,11 +41,13 @@ from services.coordinator.domain.intake import Accepted, check
 from services.coordinator.domain.noisy import DEFAULT_CAP
 from services.coordinator.domain.ownership import Lead, Sent, judge
 from services.coordinator.domain.plans import PlanView, StoredPlan, infer_operation, latest_plan
+from services.coordinator.domain.protected import named, shield
 from services.coordinator.domain.receipts import sort_checked
 from services.coordinator.domain.records import summarise
 from services.coordinator.domain.repseudonymise import is_repseudonymised
 from services.coordinator.fact_cache import FactCache, bump_generation
 from services.coordinator.ports import Clock, IncomingRecord, RejectedRecord
+from services.coordinator.protection import protected_among, register_flagged
 from services.coordinator.receipts import write_batch_receipts
 
 BATCH_LOCK = 7_412_100
@@ -124,6 +126,9 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
     outcome.replaced = len(replaced)
     outcome.duplicates = len(repeated) - len(conflicting) - len(replaced)
     touched: set[str] = await _track_noisy_keys(conn, [*new, *replaced], settings, cache) | touched_by_replacing
+    # a person any event flags is protected platform-wide: records naming them anywhere are rebuilt
+    flagged = {p: (f.agency, f.event_id) for f in [*new, *replaced] for p in f.protected}
+    touched |= await register_flagged(conn, flagged, clock.now())
     plan_ops = sorted({f.operation_id for f in new if f.kind == "plan" and f.operation_id})
     for op in plan_ops:
         touched |= await _refresh_plan(conn, op, settings, cache)
@@ -428,6 +433,9 @@ async def rebuild_operations(conn: asyncpg.Connection, ops: Iterable[str], clock
                WHERE t.operation_id = ANY($1::text[])""", list(members)):
         members[m["operation_id"]].append(m["event_id"])
     facts = await cache.get(conn, (i for ids in members.values() for i in ids))
+    protected = await protected_among(conn, named(facts.values()))
+    if protected:  # registered persons never reach a record (domain/protected.py)
+        facts = {i: shield(f, protected) for i, f in facts.items()}
     records: dict[str, tuple[PlanView, dict[str, Any], bytes, bytes]] = {}
     for row in rows:
         op = row["operation_id"]

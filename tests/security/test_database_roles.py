@@ -22,6 +22,8 @@ from deploy.local.harness import create_database, drop_database
 from deploy.schema import migrate_all
 from schemas.agencies import load_agencies
 from schemas.categories import Category
+from schemas.events import new_event
+from schemas.subjects import Person, PersonRole
 from schemas.topics import RECORD_CHANGES, events_topic, receipts_topic
 from services.adapters.simulator import generate_campaign
 from services.audit import review
@@ -64,6 +66,8 @@ NEW_AUDIT_ENTRY = ("INSERT INTO audit_log (chain, seq, at, kind, entry, prev_has
 NEW_CHECKPOINT = "INSERT INTO audit_checkpoints (chain, seq, checkpoint) VALUES ('main', 999999, '{}')"
 NEW_POSITION = "INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ('g-x', 't', 0, 0)"
 NEW_TEXT = "INSERT INTO audit_texts (ref, context, kind, text, created_at) VALUES ('hm1:x', 'r', 'reason', 't', now())"
+NEW_PROTECTED = ("INSERT INTO protected_identities (pseudonym, source, registered_at, registered_by)"
+                 " VALUES ('psn:o1:x', 'register', now(), 'x')")
 
 CHANGING_THE_AUDIT_LOG = ["UPDATE audit_log SET kind = 'changed'", "DELETE FROM audit_log", "TRUNCATE audit_log"]
 # refused to every service's role: the audit trail, the schema and the triggers' bypass
@@ -105,6 +109,8 @@ REFUSED: dict[str, list[str]] = {
         "SELECT * FROM audit_texts",  # it keeps the texts of its requests; it reads none back
         "UPDATE audit_texts SET text = NULL, erased_at = now()",
         "DELETE FROM audit_texts",
+        "SELECT * FROM protected_identities",
+        NEW_PROTECTED,
         "SELECT * FROM receipts",
         "DELETE FROM disclosure_requests",
         NEW_CHECKPOINT,
@@ -129,6 +135,7 @@ REFUSED: dict[str, list[str]] = {
         NEW_CHECKPOINT,
         NEW_TEXT,
         "SELECT * FROM audit_texts",
+        "SELECT * FROM protected_identities",
     ],
     "coordinator": [  # it keeps records; it decides no disclosure and deletes no evidence
         "DELETE FROM events",
@@ -149,6 +156,8 @@ REFUSED: dict[str, list[str]] = {
         "SELECT ref, context FROM audit_texts",
         NEW_TEXT,
         "DELETE FROM audit_texts",
+        "DELETE FROM protected_identities",  # lifting a protection is the operator's act
+        "UPDATE protected_identities SET source = 'register'",
     ],
     "audit": [  # it reads the chain and signs its head; it writes no entry and reads no case data
         NEW_AUDIT_ENTRY,
@@ -159,6 +168,7 @@ REFUSED: dict[str, list[str]] = {
         "SELECT * FROM rejections",
         NEW_POSITION,
         "SELECT * FROM audit_texts",
+        "SELECT * FROM protected_identities",
     ],
 }
 CASES = [(service, statement) for service in SERVICES for statement in [*REFUSED[service], *EVERY_SERVICE]]
@@ -271,6 +281,7 @@ GRANTS: dict[str, dict[str, set[str]]] = {
     "noisy_keys": {"los_coordinator": {"SELECT", "INSERT"}},
     "operations": {"los_coordinator": WRITES, "los_console": _columns("SELECT", *RECORD_COLUMNS)},
     "premises_businesses": {"los_coordinator": {"SELECT", "INSERT"}},
+    "protected_identities": {"los_coordinator": {"SELECT", "INSERT"}},
     "receipts": {"los_coordinator": {"SELECT", "INSERT", "UPDATE(published_at)"}},
     "receipts_seq_seq": {"los_coordinator": {"USAGE"}},
     "record_changes": {"los_coordinator": WRITES, "los_console": _columns("SELECT", "operation_id", "seq",
@@ -373,6 +384,33 @@ async def test_the_coordinator_stores_relays_and_erases_as_its_own_role(seeded: 
     assert {topic for topic, _ in broker.sent} == {RECORD_CHANGES, "los.coordinator.dlq", receipts_topic("TAX"),
                                                  *(receipts_topic(e.losagency) for e in one_operation())}
     assert erased > 0
+
+
+async def test_the_coordinator_keeps_a_flagged_person_out_as_its_own_role(seeded: Seeded) -> None:
+    """A person an event flags goes to the register, its audit entry is written and the records
+    naming the person are rebuilt: all as the coordinator's role (rolled back afterwards)."""
+    inspection = next(e for e in one_operation() if e.type.startswith("se.los.inspection"))
+    hidden = "psn:o1:" + uuid.uuid4().hex * 2
+    data = inspection.data.model_copy(update={"persons_present": [
+        Person(pseudonym=hidden, role=PersonRole.EMPLOYEE, protected_identity=True)]})
+    flagged = new_event(type(inspection), data, agency=inspection.losagency, event_id=uuid.uuid4(),
+                        time=inspection.time)
+    record = IncomingRecord(events_topic(flagged.losagency), 2, 1, b"k", signed_bytes(flagged, seeded.keys))
+    checked, bad = check_records([record], load_registry(seeded.keys), SETTINGS)
+    assert not bad, bad
+    conn = await asyncpg.connect(seeded.db.url("coordinator"))
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        await store_batch(conn, [record], checked, bad, SETTINGS, SystemClock())
+        assert await conn.fetchval("SELECT source FROM protected_identities WHERE pseudonym = $1", hidden) == "event"
+        entry = await conn.fetchval("SELECT entry::text FROM audit_log WHERE kind = 'protected_identity_registered'"
+                                    " ORDER BY seq DESC LIMIT 1")
+        assert entry and hidden not in entry and str(flagged.id) in entry
+        assert hidden not in await conn.fetchval("SELECT string_agg(record::text, '') FROM operations")
+    finally:
+        await transaction.rollback()
+        await conn.close()
 
 
 async def test_the_feeds_decide_audit_and_keep_their_place_as_their_own_role(seeded: Seeded) -> None:

@@ -11,7 +11,7 @@ DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
 DB_PASSWORDS := LOS_POSTGRES_PASSWORD LOS_OWNER_DB_PASSWORD LOS_COORDINATOR_DB_PASSWORD \
 	LOS_DISCLOSURE_DB_PASSWORD LOS_CONSOLE_DB_PASSWORD LOS_AUDIT_DB_PASSWORD LOS_PSEUDONYMS_DB_PASSWORD
 
-.PHONY: help up down status test test-unit lint bench venv clean schemas
+.PHONY: help up down status test test-unit lint bench venv clean schemas chart
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,23 +47,29 @@ status: $(STAMP) ## Show what runs locally
 
 test: $(STAMP) ## Run every test tier (starts a private Kafka + PostgreSQL under .state/test)
 	@bash deploy/local/ensure-chromium.sh
+	$(PY) -m deploy.helm tools >/dev/null
 	$(PY) -m pytest
 
 test-unit: $(STAMP) ## Run the unit tests only (no network)
 	$(PY) -m pytest tests/unit
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy and the layering contracts (import-linter, pyproject.toml)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP) ## Benchmarks against this machine's raw limits (table + bench-results/results.json)
 	$(PY) -m bench
 	$(PY) -m deploy.local up --infra-only --no-demo --state-dir .state/bench
-	set -a; . .state/bench/stack.env; set +a; $(PY) -m services.console.bench --events 1000000; \
+	set -a; . .state/bench/stack.env; set +a; $(PY) -m bench.console --events 1000000; \
 		rc=$$?; $(PY) -m deploy.local down --state-dir .state/bench; exit $$rc
 
+chart: $(STAMP) ## Regenerate the Helm chart's values, lint, render and validate it (deploy/helm)
+	$(PY) -m deploy.helm generate
+	$(PY) -m deploy.helm check
+
 schemas: $(STAMP) ## Regenerate JSON Schemas, AsyncAPI and the event catalogue
-	$(PY) -m schemas.generate
+	$(PY) -m deploy.contracts
 
 clean: down ## Stop everything and delete local data and caches
 	@if [ -x $(PY) ]; then for d in .state/*/; do if [ -f "$$d/postgres/server.json" ]; then \

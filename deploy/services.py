@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from schemas.agencies import load_agencies
+from services.common.kafka_security import principal_part
 
 SERVICES_FILE = Path(__file__).with_name("services.yaml")
 
@@ -29,8 +30,8 @@ class ServiceSpec:
             return {}
         if "{agency}" not in self.kafka_principal:
             return {self.kafka_principal: self.kafka_groups}
-        return {self.kafka_principal.format(agency=code.lower()):
-                tuple(g.format(agency=code.lower()) for g in self.kafka_groups) for code in load_agencies()}
+        return {self.kafka_principal.format(agency=principal_part(code)):
+                tuple(g.format(agency=principal_part(code)) for g in self.kafka_groups) for code in load_agencies()}
 
 
 def load_services(path: Path = SERVICES_FILE) -> list[ServiceSpec]:

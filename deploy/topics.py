@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from schemas.agencies import load_agencies
+from services.common.kafka_security import principal_part
 
 TOPICS_FILE = Path(__file__).with_name("topics.yaml")
 
@@ -49,13 +50,14 @@ def load_topics(path: Path = TOPICS_FILE) -> list[TopicSpec]:
     codes = load_agencies()
 
     def principals(names: object, agency: str | None) -> tuple[str, ...]:
-        """`{agency}` is the topic's own agency, or every agency for a shared topic."""
+        """`{agency}` is the topic's own agency, or every agency for a shared topic (in a
+        principal's form: `adapter-muni-social-0580`)."""
         found: list[str] = []
         for name in names if isinstance(names, list) else []:
             if "{agency}" not in name:
                 found.append(name)
             else:
-                found += [name.format(agency=c.lower()) for c in ([agency] if agency else codes)]
+                found += [name.format(agency=principal_part(c)) for c in ([agency] if agency else codes)]
         return tuple(found)
 
     def spec(entry: dict[str, object], name: str, agency: str | None) -> TopicSpec:

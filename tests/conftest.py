@@ -40,8 +40,17 @@ def infra() -> Iterator[Infra]:
 
 @pytest.fixture
 async def database(infra: Infra) -> AsyncIterator[Database]:
-    """A fresh database for one test: `owner_url` runs migrations, `app_url` is the service."""
+    """A fresh database for one test, migrated as the runner migrates one: `owner_url` is the
+    schema owner, `url(service)` each service's own login."""
     db = await create_database(infra.env)
+    yield db
+    await drop_database(infra.env, db.name)
+
+
+@pytest.fixture
+async def bare_database(infra: Infra) -> AsyncIterator[Database]:
+    """A fresh database without any migration applied."""
+    db = await create_database(infra.env, migrated=False)
     yield db
     await drop_database(infra.env, db.name)
 

@@ -60,15 +60,23 @@ def _in(url: str, database: str) -> str:
     return url.rsplit("/", 1)[0] + f"/{database}"
 
 
-async def create_database(env: dict[str, str], prefix: str = "t") -> Database:
+async def create_database(env: dict[str, str], prefix: str = "t", *, migrated: bool = True) -> Database:
+    """A new database with every component's migrations applied, as the operator's runner
+    applies them before the services start (a service given the owner's login applies only its
+    own); with `migrated=False`, an empty one."""
+    from deploy.schema import migrate_all
+
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(env["LOS_POSTGRES_SUPERUSER_URL"])
     try:
         await admin.execute(f'CREATE DATABASE "{name}" OWNER los_owner')
     finally:
         await admin.close()
-    return Database(name, _in(env["LOS_DATABASE_OWNER_URL"], name),
-                    {service: _in(env[database_url_variable(service)], name) for service in database_roles()})
+    db = Database(name, _in(env["LOS_DATABASE_OWNER_URL"], name),
+                  {service: _in(env[database_url_variable(service)], name) for service in database_roles()})
+    if migrated:
+        await migrate_all(db.owner_url)
+    return db
 
 
 async def drop_database(env: dict[str, str], name: str) -> None:

@@ -16,9 +16,9 @@ import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import asyncpg
+from confluent_kafka.admin import AdminClient
 
 from deploy.access import (
     acl_bindings,
@@ -28,14 +28,21 @@ from deploy.access import (
     service_credentials,
     write_private_json,
 )
-from deploy.kafka_admin import AclBinding, KafkaAdminError, describe_acls, sync_acls, upsert_scram_users
+from deploy.kafka_admin import (
+    AclBinding,
+    KafkaAdminError,
+    admin_client,
+    describe_acls,
+    sync_acls,
+    upsert_scram_users,
+)
 from deploy.local.kafka import KafkaCluster, kafka_options, remember_credentials
 from deploy.local.postgres import OWNER, PostgresServer
 from deploy.local.processes import LocalRunnerError, free_port, port_is_free, read_pid, spawn, stop_pid
 from deploy.schema import migrate_all
 from deploy.services import ServiceSpec, load_services
 from deploy.topics import TopicSpec, load_topics
-from services.common.kafka_security import ADMIN
+from services.common.kafka_security import ADMIN, KafkaLogin, client_options
 
 __all__ = ["REPO", "LocalStack", "ServiceSpec", "apply_access", "create_topics", "database_url_variable",
            "load_services", "provision"]
@@ -86,32 +93,21 @@ async def apply_access(bootstrap: str, credentials: dict[str, str]) -> tuple[int
     """Give every principal of `credentials` its SCRAM login and make the ACLs those derived
     from the deploy files (deploy/access.py); returns how many rules were created and deleted.
     The admin logs in with its entry of `credentials` and keeps the login it was formatted with."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    from services.common.kafka_security import KafkaLogin, client_options
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap,
-                                **client_options(KafkaLogin(ADMIN, credentials[ADMIN])))
-    await admin.start()
-    try:
-        users = {p: pw for p, pw in credentials.items() if p != ADMIN}
-        await upsert_scram_users(admin, users)
-        desired = acl_bindings()
-        created, deleted = await sync_acls(admin, desired, managed={f"User:{p}" for p in credentials})
-        await _until_applied(admin, bootstrap, users, desired)
-        return len(created), len(deleted)
-    finally:
-        await admin.close()
+    admin = admin_client(bootstrap, KafkaLogin(ADMIN, credentials[ADMIN]))
+    users = {p: pw for p, pw in credentials.items() if p != ADMIN}
+    desired = acl_bindings()
+    await asyncio.to_thread(upsert_scram_users, admin, users)
+    created, deleted = await asyncio.to_thread(sync_acls, admin, desired, {f"User:{p}" for p in credentials})
+    await _until_applied(admin, bootstrap, users, desired)
+    return len(created), len(deleted)
 
 
-async def _until_applied(admin: Any, bootstrap: str, users: dict[str, str], desired: set[AclBinding],
+async def _until_applied(admin: AdminClient, bootstrap: str, users: dict[str, str], desired: set[AclBinding],
                          timeout: float = 60.0) -> None:
     """The controller has committed the logins and rules; the broker applies them a moment
     later. Wait until it has: a login works and every rule is listed (each was one batch)."""
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.errors import KafkaError
-
-    from services.common.kafka_security import KafkaLogin, client_options
 
     probe = max(users, default=None)
     deadline = asyncio.get_running_loop().time() + timeout
@@ -128,9 +124,9 @@ async def _until_applied(admin: Any, bootstrap: str, users: dict[str, str], desi
                         await client.start()
                     finally:
                         await client.close()
-                if desired <= await describe_acls(admin):
+                if desired <= await asyncio.to_thread(describe_acls, admin):
                     return
-            except KafkaError:
+            except (KafkaError, KafkaAdminError):
                 pass
             if asyncio.get_running_loop().time() > deadline:
                 raise KafkaAdminError(f"the broker at {bootstrap} did not apply the logins and ACLs "

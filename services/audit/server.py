@@ -17,7 +17,7 @@ from services.audit.settings import AuditSettings
 from services.common.keys import holder_key, load_registry
 from services.common.migrate import migrate
 from services.common.periodic import every
-from services.common.telemetry import setup_tracing
+from services.common.telemetry import serve_metrics, setup_tracing
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -62,6 +62,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = AuditSettings()
     setup_tracing("los-audit", settings.otel_exporter)
+    serve_metrics(settings.metrics_port)  # also what the Helm chart's liveness probe reads
     asyncio.run(serve(settings))
 
 

@@ -29,13 +29,27 @@ class KafkaLogin:
     password: str = field(repr=False)
 
 
+def principal_part(agency: str) -> str:
+    """A participant's code as it appears in Kafka principal and group names: lower case, `_`
+    written `-` (`MUNI_SOCIAL_0580` -> `muni-social-0580`), so that a principal is also a valid
+    Kubernetes name (the Helm chart's KafkaUsers are named by their principal)."""
+    return agency.lower().replace("_", "-")
+
+
 def adapter_principal(agency: str) -> str:
     """The principal of an agency's adapter: it alone may write the agency's events topic."""
-    return f"adapter-{agency.lower()}"
+    return f"adapter-{principal_part(agency)}"
 
 
 def load_credentials(path: Path) -> dict[str, str]:
-    """A credentials file: a JSON object of principal -> password (keep it private)."""
+    """A credentials file: a JSON object of principal -> password (keep it private); or a folder
+    of one file per principal holding its password (Kubernetes mounts secrets so)."""
+    if path.is_dir():
+        try:
+            return {f.name: f.read_text().strip() for f in sorted(path.iterdir())
+                    if not f.name.startswith(".") and f.is_file()}
+        except OSError as error:
+            raise KafkaCredentialsError(f"cannot read the Kafka credentials in {path}: {error}") from error
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as error:
@@ -51,6 +65,14 @@ def client_options(login: KafkaLogin | None) -> dict[str, Any]:
         return {}
     return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": MECHANISM,
             "sasl_plain_username": login.username, "sasl_plain_password": login.password}
+
+
+def librdkafka_config(login: KafkaLogin | None) -> dict[str, str]:
+    """The same login as librdkafka configuration (confluent-kafka's clients)."""
+    if login is None:
+        return {}
+    return {"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": MECHANISM,
+            "sasl.username": login.username, "sasl.password": login.password}
 
 
 def broker_security(login: KafkaLogin | None) -> SASLScram512 | None:

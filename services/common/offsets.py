@@ -8,7 +8,6 @@ it has never stored. Kafka's committed offsets then serve only to show lag.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -17,7 +16,11 @@ from typing import Any
 import asyncpg
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 
+from services.common.clock import SYSTEM_CLOCK, Clock
+from services.common.retry import Backoff, until_done
+
 log = logging.getLogger(__name__)
+POSITIONS_BACKOFF = Backoff(initial=0.2, maximum=5.0)
 
 TABLE = """CREATE TABLE IF NOT EXISTS consumer_offsets (
     group_id text NOT NULL, topic text NOT NULL, partition integer NOT NULL, next_offset bigint NOT NULL,
@@ -45,8 +48,8 @@ async def stored_offsets(conn: asyncpg.Connection, group_id: str) -> dict[tuple[
 class SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
     """Rebalance listener for a FastStream subscriber: set `.subscriber` after creating it."""
 
-    def __init__(self, pool_ref: Callable[[], asyncpg.Pool], group_id: str) -> None:
-        self.pool_ref, self.group_id = pool_ref, group_id
+    def __init__(self, pool_ref: Callable[[], asyncpg.Pool], group_id: str, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.pool_ref, self.group_id, self.clock = pool_ref, group_id, clock
         self.subscriber: Any = None
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
@@ -72,12 +75,9 @@ class SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
     async def _stored(self) -> dict[tuple[str, int], int]:
         """The stored positions, however long the database takes: partitions stay paused
         meanwhile, since any other position could skip or repeat records."""
-        delay = 0.2
-        while True:
-            try:
-                async with self.pool_ref().acquire() as conn:
-                    return await stored_offsets(conn, self.group_id)
-            except Exception as error:
-                log.error("reading stored positions failed (%s); retrying in %.1fs", error, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+
+        async def read() -> dict[tuple[str, int], int]:
+            async with self.pool_ref().acquire() as conn:
+                return await stored_offsets(conn, self.group_id)
+
+        return await until_done(read, what="reading stored positions", backoff=POSITIONS_BACKOFF, clock=self.clock)

@@ -1,5 +1,5 @@
-"""`python -m services.console`: apply the migrations (given the owner's login), then serve the
-console with uvicorn."""
+"""`python -m services.console`: apply its own migrations (given the owner's login), then serve
+the console with uvicorn."""
 
 from __future__ import annotations
 
@@ -15,21 +15,15 @@ from services.console.app import create_app
 from services.console.settings import ConsoleSettings
 from services.disclosure.policy import PolicyError
 
-SERVICES = Path(__file__).parents[1]
-MIGRATIONS = [  # the order matters: the console's indexes are on the coordinator's tables
-    ("coordinator", SERVICES / "coordinator" / "migrations"),
-    ("audit", SERVICES / "audit" / "migrations"),
-    ("disclosure", SERVICES / "disclosure" / "migrations"),
-    ("console", SERVICES / "console" / "migrations"),
-]
+MIGRATIONS = Path(__file__).with_name("migrations")
+REQUIRES = ("coordinator",)  # its indexes are on the coordinator's tables, which the coordinator migrates
 log = logging.getLogger("services.console")
 
 
 async def apply_migrations(owner_url: str) -> list[str]:
-    applied = []
-    for component, folder in MIGRATIONS:
-        applied += [f"{component}/{name}" for name in await migrate(owner_url, folder, component=component)]
-    return applied
+    """The console's own migrations (the other components' are their owners' to apply)."""
+    return [f"console/{name}" for name in await migrate(owner_url, MIGRATIONS, component="console",
+                                                         requires=REQUIRES)]
 
 
 def main() -> None:

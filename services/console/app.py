@@ -32,7 +32,18 @@ from services.console.ports import Publisher, Source
 from services.console.publisher import KafkaPublisher
 from services.console.queries import PostgresSource
 from services.console.settings import ConsoleSettings
-from services.console.views import audit, operations, planning, requests, results, session, signals, subjects
+from services.console.views import (
+    audit,
+    collaborations,
+    operations,
+    planning,
+    requests,
+    results,
+    session,
+    signals,
+    subjects,
+)
+from services.console.views import policy as policy_page
 from services.disclosure.policy import load_policy
 from services.disclosure.pseudonyms import RecipientPseudonyms
 
@@ -160,7 +171,8 @@ def create_app(settings: ConsoleSettings, *, source: Source | None = None,
     app.add_exception_handler(ConsoleError, console_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    for module in (session, operations, subjects, signals, planning, results, requests, audit):
+    for module in (session, operations, subjects, signals, planning, results, requests, collaborations, policy_page,
+                   audit):
         app.include_router(module.router)
     if idp is not None:
         app.include_router(devidp.router(idp))

@@ -24,6 +24,7 @@ from services.audit.digests import AuditDigests
 from services.audit.entries import access_entry, read_entry
 from services.audit.texts import kept_text
 from services.console.ports import PlanRow, Scope
+from services.disclosure.collaboration import CollaborationDecision
 from services.disclosure.enforce import OperationView, Viewer, view_operation
 from services.disclosure.policy import ANY, Policy, Purpose, Role
 from services.disclosure.pseudonyms import RecipientPseudonyms
@@ -105,10 +106,13 @@ class Enforcement:
                               pseudonyms=self.pseudonyms, on=on)
 
     def operation(self, record: dict[str, Any], viewer: Viewer, purpose: Purpose, on: datetime.date,
-                  requests: Iterable[DisclosureRequest] = ()) -> OperationView:
+                  requests: Iterable[DisclosureRequest] = (),
+                  collaborations: Iterable[CollaborationDecision] = ()) -> OperationView:
+        """The record as the viewer may see it, given the acts on record: approved disclosure
+        requests and collaboration decisions."""
         approvals = [a for r in requests if (a := r.approval()) is not None]
         return view_operation(self.policy, record, viewer, purpose, self.agencies, pseudonyms=self.pseudonyms,
-                              approvals=approvals, on=on)
+                              approvals=approvals, collaborations=list(collaborations), on=on)
 
     def entries(self, view: OperationView, viewer: Viewer, purpose: Purpose, at: datetime.datetime, *,
                 record: dict[str, Any] | None = None, requests: Iterable[DisclosureRequest] = (),
@@ -127,7 +131,8 @@ class Enforcement:
             out.append(access_entry(
                 access, self.digests, at=at, channel=CHANNEL, purpose=purpose.value, actor=viewer,
                 subjects=subjects.get(access.event_id or "", []), assessment_ref=assessment,
-                decision_maker=f"{approved.decided_by} ({approved.owner})" if approved else None))
+                decision_maker=(f"{approved.decided_by} ({approved.owner}, delegation {approved.delegation})"
+                                if approved else None)))
         return out
 
     def read(self, viewer: Viewer, purpose: Purpose, at: datetime.datetime, what: str,

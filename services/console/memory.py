@@ -16,6 +16,8 @@ from services.audit.chain import GENESIS, ChainRow, Checkpoint, link, verify_cha
 from services.audit.review import Report, shown_to
 from services.audit.texts import KeptText
 from services.console.ports import CLOSED_STATUSES, AuditQuery, Cursor, OperationFilter, PlanRow, Scope
+from services.disclosure.collaboration import CollaborationDecision
+from services.disclosure.delegations import Delegation
 from services.disclosure.requests import DisclosureRequest, Status
 
 
@@ -47,6 +49,8 @@ class MemoryState:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     updated: dict[str, datetime.datetime] = field(default_factory=dict)
     requests: dict[str, DisclosureRequest] = field(default_factory=dict)
+    collaborations: dict[str, CollaborationDecision] = field(default_factory=dict)
+    delegations: dict[str, Delegation] = field(default_factory=dict)  # written by an administrator
     audit: list[ChainRow] = field(default_factory=list)
     texts: dict[str, KeptText] = field(default_factory=dict)
 
@@ -57,6 +61,7 @@ class MemoryUnit:
         self.pending_audit: list[dict[str, Any]] = []
         self.pending_texts: list[KeptText] = []
         self.pending_requests: dict[str, DisclosureRequest] = {}
+        self.pending_collaborations: dict[str, CollaborationDecision] = {}
 
     def _ordered(self, where: OperationFilter, scope: Scope, after: Cursor | None) -> list[dict[str, Any]]:
         found = [r for r in self.state.records.values() if _matches(r, where, scope, after)]
@@ -108,6 +113,19 @@ class MemoryUnit:
     async def save_request(self, request: DisclosureRequest) -> None:
         self.pending_requests[request.id] = request
 
+    async def collaborations(self, *, operation_id: str | None = None) -> list[CollaborationDecision]:
+        found = [d for d in self.state.collaborations.values() if operation_id in (None, *d.operations)]
+        return sorted(found, key=lambda d: (d.recorded_at, d.id))
+
+    async def save_collaboration(self, decision: CollaborationDecision) -> None:
+        if decision.id in self.state.collaborations or decision.id in self.pending_collaborations:
+            raise ValueError(f"collaboration decision {decision.id} exists")
+        self.pending_collaborations[decision.id] = decision
+
+    async def delegations(self, *, authority: str, holder: str) -> list[Delegation]:
+        return sorted((d for d in self.state.delegations.values() if (d.authority, d.holder) == (authority, holder)),
+                      key=lambda d: d.id)
+
     async def append_audit(self, entries: list[dict[str, Any]], texts: Sequence[KeptText] = ()) -> None:
         self.pending_audit += [json.loads(json.dumps(e)) for e in entries]
         self.pending_texts += texts
@@ -135,6 +153,7 @@ class MemoryUnit:
 
     def commit(self) -> None:
         self.state.requests.update(self.pending_requests)
+        self.state.collaborations.update(self.pending_collaborations)
         for text in self.pending_texts:
             self.state.texts.setdefault(text.ref, text)
         if self.pending_audit:

@@ -18,6 +18,8 @@ from schemas.signing import KeyRegistry
 from services.audit.chain import Checkpoint
 from services.audit.review import Report
 from services.audit.texts import KeptText
+from services.disclosure.collaboration import CollaborationDecision
+from services.disclosure.delegations import Delegation
 from services.disclosure.requests import DisclosureRequest
 
 CLOSED_STATUSES = ("closed", "cancelled")
@@ -147,6 +149,16 @@ class Unit(Protocol):
     async def request(self, request_id: str) -> DisclosureRequest | None: ...
 
     async def save_request(self, request: DisclosureRequest) -> None: ...
+
+    async def collaborations(self, *, operation_id: str | None = None) -> list[CollaborationDecision]:
+        """Recorded collaboration decisions covering the operation (every one when None)."""
+        ...
+
+    async def save_collaboration(self, decision: CollaborationDecision) -> None: ...
+
+    async def delegations(self, *, authority: str, holder: str) -> list[Delegation]:
+        """The register's delegations of `authority` to `holder`, revoked ones included."""
+        ...
 
     async def append_audit(self, entries: list[dict[str, Any]], texts: Sequence[KeptText] = ()) -> None:
         """Append to the audit chain in this transaction, with the free texts the entries

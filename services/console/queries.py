@@ -23,8 +23,9 @@ from services.audit.store import append
 from services.audit.texts import KeptText, keep_texts
 from services.console.ports import CLOSED_STATUSES, AuditQuery, Cursor, OperationFilter, PlanRow, Scope
 from services.disclosure import store
-from services.disclosure.policy import Purpose
-from services.disclosure.requests import DisclosureRequest, Status
+from services.disclosure.collaboration import CollaborationDecision
+from services.disclosure.delegations import Delegation
+from services.disclosure.requests import DisclosureRequest
 
 PLAN_COLUMNS = """operation_id, revision, record ->> 'title' AS title, municipality, planned_date, status,
     lead_agency, participants, (record -> 'targets')::text AS targets, updated_at"""
@@ -34,14 +35,6 @@ def _plan_row(row: asyncpg.Record) -> PlanRow:
     return PlanRow(row["operation_id"], row["revision"], row["title"] or "", row["municipality"],
                    row["planned_date"], row["status"], row["lead_agency"], tuple(row["participants"]),
                    tuple(json.loads(row["targets"] or "[]")), row["updated_at"])
-
-
-def _request(row: asyncpg.Record) -> DisclosureRequest:
-    return DisclosureRequest(
-        row["id"], row["requester"], row["requested_by"], row["owner"], row["operation_id"],
-        frozenset(str(c) for c in row["categories"]), Purpose(row["purpose"]), row["basis"],
-        row["reason"], row["created_at"], Status(row["status"]), row["assessment"], row["decided_by"],
-        row["decided_at"])
 
 
 def scope_conditions(scope: Scope, arg: Callable[[Any], str]) -> list[str]:
@@ -162,7 +155,7 @@ class PostgresUnit:
             """SELECT * FROM disclosure_requests WHERE status = 'approved'
                AND ($1::text IS NULL OR operation_id = $1) AND ($2::text IS NULL OR requester = $2)""",
             operation_id, recipient)
-        return [_request(r) for r in rows]
+        return [store.request_of(r) for r in rows]
 
     async def requests_for(self, agency: str) -> list[DisclosureRequest]:
         return await store.requests_for(self.conn, agency)
@@ -172,6 +165,15 @@ class PostgresUnit:
 
     async def save_request(self, request: DisclosureRequest) -> None:
         await store.save_request(self.conn, request)
+
+    async def collaborations(self, *, operation_id: str | None = None) -> list[CollaborationDecision]:
+        return await store.collaborations_for(self.conn, operation_id)
+
+    async def save_collaboration(self, decision: CollaborationDecision) -> None:
+        await store.save_collaboration(self.conn, decision)
+
+    async def delegations(self, *, authority: str, holder: str) -> list[Delegation]:
+        return await store.delegations_of(self.conn, authority, holder)
 
     async def append_audit(self, entries: list[dict[str, Any]], texts: Sequence[KeptText] = ()) -> None:
         if texts:

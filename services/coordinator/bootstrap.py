@@ -36,7 +36,6 @@ from services.coordinator.service import Settings
 from services.coordinator.settings import CoordinatorSettings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-AUDIT_MIGRATIONS = Path(__file__).parents[1] / "audit" / "migrations"
 log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 
@@ -112,9 +111,8 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
 
     @app.on_startup
     async def start() -> None:
-        if settings.database_owner_url:  # else applied before the start, as the owner
+        if settings.database_owner_url:  # its own migrations; else applied before the start, as the owner
             applied = await migrate(settings.database_owner_url, MIGRATIONS, component="coordinator")
-            applied += await migrate(settings.database_owner_url, AUDIT_MIGRATIONS, component="audit")
             if applied:
                 log.info("applied migrations %s", ", ".join(applied))
         runtime.pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
-from typing import Protocol
+
+from services.common.clock import Clock, SystemClock  # the system's one clock (`now` and `sleep`)
+
+__all__ = ["Clock", "IncomingRecord", "RejectedRecord", "SystemClock"]
 
 
 @dataclass(frozen=True)
@@ -25,11 +27,3 @@ class RejectedRecord:
     detail: str
     agency: str | None
 
-
-class Clock(Protocol):
-    def now(self) -> datetime.datetime: ...
-
-
-class SystemClock:
-    def now(self) -> datetime.datetime:
-        return datetime.datetime.now(datetime.UTC)

@@ -31,6 +31,7 @@ import orjson
 
 from schemas.agencies import load_agencies
 from schemas.events import event_json
+from schemas.notice_duties import NoticeDuties, load_notice_duties
 from schemas.operation import OperationPlan
 from schemas.signing import KeyRegistry
 from schemas.topics import agency_of_events_topic
@@ -60,6 +61,8 @@ class Settings:
     inference_window_days: int = 1
     noisy_cap: int = DEFAULT_CAP
     agencies: frozenset[str] = field(default_factory=lambda: frozenset(load_agencies()))
+    functions: dict[str, str] = field(default_factory=lambda: {c: a.function for c, a in load_agencies().items()})
+    notice_duties: NoticeDuties = field(default_factory=load_notice_duties)
     # each participant with the categories it may originate (schemas/agencies.yaml)
     categories: dict[str, frozenset[str]] = field(default_factory=lambda: {
         code: frozenset(a.categories) for code, a in load_agencies().items()})
@@ -191,7 +194,8 @@ async def _enforce_ownership(conn: asyncpg.Connection, checked: list[Checked],
         if c.fact.event_id not in seen:
             seen.add(c.fact.event_id)
             fresh.append(c)
-    verdicts = judge((c.fact for c in fresh), leads=leads, sent=stored, agencies=settings.agencies)
+    verdicts = judge((c.fact for c in fresh), leads=leads, sent=stored, agencies=settings.agencies,
+                     functions=settings.functions, duties=settings.notice_duties)
     refused = {c.fact.event_id: v for c, v in zip(fresh, verdicts, strict=True) if v is not None}
     if not refused:
         return checked, []

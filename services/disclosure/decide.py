@@ -6,14 +6,19 @@ the first rule (in file order) that matches every condition decides; `explain` l
 rule with the reason it did or did not match, so a lawyer can see why. Rules name
 participants by *function* (MUNI_SOCIAL covers every municipality's social services) or by
 code.
+
+A rule that asks for an act (`policy.Act`) matches only when the act is on record for this
+very item and recipient (`Acts`): a notice the holder addressed to the recipient, a recorded
+collaboration decision designating both, or a recorded disclosure decision under that rule.
+The purpose is a condition a rule may add; it never stands in for an act.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from services.disclosure.policy import ANY, Policy, Purpose, Role, Rule
+from services.disclosure.policy import ANY, Act, Policy, Purpose, Role, Rule
 
 OWN = "own-information"
 
@@ -26,6 +31,15 @@ class OperationContext:
 
 
 @dataclass(frozen=True)
+class Acts:
+    """The acts on record for one item and one recipient (empty: none)."""
+
+    notices: frozenset[str] = frozenset()  # duties (basis ids) cited by the holder's notice to the recipient
+    collaborations: frozenset[str] = frozenset()  # bases of collaboration decisions designating both
+    decisions: frozenset[str] = frozenset()  # rules named by disclosure decisions covering the item
+
+
+@dataclass(frozen=True)
 class Request:
     category: str  # a registered category (schemas/vocabulary.yaml)
     owner: str  # the participant (authority) the information belongs to
@@ -33,8 +47,7 @@ class Request:
     role: Role
     purpose: Purpose
     operation: OperationContext | None = None
-    approved: bool = False  # an approved disclosure request covers exactly this
-    addressee: bool = False  # the recipient is the agency a notice (underrättelse) is addressed to
+    acts: Acts = Acts()
     on: datetime.date = field(default_factory=datetime.date.today)
     owner_function: str | None = None  # what the policy names the owner by (default: its code)
     recipient_function: str | None = None
@@ -54,7 +67,7 @@ class Decision:
     existence: bool  # a marker saying something is withheld may be shown
     rule: str | None  # the rule that decided, or OWN, or None for default deny
     basis: str | None  # the citation of the legal basis
-    basis_verified: bool | None
+    basis_verified: bool | None  # False where the basis, or the rule's reach under it, is unconfirmed
     requires_assessment: bool
     provision: str  # the secrecy provision for a withheld marker
     policy: str  # the policy label (id@version+digest)
@@ -83,10 +96,13 @@ def _mismatch(rule: Rule, request: Request) -> str | None:
             return f"{request.recipient} and {request.owner} do not both take part in {op.operation_id}"
         if rule.while_open and op.closed:
             return f"{op.operation_id} is closed: sharing ended, re-review needed"
-    if rule.addressee_only and not request.addressee:
-        return "only for the agency a notice is addressed to"
-    if rule.requires_approval and not request.approved:
-        return "needs an approved disclosure request (case-by-case)"
+    if rule.act == Act.NOTICE and rule.basis not in request.acts.notices:
+        return f"only in a notice its holder addressed to {request.recipient} citing {rule.basis}"
+    if rule.act == Act.COLLABORATION and rule.basis not in request.acts.collaborations:
+        return (f"no recorded collaboration decision ({rule.basis}) designates both {request.owner} and"
+                f" {request.recipient} for this operation")
+    if rule.act == Act.DECISION and rule.id not in request.acts.decisions:
+        return "only the items a recorded disclosure decision under this rule names, for its purpose and time"
     return None
 
 
@@ -99,7 +115,7 @@ def decide(policy: Policy, request: Request) -> Decision:
     # a rule that opens the content wins over one that only lets a marker through
     for rule in sorted(matching, key=lambda r: r.level != "content"):
         basis = policy.basis(rule.basis)
-        return Decision(rule.level == "content", True, rule.id, basis.citation, basis.verified,
+        return Decision(rule.level == "content", True, rule.id, basis.citation, policy.verified(rule),
                         basis.requires_assessment, provision, policy.label, rule.description)
     known = policy.categories.get(request.category)
     if known is None:  # a category the policy does not know: denied, never a crash
@@ -107,6 +123,14 @@ def decide(policy: Policy, request: Request) -> Decision:
                         f"category {request.category!r} is not in the policy (default deny)")
     return Decision(False, not known.existence_secret, None, None, None, False, provision, policy.label,
                     "no rule allows it (default deny)")
+
+
+def decision_rules(policy: Policy, request: Request) -> list[Rule]:
+    """The rules a disclosure decision about `request` could be taken under: those asking for a
+    decision whose every other condition holds."""
+    return [rule for rule in policy.rules if rule.act == Act.DECISION
+            and _mismatch(rule, replace(request, acts=replace(request.acts, decisions=frozenset({rule.id}))))
+            is None]
 
 
 def explain(policy: Policy, request: Request) -> list[str]:
@@ -118,6 +142,7 @@ def explain(policy: Policy, request: Request) -> list[str]:
     decision = decide(policy, request)
     verdict = "allowed" if decision.allowed else ("withheld (marker shown)" if decision.existence
                                                   else "withheld (not even its existence shown)")
+    unverified = " [unverified]" if decision.basis_verified is False else ""
     lines.append(f"decision: {verdict} by {decision.rule or 'default deny'} "
-                 f"({decision.basis or decision.provision}); policy {decision.policy}")
+                 f"({decision.basis or decision.provision}){unverified}; policy {decision.policy}")
     return lines

@@ -6,6 +6,10 @@ may not be shown is replaced by a marker naming its provision when the policy le
 existence be known, and is left out without a trace otherwise. Totals are recomputed from
 what is visible, so a sum never reveals a withheld amount. Every item shown to another
 agency, and every item withheld from it, comes back as an `Access` for the audit log.
+Rules that ask for an act see only the acts on record for the item at hand: a notice opens
+to its addressee and nothing else, a collaboration decision only between the agencies it
+designates in the operations it names, a disclosure decision only its own items (as they
+were when it was taken), for its purpose, until it expires.
 Persons and sole traders leave in the viewer's own pseudonyms (`services.disclosure.pseudonyms`),
 never in the platform's internal ones, so two recipients cannot join what they got on them.
 """
@@ -22,7 +26,9 @@ from typing import Any
 from schemas.agencies import Agency
 from schemas.canonical import canonical_json
 from schemas.categories import Category
-from services.disclosure.decide import OWN, Decision, OperationContext, Request, decide
+from schemas.notice_duties import NoticeDuties, load_notice_duties
+from services.disclosure.collaboration import CollaborationDecision, bases_in_force
+from services.disclosure.decide import OWN, Acts, Decision, OperationContext, Request, decide
 from services.disclosure.policy import UNKNOWN_PROVISION, Policy, Purpose, Role
 from services.disclosure.pseudonyms import RecipientPseudonyms
 
@@ -38,15 +44,30 @@ class Viewer:
     user: str  # the person, for the audit log
 
 
+Item = tuple[str, str]  # (event id, `item_digest` of the timeline entry as it was)
+
+
 @dataclass(frozen=True)
 class Approval:
-    """An approved disclosure request: exactly these categories of this owner's items."""
+    """A recorded disclosure decision: these categories of exactly these items of this owner,
+    to this recipient, for this purpose, under this rule, until `valid_until` (inclusive)."""
 
     request_id: str
     owner: str
     recipient: str
-    operation_id: str | None
+    operation_id: str
     categories: frozenset[str]
+    purpose: Purpose
+    rule: str
+    items: frozenset[Item]
+    valid_until: datetime.date
+
+    def may_cover(self, owner: str, recipient: str, operation_id: str, category: str, purpose: Purpose,
+                  event_id: str | None, on: datetime.date) -> bool:
+        """Everything but the item's content matches (then `items` decides)."""
+        return (self.owner == owner and self.recipient == recipient and self.operation_id == operation_id
+                and category in self.categories and self.purpose == purpose and on <= self.valid_until
+                and event_id is not None and any(e == event_id for e, _ in self.items))
 
 
 @dataclass(frozen=True)
@@ -75,27 +96,51 @@ def digest(value: Any) -> str:
     return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
+ITEM_FIELDS = ("event_id", "agency", "kind", "at", "ref", "premises", "business", "persons", "detail")
+
+
+def item_digest(entry: dict[str, Any]) -> str:
+    """What a disclosure decision binds to: the timeline entry as it is (a later change, a
+    correction or an erasure makes it another item, which needs a new decision)."""
+    return digest({k: entry.get(k) for k in ITEM_FIELDS})
+
+
 class _Decider:
     def __init__(self, policy: Policy, viewer: Viewer, purpose: Purpose, context: OperationContext,
-                 approvals: list[Approval], on: datetime.date, agencies: dict[str, Agency]) -> None:
+                 approvals: list[Approval], collaborations: list[CollaborationDecision], on: datetime.date,
+                 agencies: dict[str, Agency], duties: NoticeDuties) -> None:
         self.policy, self.viewer, self.purpose, self.context = policy, viewer, purpose, context
-        self.approvals, self.on, self.agencies = approvals, on, agencies
+        self.on, self.agencies, self.duties = on, agencies, duties
+        self.approvals = [a for a in approvals if a.recipient == viewer.agency
+                          and a.operation_id == context.operation_id]
+        self.collaborations = collaborations
         self.accesses: list[Access] = []
-        self._decisions: dict[tuple[str, str, bool, bool], Decision] = {}  # same question, same answer
+        self._decisions: dict[tuple[str, str, Acts], Decision] = {}  # same question, same answer
+        self._collaborating: dict[str, frozenset[str]] = {}
+
+    def notices(self, entry: dict[str, Any]) -> frozenset[str]:
+        """The duties a notice cites, when the viewer is the body it is addressed to."""
+        detail = entry["detail"]
+        if entry["kind"] != "notification" or detail.get("to_agency") != self.viewer.agency:
+            return frozenset()
+        return frozenset(d.id for d in self.duties.cited_by(detail.get("legal_basis")))
 
     def __call__(self, category: str, owner: str, item: Any, fields: tuple[str, ...],
-                 event_id: str | None, *, addressee: bool = False) -> Decision:
-        approval = next((a for a in self.approvals if a.owner == owner and a.recipient == self.viewer.agency
-                         and category in a.categories
-                         and a.operation_id in (None, self.context.operation_id)), None)
-        question = (category, owner, approval is not None, addressee)
+                 event_id: str | None, *, notices: frozenset[str] = frozenset(),
+                 entry: dict[str, Any] | None = None) -> Decision:
+        approvals = self._approvals(category, owner, event_id, entry)
+        if owner not in self._collaborating:
+            self._collaborating[owner] = bases_in_force(self.collaborations, self.context.operation_id, owner,
+                                                        self.viewer.agency, self.on)
+        acts = Acts(notices, self._collaborating[owner], frozenset(a.rule for a in approvals))
+        question = (category, owner, acts)
         decision = self._decisions.get(question)
         if decision is None:
             decision = self._decisions[question] = decide(self.policy, Request(
                 category=category, owner=owner, recipient=self.viewer.agency, role=self.viewer.role,
-                purpose=self.purpose, operation=self.context, approved=approval is not None,
-                addressee=addressee, on=self.on, owner_function=self._function(owner),
-                recipient_function=self._function(self.viewer.agency)))
+                purpose=self.purpose, operation=self.context, acts=acts, on=self.on,
+                owner_function=self._function(owner), recipient_function=self._function(self.viewer.agency)))
+        approval = next((a for a in approvals if a.rule == decision.rule), None)
         if decision.provision == UNKNOWN_PROVISION and category not in _REPORTED:
             _REPORTED.add(category)  # once per process: the denials themselves are each in the audit log
             log.warning("category %r is not in policy %s: its items are denied to everyone but their owner"
@@ -106,6 +151,15 @@ class _Decider:
                                         approval.request_id if approval and decision.allowed else None))
         return decision
 
+
+    def _approvals(self, category: str, owner: str, event_id: str | None,
+                   entry: dict[str, Any] | None) -> list[Approval]:
+        found = [a for a in self.approvals if a.may_cover(owner, self.viewer.agency, self.context.operation_id,
+                                                          category, self.purpose, event_id, self.on)]
+        if not found or entry is None:
+            return []
+        item = (str(event_id), item_digest(entry))
+        return [a for a in found if item in a.items]
 
     def _function(self, code: str) -> str | None:
         agency = self.agencies.get(code)
@@ -118,13 +172,17 @@ def _marker(decision: Decision, category: str) -> dict[str, Any]:
 
 def view_operation(policy: Policy, record: dict[str, Any], viewer: Viewer, purpose: Purpose,
                    agencies: dict[str, Agency], *, pseudonyms: RecipientPseudonyms,
-                   approvals: list[Approval] | None = None, on: datetime.date | None = None) -> OperationView:
-    """The viewer's view of `record`. Accesses (for the audit log) name what was decided in
+                   approvals: list[Approval] | None = None,
+                   collaborations: list[CollaborationDecision] | None = None,
+                   on: datetime.date | None = None, duties: NoticeDuties | None = None) -> OperationView:
+    """The viewer's view of `record`, given the disclosure decisions (`approvals`) and
+    collaboration decisions on record. Accesses (for the audit log) name what was decided in
     the platform's own terms; the view itself names persons in the viewer's pseudonyms."""
     on = on or datetime.date.today()
     context = OperationContext(record["operation_id"], frozenset(record["participants"]),
                                closed=record["status"] in ("closed", "cancelled"))
-    decide_item = _Decider(policy, viewer, purpose, context, approvals or [], on, agencies)
+    decide_item = _Decider(policy, viewer, purpose, context, approvals or [], collaborations or [], on, agencies,
+                           duties or load_notice_duties())
     plan_fields = ("title", "municipality", "planned_date", "status", "lead_agency", "participants", "targets")
     plan = {k: record[k] for k in plan_fields}
     if not decide_item(Category.PLANNED_OPERATION, record["lead_agency"], plan, plan_fields, None).allowed:
@@ -142,17 +200,18 @@ def _entry(entry: dict[str, Any], decide_item: _Decider, agencies: dict[str, Age
     shown: dict[str, Any] = {"at": entry["at"], "agency": owner, "kind": entry["kind"], "event_id": event_id}
     anything = False
     identity = {"ref": entry["ref"], "premises": entry["premises"], "business": entry["business"]}
+    acts: dict[str, Any] = {"notices": decide_item.notices(entry), "entry": entry}
     if entry["kind"] == "inspection":
         findings = []
         for finding in detail.get("findings", []):
             category = str(finding["category"])
-            decision = decide_item(category, owner, finding, ("code", "count"), event_id)
+            decision = decide_item(category, owner, finding, ("code", "count"), event_id, **acts)
             if decision.allowed:
                 findings.append(finding)
             elif decision.existence:
                 findings.append(_marker(decision, category))
         if not detail.get("findings"):  # an inspection with nothing found: the agency's own matter
-            decision = decide_item(home, owner, identity, ("inspection",), event_id)
+            decision = decide_item(home, owner, identity, ("inspection",), event_id, **acts)
             if not (decision.allowed or decision.existence):
                 return None
             anything = decision.allowed
@@ -162,8 +221,7 @@ def _entry(entry: dict[str, Any], decide_item: _Decider, agencies: dict[str, Age
         anything = anything or any(not f.get("withheld") for f in findings)
     else:
         category = str(detail["category"])
-        addressee = entry["kind"] == "notification" and detail.get("to_agency") == decide_item.viewer.agency
-        decision = decide_item(category, owner, detail, tuple(sorted(detail)), event_id, addressee=addressee)
+        decision = decide_item(category, owner, detail, tuple(sorted(detail)), event_id, **acts)
         if decision.allowed:
             shown["detail"] = detail
             anything = True
@@ -175,10 +233,10 @@ def _entry(entry: dict[str, Any], decide_item: _Decider, agencies: dict[str, Age
         for name, category in (("ref", Category.RECORD_METADATA), ("premises", Category.PREMISES),
                                ("business", Category.BUSINESS_IDENTITY)):
             if identity[name] is not None and decide_item(category, owner, identity[name], (name,),
-                                                          event_id).allowed:
+                                                          event_id, **acts).allowed:
                 shown[name] = identity[name]
         if entry.get("persons") and decide_item(Category.PERSONAL_IDENTITY, owner, entry["persons"],
-                                                ("persons",), event_id).allowed:
+                                                ("persons",), event_id, **acts).allowed:
             shown["persons"] = entry["persons"]
     return shown
 

@@ -30,7 +30,7 @@ from services.common.offsets import store_offsets
 from services.disclosure.enforce import Viewer, digest, view_operation
 from services.disclosure.policy import Policy, Purpose, Role
 from services.disclosure.pseudonyms import RecipientPseudonyms
-from services.disclosure.store import approvals_for
+from services.disclosure.store import approvals_for, collaborations_for
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ async def views_for_changes(conn: asyncpg.Connection, changes: list[Change], pol
                             agencies: dict[str, Agency], *, purpose: Purpose, now: datetime.datetime,
                             pseudonyms: RecipientPseudonyms,
                             digests: AuditDigests) -> tuple[list[FeedMessage], list[dict[str, Any]]]:
-    """The feed messages and audit entries of a batch of changes (reads approvals and the
-    digests of the views last sent).
+    """The feed messages and audit entries of a batch of changes (reads the acts on record,
+    disclosure decisions and collaboration decisions, and the digests of the views last sent).
 
     Only the latest change of each operation in the batch is shown: a view superseded
     before it was sent was never disclosed, so it needs neither a message nor an entry. A
@@ -69,10 +69,12 @@ async def views_for_changes(conn: asyncpg.Connection, changes: list[Change], pol
     for body in latest:
         record = body["record"]
         approvals = await approvals_for(conn, record["operation_id"])
+        collaborations = await collaborations_for(conn, record["operation_id"])
         subjects = _subjects(record)
         for code in sorted(agencies):
             view = view_operation(policy, record, Viewer(code, Role.OFFICER, f"feed:{code}"), purpose,
-                                  agencies, pseudonyms=pseudonyms, approvals=approvals, on=now.date())
+                                  agencies, pseudonyms=pseudonyms, approvals=approvals,
+                                  collaborations=collaborations, on=now.date())
             entries += [access_entry(a, digests, at=now, channel="feed", purpose=purpose.value, actor=None,
                                      subjects=subjects.get(a.event_id or "", []))
                         for a in view.accesses]

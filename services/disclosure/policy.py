@@ -27,6 +27,7 @@ from pydantic import (
 
 from schemas.agencies import Registry, load_registry
 from schemas.canonical import canonical_json
+from schemas.notice_duties import NoticeDuties, load_notice_duties
 from schemas.vocabulary import CategoryCode, Vocabulary, load_vocabulary
 from schemas.yaml_lines import ConfigurationError, line_of, load_with_lines
 
@@ -80,6 +81,18 @@ class CategoryRule(_Frozen):
     verified: bool = True
 
 
+class Act(StrEnum):
+    """What must have been done for a rule to apply, beyond its conditions.
+
+    Only a standing rule applies by itself (the plan to participants, public decisions). The
+    others open nothing until the act is on record, and then only what the act names."""
+
+    STANDING = "standing"  # applies by itself, to every item its conditions cover
+    NOTICE = "notice"  # only the holder's notice, to the body it is addressed to, citing the rule's basis
+    DECISION = "decision"  # only the items a recorded disclosure decision under this rule names
+    COLLABORATION = "collaboration"  # only under a recorded collaboration decision designating both
+
+
 class Rule(_Frozen):
     id: RuleId
     description: str
@@ -89,13 +102,14 @@ class Rule(_Frozen):
     roles: list[Role] = Field(default=[Role.COORDINATOR, Role.OFFICER])
     purposes: list[Purpose] = Field(min_length=1)
     basis: RuleId
+    act: Act = Field(default=Act.STANDING, description="The recorded act the rule needs (see `Act`).")
     same_operation: bool = Field(default=True, description="The recipient takes part in the same operation.")
-    requires_approval: bool = Field(
-        default=False, description="Only through an approved disclosure request (case-by-case).")
     while_open: bool = Field(default=True, description="Ends when the operation closes; re-review after.")
-    addressee_only: bool = Field(default=False, description="Only to the agency a notice is addressed to.")
     level: Literal["content", "existence"] = "content"
     valid_until: datetime.date | None = None
+    verified: bool = Field(default=True, description="False where the rule's reach (these categories,"
+                                                     " owners and recipients under its basis) is unconfirmed.")
+    note: str = ""
 
 
 class Policy(_Frozen):
@@ -118,6 +132,14 @@ class Policy(_Frozen):
         for rule in self.rules:
             if rule.basis not in basis_ids:
                 raise ValueError(f"rule {rule.id} cites unknown basis {rule.basis!r}; known: {basis_ids}")
+            basis = self.basis(rule.basis)
+            if basis.requires_assessment and rule.act != Act.DECISION:
+                raise ValueError(f"rule {rule.id} cites {basis.id}, which asks for a case-by-case assessment:"
+                                 " only a recorded decision can apply it (act: decision)")
+            if rule.act in (Act.NOTICE, Act.COLLABORATION) and basis.kind != "duty":
+                raise ValueError(f"rule {rule.id}: a {rule.act.value} rule cites a duty, not {basis.kind}")
+            if rule.act != Act.STANDING and rule.level != "content":
+                raise ValueError(f"rule {rule.id}: an act opens content; a marker needs no act")
         return self
 
     def provision(self, category: str, holder: str) -> str:
@@ -130,6 +152,13 @@ class Policy(_Frozen):
 
     def basis(self, basis_id: str) -> LegalBasis:
         return next(b for b in self.bases if b.id == basis_id)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def verified(self, rule: Rule) -> bool:
+        """Whether both the rule's basis and its reach are confirmed in primary sources."""
+        return rule.verified and self.basis(rule.basis).verified
 
     _digest: str = PrivateAttr(default="")
 
@@ -147,9 +176,11 @@ class Policy(_Frozen):
         return self._digest
 
 
-def load_policy(path: Path, *, registry: Registry | None = None, vocabulary: Vocabulary | None = None) -> Policy:
-    """The policy at `path`, checked as a whole with the registry and the vocabulary this
-    process runs on: a mistake is a start-up error naming the file and the line."""
+def load_policy(path: Path, *, registry: Registry | None = None, vocabulary: Vocabulary | None = None,
+                duties: NoticeDuties | None = None) -> Policy:
+    """The policy at `path`, checked as a whole with the registry, the vocabulary and the
+    register of duties to notify this process runs on: a mistake is a start-up error naming
+    the file and the line."""
     try:
         doc, lines = load_with_lines(path)
     except ConfigurationError as error:
@@ -161,16 +192,20 @@ def load_policy(path: Path, *, registry: Registry | None = None, vocabulary: Voc
                             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                             for e in error.errors(include_url=False))
         raise PolicyError(f"{path}: the policy is not valid: {invalid}") from error
-    problems = policy_problems(policy, registry or load_registry(), vocabulary or load_vocabulary())
+    problems = policy_problems(policy, registry or load_registry(), vocabulary or load_vocabulary(),
+                               duties or load_notice_duties())
     if problems:
         raise PolicyError("; ".join(f"{path}:{line_of(lines, at)}: {what}" for at, what in problems))
     return policy
 
 
-def policy_problems(policy: Policy, registry: Registry, vocabulary: Vocabulary) -> list[tuple[tuple[str, ...], str]]:
-    """What does not fit between the policy, the participants and the registered categories:
-    (where in the policy, what is wrong). A category no rule mentions is a mistake too: a
-    participant that registers one must say how it may be shared, even if never."""
+def policy_problems(policy: Policy, registry: Registry, vocabulary: Vocabulary,
+                    duties: NoticeDuties | None = None) -> list[tuple[tuple[str, ...], str]]:
+    """What does not fit between the policy, the participants, the registered categories and
+    the duties to notify: (where in the policy, what is wrong). A category no rule mentions is
+    a mistake too: a participant that registers one must say how it may be shared, even if
+    never. A notice rule reaches only bodies its duty names."""
+    duties = duties or load_notice_duties()
     found: list[tuple[tuple[str, ...], str]] = []
     names = set(registry.functions) | set(registry.participants) | {ANY}
     for category in policy.categories:
@@ -195,9 +230,30 @@ def policy_problems(policy: Policy, registry: Registry, vocabulary: Vocabulary) 
                 if name not in names:
                     found.append(((*at, side), f"rule {rule.id}: {side[:-1]} {name!r} is no function or participant"
                                                " of the registry"))
+        if rule.act == Act.NOTICE:
+            found += _notice_problems(rule, at, registry, duties)
     for category in vocabulary.categories:
         if category not in mentioned:
             found.append((("rules",), f"no rule mentions the registered category {category!r}: say how it may be"
                                       " shared, if ever (a rule with `level: existence` and no recipient but"
                                       " its own function is enough)"))
+    return found
+
+
+def _notice_problems(rule: Rule, at: tuple[str, ...], registry: Registry,
+                     duties: NoticeDuties) -> list[tuple[tuple[str, ...], str]]:
+    duty = duties.duties.get(rule.basis)
+    if duty is None:
+        return [((*at, "basis"), f"rule {rule.id}: a notice rule cites a duty to notify of {duties.source};"
+                                 f" {rule.basis!r} is none (known: {', '.join(duties.duties)})")]
+    found = []
+    for name in rule.recipients:
+        function = registry.function_of(name) or name
+        if name == ANY or function not in duty.functions:
+            found.append(((*at, "recipients"), f"rule {rule.id}: {name!r} is no body {duty.law} lets a notice"
+                                               f" reach ({', '.join(sorted(duty.functions))})"))
+    for function in duty.functions:
+        if function not in registry.functions:
+            found.append(((*at, "basis"), f"{duties.source}: {rule.basis} names function {function!r},"
+                                          " which the registry does not have"))
     return found

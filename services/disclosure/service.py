@@ -33,7 +33,6 @@ from services.disclosure.settings import FeedSettings
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-AUDIT_MIGRATIONS = HERE.parent / "audit" / "migrations"
 
 
 async def _raw(msg: object) -> None:
@@ -126,8 +125,7 @@ def build_app(settings: FeedSettings) -> FastStream:
 
     @app.on_startup
     async def start() -> None:
-        if settings.database_owner_url:  # else applied before the start, as the owner
-            await migrate(settings.database_owner_url, AUDIT_MIGRATIONS, component="audit")
+        if settings.database_owner_url:  # its own migrations; else applied before the start, as the owner
             await migrate(settings.database_owner_url, HERE / "migrations", component="disclosure")
         runtime.pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
         async with runtime.get_pool().acquire() as conn, conn.transaction():

@@ -3,7 +3,6 @@ log's migrations when given the owner's login, serve on LOS_PSEUDONYM_HOST:LOS_P
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -15,14 +14,12 @@ from starlette.applications import Starlette
 from schemas.agencies import load_agencies
 from schemas.signing import KeyRegistry
 from services.common.keys import load_registry
-from services.common.migrate import migrate
 from services.common.pseudonyms import load_oprf_seed, oprf_secret
 from services.common.telemetry import serve_metrics
 from services.pseudonyms.app import create_app
 from services.pseudonyms.ledger import AuditLedger
 from services.pseudonyms.settings import PseudonymSettings
 
-AUDIT_MIGRATIONS = Path(__file__).parents[1] / "audit" / "migrations"
 log = logging.getLogger("services.pseudonyms")
 
 
@@ -65,8 +62,6 @@ def main() -> None:
         log.error("the pseudonym service cannot start: %s", error)
         raise SystemExit(2) from error
     serve_metrics(settings.metrics_port)
-    if settings.database_owner_url:
-        asyncio.run(migrate(settings.database_owner_url, AUDIT_MIGRATIONS, component="audit"))
     log.info("pseudonym service on http://%s:%d (limit %d evaluations per participant and day)",
              settings.pseudonym_host, settings.pseudonym_port, settings.pseudonym_daily_limit)
     uvicorn.run(build(settings, secret), host=settings.pseudonym_host, port=settings.pseudonym_port,

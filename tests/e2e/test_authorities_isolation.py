@@ -26,12 +26,13 @@ from schemas.operation import OperationStatus
 from schemas.topics import RECORD_CHANGES, feed_topic
 from services.adapters.simulator import ScenarioConfig, generate_campaign
 from services.audit import review
+from services.audit.server import MIGRATIONS as AUDIT_MIGRATIONS
 from services.common.migrate import migrate
 from services.console.__main__ import apply_migrations
 from services.console.app import create_app
 from services.disclosure.decide import OperationContext, Request, decide
 from services.disclosure.policy import Purpose, Role, load_policy
-from services.disclosure.service import AUDIT_MIGRATIONS, HERE
+from services.disclosure.service import HERE
 from tests.conftest import Database, Infra
 from tests.e2e.test_coordinator_campaign import coordinator_env, messages, settled
 from tests.integration.console.conftest import console_settings

@@ -70,8 +70,9 @@ async def test_secrets_stay_put_and_every_disclosure_is_audited(
         await wait_for(lambda: settled(database, len({e.id for e in events})), timeout=240, what="records")
         # the feed service starts where this test's changes start (other tests share the topic)
         conn = await asyncpg.connect(database.app_url)
+        from services.audit.server import MIGRATIONS as AUDIT_MIGRATIONS
         from services.common.migrate import migrate
-        from services.disclosure.service import AUDIT_MIGRATIONS, HERE
+        from services.disclosure.service import HERE
 
         await migrate(database.owner_url, AUDIT_MIGRATIONS, component="audit")
         await migrate(database.owner_url, HERE / "migrations", component="disclosure")

@@ -36,8 +36,9 @@ from schemas.operation import OperationPlan, OperationStatus, Target
 from schemas.subjects import Business, Premises
 from schemas.topics import RECORD_CHANGES, feed_topic
 from schemas.vocabulary import VOCABULARY_FILE
+from services.audit.server import MIGRATIONS as AUDIT_MIGRATIONS
 from services.common.migrate import migrate
-from services.disclosure.service import AUDIT_MIGRATIONS, HERE
+from services.disclosure.service import HERE
 from tests.conftest import Database, Infra
 from tests.e2e.test_coordinator_campaign import coordinator_env, messages
 from tests.support import end_offsets, produce, read_from, spawn_service, start_from_now, stop_processes, wait_for

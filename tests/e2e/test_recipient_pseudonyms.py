@@ -16,9 +16,10 @@ from schemas.agencies import load_agencies
 from schemas.topics import feed_topic
 from services.adapters.simulator import generate_campaign
 from services.adapters.simulator.config import ScenarioConfig
+from services.audit.server import MIGRATIONS as AUDIT_MIGRATIONS
 from services.common.migrate import migrate
 from services.disclosure.pseudonyms import RecipientPseudonyms
-from services.disclosure.service import AUDIT_MIGRATIONS, HERE
+from services.disclosure.service import HERE
 from tests.conftest import Database, Infra
 from tests.e2e.test_coordinator_campaign import PSEUDONYM_KEY, coordinator_env, messages, settled
 from tests.support import (

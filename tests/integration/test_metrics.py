@@ -17,9 +17,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from deploy.local.processes import free_port
 from schemas.topics import RECORD_CHANGES, events_topic
 from services.adapters.simulator import generate_campaign
+from services.audit.server import MIGRATIONS as AUDIT_MIGRATIONS
 from services.common.lag import measure_lag
 from services.common.migrate import migrate
-from services.disclosure.service import AUDIT_MIGRATIONS, HERE
+from services.disclosure.service import HERE
 from tests.conftest import Database, Infra
 from tests.e2e.test_coordinator_campaign import PSEUDONYM_KEY, coordinator_env, messages
 from tests.support import (

@@ -144,15 +144,17 @@ async def test_signals_count_only_what_each_coordinator_may_see(live: LiveConsol
 
 
 async def test_free_text_stays_out_of_the_chain_and_is_erased_with_its_retention(live: LiveConsole) -> None:
-    reason, assessment = "Brandrisk i lokal med nattarbete, enligt tips.", "Brandskyddet väger uppenbart tyngre."
-    async with live.client("FIRE_RTOG") as fire, live.client("TAX", Role.COORDINATOR) as tax:
-        made = (await fire.post("/api/requests", json={
+    reason, assessment = "Misstänkt penningtvätt genom lokalen, enligt tips.", "Polisen har begärt det enligt lagen."
+    await live.delegate("TAX")
+    until = (live.app.state.console.today() + datetime.timedelta(days=30)).isoformat()
+    async with live.client("POLICE") as police, live.client("TAX", Role.COORDINATOR) as tax:
+        made = (await police.post("/api/requests", json={
             "operation_id": live.planted_operation, "owner": "TAX", "categories": ["tax"],
-            "purpose": "joint_operation", "basis": "osl-10-27", "reason": reason})).json()
+            "purpose": "crime_prevention", "basis": "prop-2024-25-65", "reason": reason})).json()
         decided = await tax.post(f"/api/requests/{made['id']}/decision",
-                                 json={"approve": True, "assessment": assessment})
+                                 json={"approve": True, "assessment": assessment, "valid_until": until})
         assert decided.status_code == 200, decided.text
-        await fire.get(f"/api/operations/{live.planted_operation}?purpose=joint_operation")
+        await police.get(f"/api/operations/{live.planted_operation}?purpose=crime_prevention")
     chain = " ".join(r["entry"] for r in await live.fetch("SELECT entry::text FROM audit_log"))
     assert reason not in chain and assessment not in chain
     owner = await asyncpg.connect(live.db.owner_url)

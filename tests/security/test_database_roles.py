@@ -11,7 +11,7 @@ import datetime
 import json
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +41,14 @@ from services.coordinator.receipts import ReceiptRelay
 from services.coordinator.relay import Relay
 from services.coordinator.retention import erase_personal_data
 from services.coordinator.service import check_records, store_batch
+from services.disclosure.collaboration import CollaborationDecision
+from services.disclosure.delegations import new_delegation
 from services.disclosure.feeds import Change, commit_batch, views_for_changes
 from services.disclosure.policy import Purpose, load_policy
 from services.disclosure.pseudonyms import RecipientPseudonyms
-from services.disclosure.requests import decide_request, new_request
+from services.disclosure.requests import OBVIOUS, Status, new_request
 from services.disclosure.service import record_policy_in_force
+from services.disclosure.store import save_delegation
 from tests.conftest import Database, Infra
 from tests.integration.coordinator.conftest import SETTINGS, store_as_coordinator
 from tests.support import NOW, signed_bytes
@@ -61,6 +64,11 @@ NEW_OPERATION = ("INSERT INTO operations (operation_id, revision, municipality, 
 NEW_REQUEST = ("INSERT INTO disclosure_requests (id, requester, requested_by, owner, operation_id, categories,"
                " purpose, basis, reason, created_at, status) VALUES ('r-x', 'TAX', 'x', 'POLICE', 'X-1', '{tax}',"
                " 'joint_operation', 'b', 'r', now(), 'approved')")
+NEW_DELEGATION = ("INSERT INTO disclosure_delegations (id, authority, holder, holder_name, reference, valid_from,"
+                  " recorded_by, recorded_at) VALUES ('d-x', 'TAX', 'me', 'Me', 'ref', now(), 'me', now())")
+NEW_COLLABORATION = ("INSERT INTO collaboration_decisions (id, reference, basis, agencies, operations, decided_by,"
+                     " decided_on, valid_from, valid_until, recorded_by, recorded_for, recorded_at) VALUES ('c-x',"
+                     " 'r', 'lag-2016-774', '{POLICE,TAX}', '{X-1}', 'd', now(), now(), now(), 'u', 'POLICE', now())")
 NEW_AUDIT_ENTRY = ("INSERT INTO audit_log (chain, seq, at, kind, entry, prev_hash, hash)"
                    " VALUES ('main', 999999, now(), 'read', '{}', '\\x00', '\\x00')")
 NEW_CHECKPOINT = "INSERT INTO audit_checkpoints (chain, seq, checkpoint) VALUES ('main', 999999, '{}')"
@@ -113,6 +121,11 @@ REFUSED: dict[str, list[str]] = {
         NEW_PROTECTED,
         "SELECT * FROM receipts",
         "DELETE FROM disclosure_requests",
+        NEW_DELEGATION,  # an administrator's act, as the schema owner
+        "UPDATE disclosure_delegations SET revoked_at = NULL",
+        "DELETE FROM disclosure_delegations",
+        "UPDATE collaboration_decisions SET agencies = '{TAX,POLICE,ENFORCEMENT}'",
+        "DELETE FROM collaboration_decisions",
         NEW_CHECKPOINT,
     ],
     "disclosure": [  # it gets records from Kafka; it writes only its feeds' bookkeeping and the audit log
@@ -132,6 +145,9 @@ REFUSED: dict[str, list[str]] = {
         "UPDATE feed_disclosures SET kind = 'disclosure'",
         "DELETE FROM feed_disclosures",
         "DELETE FROM consumer_offsets",
+        NEW_COLLABORATION,
+        "SELECT * FROM disclosure_delegations",
+        NEW_DELEGATION,
         NEW_CHECKPOINT,
         NEW_TEXT,
         "SELECT * FROM audit_texts",
@@ -151,6 +167,9 @@ REFUSED: dict[str, list[str]] = {
         "UPDATE disclosure_requests SET status = 'approved'",
         "SELECT * FROM feed_views",
         "INSERT INTO feed_disclosures VALUES ('TAX', 'X-1', '', 'tax', 'd', 'disclosure')",
+        "SELECT * FROM collaboration_decisions",
+        NEW_COLLABORATION,
+        "SELECT * FROM disclosure_delegations",
         NEW_CHECKPOINT,
         "SELECT text FROM audit_texts",  # its erasure empties texts; it reads none of them
         "SELECT ref, context FROM audit_texts",
@@ -164,6 +183,8 @@ REFUSED: dict[str, list[str]] = {
         "SELECT * FROM events",
         "SELECT record FROM operations",
         "SELECT * FROM disclosure_requests",
+        "SELECT * FROM collaboration_decisions",
+        "SELECT * FROM disclosure_delegations",
         "SELECT * FROM feed_views",
         "SELECT * FROM rejections",
         NEW_POSITION,
@@ -255,6 +276,14 @@ async def test_the_audit_log_is_granted_select_and_insert_only(seeded: Seeded) -
     assert await _grants(seeded.db.owner_url, "audit_checkpoints") == {("los_audit", "SELECT"), ("los_audit", "INSERT")}
 
 
+async def test_the_acts_on_record_are_granted_to_the_roles_that_use_them_only(seeded: Seeded) -> None:
+    """The feeds apply collaboration decisions, the console records them and reads the register of
+    delegations, which only an administrator writes (as the schema owner)."""
+    assert await _grants(seeded.db.owner_url, "collaboration_decisions") == {
+        ("los_disclosure", "SELECT"), ("los_console", "SELECT"), ("los_console", "INSERT")}
+    assert await _grants(seeded.db.owner_url, "disclosure_delegations") == {("los_console", "SELECT")}
+
+
 def _columns(privilege: str, *columns: str) -> set[str]:
     return {f"{privilege}({c})" for c in columns}
 
@@ -272,8 +301,10 @@ GRANTS: dict[str, dict[str, set[str]]] = {
     "audit_texts": {"los_console": {"INSERT"},
                     "los_coordinator": _columns("SELECT", "created_at", "erased_at")
                     | _columns("UPDATE", "erased_at", "text")},
+    "collaboration_decisions": {"los_disclosure": {"SELECT"}, "los_console": {"SELECT", "INSERT"}},
     "consumer_offsets": {"los_coordinator": WRITES, "los_disclosure": WRITES},
     "disclosure_requests": {"los_console": WRITES, "los_disclosure": {"SELECT"}},
+    "disclosure_delegations": {"los_console": {"SELECT"}},
     "events": {"los_coordinator": WRITES},
     "fact_generation": {"los_coordinator": {"SELECT", "UPDATE"}},
     "feed_disclosures": {"los_disclosure": {"SELECT", "INSERT"}},
@@ -448,7 +479,21 @@ async def test_the_console_reads_records_files_requests_and_audits_as_its_own_ro
         await owner.close()
     request = new_request(id=f"req-{uuid.uuid4().hex[:8]}", requester="TAX", requested_by="Handläggare",
                           owner="POLICE", operation_id=op, categories=frozenset({Category.POLICE_INTELLIGENCE}),
-                          purpose=Purpose.JOINT_OPERATION, basis="basis", reason="A reason of a sentence.", at=NOW)
+                          purpose=Purpose.JOINT_OPERATION, basis="osl-10-27", reason="A reason of a sentence.", at=NOW)
+    delegation = new_delegation(id=f"DEL-{uuid.uuid4().hex[:8]}", authority="POLICE", holder="polis-1",
+                                holder_name="Polis", reference="Arbetsordning 2026 p. 3", valid_from=NOW.date(),
+                                valid_until=None, recorded_by="admin", at=NOW, participants=load_agencies())
+    approved = replace(request, status=Status.APPROVED, assessment="Weighed and approved.", decided_by="Polis",
+                       decided_at=NOW, rule="police-intelligence-case-by-case", items=frozenset({("e", "0" * 64)}),
+                       valid_until=NOW.date(), delegation=delegation.id, threshold=OBVIOUS)
+    collaboration = CollaborationDecision(f"SAM-{uuid.uuid4().hex[:8]}", "A-1", "lag-2016-774",
+                                          frozenset({"POLICE", "TAX"}), frozenset({op}), "Operativa rådet",
+                                          NOW.date(), NOW.date(), NOW.date(), "samordnare", "POLICE", NOW)
+    owner = await asyncpg.connect(seeded.db.owner_url)
+    try:  # the register is the administrator's (python -m services.disclosure.delegation_cli)
+        await save_delegation(owner, delegation)
+    finally:
+        await owner.close()
     source = PostgresSource(seeded.db.url("console"))
     try:
         async with source.unit() as unit:
@@ -459,9 +504,11 @@ async def test_the_console_reads_records_files_requests_and_audits_as_its_own_ro
             assert await unit.subject_operations(kind, subject, lead, 10) == [op]
             assert await unit.subject_keys(kind, subject[:3], lead)
             await unit.save_request(request)
-            await unit.save_request(decide_request(request, approve=True, assessment="Weighed and approved.",
-                                                   decided_by="Polis", decider_agency="POLICE", at=NOW))
-            assert [r.id for r in await unit.approved_requests(operation_id=op)] == [request.id]
+            await unit.save_request(approved)
+            assert await unit.approved_requests(operation_id=op) == [approved]
+            assert await unit.delegations(authority="POLICE", holder="polis-1") == [delegation]
+            await unit.save_collaboration(collaboration)
+            assert await unit.collaborations(operation_id=op) == [collaboration]
             assert await unit.request(request.id) is not None and await unit.requests_for("TAX")
             await unit.append_audit([{"kind": "read", "at": NOW.isoformat(), "subjects": []}],
                                     [KeptText("hm1:" + uuid.uuid4().hex, request.id, "reason", request.reason)])

@@ -14,13 +14,14 @@ IO_LIBRARIES = ("asyncpg", "aiokafka", "faststream", "opentelemetry", "httpx", "
                 "socket", "sqlite3", "subprocess", "requests", "uvicorn")
 PURE = [
     *sorted((REPO / "services" / "coordinator" / "domain").glob("*.py")),
-    *(REPO / "services" / "disclosure" / f"{m}.py" for m in ("policy", "decide", "enforce", "requests", "pseudonyms")),
+    *(REPO / "services" / "disclosure" / f"{m}.py" for m in ("policy", "decide", "enforce", "requests", "pseudonyms",
+                                                                   "collaboration", "delegations")),
     REPO / "services" / "audit" / "chain.py",
     REPO / "services" / "audit" / "digests.py",
     REPO / "services" / "console" / "signals.py",
     REPO / "services" / "common" / "oprf.py",
-    # the contracts; generate.py writes the artefacts to disk and no service imports it
-    *sorted(p for p in (REPO / "schemas").glob("*.py") if p.name != "generate.py"),
+    # the contracts (deploy/contracts.py writes their artefacts to disk)
+    *sorted((REPO / "schemas").glob("*.py")),
 ]
 
 

@@ -18,11 +18,15 @@ from typing import Protocol
 import httpx
 
 from services.adapters.feed.checks import Valid
-from services.adapters.sdk.publisher import Backoff
-from services.common.periodic import sleep_unless_stopped
+from services.common.clock import SYSTEM_CLOCK, Clock
+from services.common.retry import Backoff, Halted, until_done
 
 log = logging.getLogger(__name__)
 CASE_SYSTEM_BACKOFF = Backoff(initial=0.5, maximum=30.0)
+
+
+class CaseSystemRefused(Exception):
+    """The case system answered, but not with 2xx."""
 
 
 class Stopped(Exception):
@@ -71,8 +75,9 @@ class HttpSink:
     """POSTs each message to the case system, retrying with backoff until it answers 2xx."""
 
     def __init__(self, url: str, stop: asyncio.Event, *, backoff: Backoff = CASE_SYSTEM_BACKOFF,
-                 timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.url, self.stop, self.backoff = url, stop, backoff
+                 clock: Clock = SYSTEM_CLOCK, timeout: float = 30.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.url, self.stop, self.backoff, self.clock = url, stop, backoff, clock
         self.destination = f"post:{url}"
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
 
@@ -83,23 +88,24 @@ class HttpSink:
                    "idempotency-key": f"{message.operation_id}:{message.change_seq}",
                    "x-los-operation": message.operation_id, "x-los-change-seq": str(message.change_seq),
                    "x-los-digest": view.digest}
-        delays = self.backoff.delays()
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = await self._http.post(self.url, content=body, headers=headers)
-                if response.is_success:
-                    return
-                problem = f"answered {response.status_code} {response.reason_phrase}"
-            except httpx.HTTPError as error:
-                problem = f"{type(error).__name__}: {error}"
-            delay = delays.next()
+
+        async def post() -> None:
+            response = await self._http.post(self.url, content=body, headers=headers)
+            if not response.is_success:
+                raise CaseSystemRefused(f"answered {response.status_code} {response.reason_phrase}")
+
+        def failed(error: BaseException, attempt: int, delay: float) -> None:
+            problem = str(error) if isinstance(error, CaseSystemRefused) else f"{type(error).__name__}: {error}"
             log.log(logging.ERROR if attempt % 10 == 0 else logging.WARNING,
                     "the case system at %s %s (view of %s, change %d, attempt %d); retrying in %.1fs",
                     self.url, problem, message.operation_id, message.change_seq, attempt, delay)
-            if await sleep_unless_stopped(self.stop, delay):
-                raise Stopped(f"view of {message.operation_id} not delivered before shutdown")
+
+        try:
+            await until_done(post, what=f"delivering to {self.url}", backoff=self.backoff,
+                             retry_on=(httpx.HTTPError, CaseSystemRefused), stop=self.stop, clock=self.clock,
+                             on_retry=failed)
+        except Halted as halted:
+            raise Stopped(f"view of {message.operation_id} not delivered before shutdown") from halted
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -1,7 +1,7 @@
 """Sends the outbox to Kafka, in order, with an idempotent producer (acks=all).
 
 Kafka being down is normal weather: the publisher keeps the events on disk and retries
-with exponential backoff; nothing is dropped. A row is marked sent only after its
+with exponential backoff (the system's one retry policy); nothing is dropped. A row is marked sent only after its
 acknowledgement, so the worst a crash can do is send an event again under its own id.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -18,40 +17,24 @@ from schemas.topics import events_topic
 from services.adapters.sdk.metrics import OUTBOX_DEPTH, PUBLISHED, SEND_FAILURES
 from services.adapters.sdk.outbox import Outbox
 from services.adapters.sdk.tracing import send_spans
+from services.common.clock import SYSTEM_CLOCK, Clock
 from services.common.kafka_security import KafkaLogin, client_options
+from services.common.periodic import sleep_unless_stopped
+from services.common.retry import Backoff, Halted, until_done
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Backoff:
-    initial: float = 0.2
-    maximum: float = 15.0
-    factor: float = 2.0
-
-    def delays(self) -> _Delays:
-        return _Delays(self)
-
-
-class _Delays:
-    def __init__(self, policy: Backoff) -> None:
-        self.policy, self.current = policy, policy.initial
-
-    def next(self) -> float:
-        delay = self.current
-        self.current = min(self.policy.maximum, self.current * self.policy.factor)
-        return delay
-
-    def reset(self) -> None:
-        self.current = self.policy.initial
+KAFKA_BACKOFF = Backoff(initial=0.2, maximum=15.0)
 
 
 class Publisher:
     def __init__(self, outbox: Outbox, agency: str, bootstrap_servers: str, *,
-                 batch: int = 500, backoff: Backoff = Backoff(), login: KafkaLogin | None = None) -> None:
+                 batch: int = 500, backoff: Backoff = KAFKA_BACKOFF, login: KafkaLogin | None = None,
+                 clock: Clock = SYSTEM_CLOCK) -> None:
         self.outbox, self.agency, self.bootstrap, self.login = outbox, agency, bootstrap_servers, login
         self.topic = events_topic(agency)
-        self.batch, self.backoff = batch, backoff
+        self.batch, self.backoff, self.clock = batch, backoff, clock
         self._producer: AIOKafkaProducer | None = None
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
@@ -107,28 +90,26 @@ class Publisher:
 
     async def drain(self, *, stop: asyncio.Event | None = None, forever: bool = False,
                     poll: float = 0.5) -> int:
-        """Send until the outbox is empty (or, with `forever`, until `stop` is set)."""
-        delays, total = self.backoff.delays(), 0
+        """Send until the outbox is empty (or, with `forever`, until `stop` is set). Kafka being
+        away is retried with backoff (services/common/retry.py) until it answers or `stop` is set."""
+        total = 0
         while True:
             try:
-                total += await self.send_pending()
-                delays.reset()
-                if not forever:
-                    return total
-                wait = poll
-            except (KafkaError, OSError) as error:
-                SEND_FAILURES.labels(self.agency).inc()
-                OUTBOX_DEPTH.labels(self.agency).set(self.outbox.counts()["unsent"])
-                wait = delays.next()
-                log.warning("Kafka unavailable (%s); %d events wait in the outbox; retry in %.1fs",
-                            error, self.outbox.counts()["unsent"], wait)
-                await self.close()
-            if stop is not None:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=wait)
-                    if not forever or stop.is_set():
-                        return total
-                except TimeoutError:
-                    pass
-            else:
-                await asyncio.sleep(wait)
+                total += await until_done(self.send_pending, what=f"publishing {self.agency}'s outbox",
+                                          backoff=self.backoff, retry_on=(KafkaError, OSError), stop=stop,
+                                          clock=self.clock, on_retry=self._unavailable)
+            except Halted:
+                return total
+            if not forever:
+                return total
+            if stop is None:
+                await self.clock.sleep(poll)
+            elif await sleep_unless_stopped(stop, poll):
+                return total
+
+    async def _unavailable(self, error: BaseException, failures: int, wait: float) -> None:
+        SEND_FAILURES.labels(self.agency).inc()
+        unsent = self.outbox.counts()["unsent"]
+        OUTBOX_DEPTH.labels(self.agency).set(unsent)
+        log.warning("Kafka unavailable (%s); %d events wait in the outbox; retry in %.1fs", error, unsent, wait)
+        await self.close()

@@ -90,7 +90,8 @@ async def show_operation(console: Console, viewer: Viewer, purpose: Purpose,
             view = None
         else:
             requests = await unit.approved_requests(operation_id=operation_id)
-            view = console.enforcement.operation(record, viewer, purpose, today, requests)
+            collaborations = await unit.collaborations(operation_id=operation_id)
+            view = console.enforcement.operation(record, viewer, purpose, today, requests, collaborations)
             entries = console.enforcement.entries(view, viewer, purpose, now, record=record, requests=requests)
             if view.visible:
                 entries.append(console.enforcement.read(viewer, purpose, now, f"operation {operation_id}",

@@ -60,8 +60,9 @@ async def compute_results(console: Console, viewer: Viewer, purpose: Purpose, wh
         requests = await unit.approved_requests(recipient=viewer.agency)
         for r in requests:
             approved[r.operation_id].append(r)
+        collaborations = await unit.collaborations()
         key = ("results", viewer.agency, viewer.role, purpose, where, today, await unit.stamp(where, scope),
-               tuple(sorted(r.id for r in requests)))
+               tuple(sorted(r.id for r in requests)), tuple(d.id for d in collaborations))
         if key in console.cache:
             await unit.append_audit([console.enforcement.read(viewer, purpose, now, what, [])])
             return list(console.cache[key])
@@ -70,7 +71,7 @@ async def compute_results(console: Console, viewer: Viewer, purpose: Purpose, wh
             records = await unit.records(where, scope, cursor, BATCH)
             for record in records:
                 view = console.enforcement.operation(record, viewer, purpose, today,
-                                                     approved.get(record["operation_id"], []))
+                                                     approved.get(record["operation_id"], []), collaborations)
                 if view.visible:
                     add_view(table, view.record)
             if len(records) < BATCH:

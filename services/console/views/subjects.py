@@ -98,7 +98,8 @@ async def subject_history(console: Console, viewer: Viewer, purpose: Purpose, ki
             if record is None:
                 continue
             requests = await unit.approved_requests(operation_id=operation_id)
-            view = console.enforcement.operation(record, viewer, purpose, today, requests)
+            collaborations = await unit.collaborations(operation_id=operation_id)
+            view = console.enforcement.operation(record, viewer, purpose, today, requests, collaborations)
             items = [e for e in view.record.get("timeline", []) if concerns(e, kind,
                                                                             key)] if view.visible else []
             targeted = view.visible and kind == "premises" and key in view.record["targets"]

@@ -51,6 +51,7 @@ class Fact:
     amount_kind: str | None = None
     appeal_status: str | None = None
     to_agency: str | None = None
+    legal_basis: str | None = None  # the provision a notice cites (a duty to notify, e.g. FUT)
     plan: OperationPlan | None = field(default=None, compare=False)
     protected: tuple[str, ...] = ()  # persons the event flagged (sekretessmarkering): for the register only
 
@@ -102,7 +103,7 @@ def fact_of(event: AnyEvent) -> Fact:
             persons=tuple(sorted(p.pseudonym for p in data.persons if not p.protected_identity)),
             supersedes=str(data.supersedes) if data.supersedes else None,
             ref=data.notification_ref, category=str(data.category), to_agency=data.to_agency,
-            protected=_flagged(data.persons))
+            legal_basis=data.legal_basis, protected=_flagged(data.persons))
     if isinstance(data, EventRetracted):
         return Fact(eid, agency, kind="retraction", at=event.time, operation_id=None,
                     retracts=str(data.retracts))
@@ -125,7 +126,7 @@ def fact_to_json(fact: Fact) -> dict[str, object]:
         "decision_kind": fact.decision_kind, "category": fact.category,
         "legal_reference": fact.legal_reference, "amount_sek": fact.amount_sek,
         "amount_kind": fact.amount_kind, "appeal_status": fact.appeal_status,
-        "to_agency": fact.to_agency,
+        "to_agency": fact.to_agency, "legal_basis": fact.legal_basis,
         "plan": fact.plan.model_dump(mode="json") if fact.plan else None,
         "protected": list(fact.protected),
     }
@@ -142,7 +143,7 @@ def fact_from_json(obj: dict[str, Any]) -> Fact:
         decision_kind=obj["decision_kind"], category=obj["category"],
         legal_reference=obj["legal_reference"], amount_sek=obj["amount_sek"],
         amount_kind=obj["amount_kind"], appeal_status=obj["appeal_status"],
-        to_agency=obj["to_agency"],
+        to_agency=obj["to_agency"], legal_basis=obj.get("legal_basis"),  # absent in facts stored before it
         plan=OperationPlan.model_validate(obj["plan"]) if obj["plan"] else None,
         protected=tuple(obj.get("protected", ())),  # facts stored before the register have none
     )

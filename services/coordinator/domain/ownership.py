@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
+from schemas.notice_duties import NoticeDuties, load_notice_duties
 from services.coordinator.domain.facts import Fact
 
 
@@ -33,6 +34,8 @@ RULES: tuple[Rule, ...] = (
     Rule("retraction of a plan", "nobody: a plan changes by a new revision", "not_retractable"),
     Rule("notice (underrättelse)", "any agency, to another agency in the registry", "unknown_recipient"),
     Rule("notice to oneself", "nobody", "notice_to_self"),
+    Rule("notice citing a duty to notify (FUT, 2008:206; prop. 2024/25:65)",
+         "the holder, only to a body that duty names (`schemas/notice_duties.yaml`)", "not_a_notice_addressee"),
     Rule("event id", "the agency that used it first, for that same event (a repeat is a duplicate and"
                      " counts once)", "conflicting_id"),
 )
@@ -62,13 +65,17 @@ class Lead:
 
 
 def judge(facts: Iterable[Fact], *, leads: Mapping[str, Lead], sent: Mapping[str, Sent],
-          agencies: Collection[str]) -> list[Violation | None]:
+          agencies: Collection[str], functions: Mapping[str, str] | None = None,
+          duties: NoticeDuties | None = None) -> list[Violation | None]:
     """One verdict per fact, in order; `leads` and `sent` are the stored state, which the
-    accepted facts of this same sequence extend as they go."""
+    accepted facts of this same sequence extend as they go. `functions` gives each
+    participant's function (default: the code is its own), `duties` the register of duties to
+    notify (default: the one in `schemas/`)."""
     leads, sent = dict(leads), dict(sent)
+    notices = _Notices(agencies, functions or {}, duties or load_notice_duties())
     verdicts: list[Violation | None] = []
     for fact in facts:
-        verdict = _judge_one(fact, leads, sent, agencies)
+        verdict = _judge_one(fact, leads, sent, notices)
         verdicts.append(verdict)
         if verdict is not None:
             continue
@@ -80,8 +87,15 @@ def judge(facts: Iterable[Fact], *, leads: Mapping[str, Lead], sent: Mapping[str
     return verdicts
 
 
+@dataclass(frozen=True)
+class _Notices:
+    agencies: Collection[str]
+    functions: Mapping[str, str]
+    duties: NoticeDuties
+
+
 def _judge_one(fact: Fact, leads: Mapping[str, Lead], sent: Mapping[str, Sent],
-               agencies: Collection[str]) -> Violation | None:
+               notices: _Notices) -> Violation | None:
     if fact.plan is not None:
         return _plan(fact, leads.get(fact.plan.operation_id))
     if fact.retracts is not None:
@@ -91,7 +105,7 @@ def _judge_one(fact: Fact, leads: Mapping[str, Lead], sent: Mapping[str, Sent],
         return Violation("foreign_correction",
                          f"{fact.agency} may not correct event {fact.supersedes}, sent by {target.agency}")
     if fact.kind == "notification":
-        return _notice(fact, agencies)
+        return _notice(fact, notices)
     return None
 
 
@@ -120,10 +134,16 @@ def _retraction(fact: Fact, target: Sent | None) -> Violation | None:
     return None
 
 
-def _notice(fact: Fact, agencies: Collection[str]) -> Violation | None:
+def _notice(fact: Fact, notices: _Notices) -> Violation | None:
     if fact.to_agency == fact.agency:
         return Violation("notice_to_self", f"{fact.agency} sent a notice to itself")
-    if fact.to_agency not in agencies:
+    if fact.to_agency is None or fact.to_agency not in notices.agencies:
         return Violation("unknown_recipient", f"the notice is addressed to {fact.to_agency!r},"
                                               " which is not an agency in the registry")
+    function = notices.functions.get(fact.to_agency, fact.to_agency)
+    for duty in notices.duties.cited_by(fact.legal_basis):
+        if function not in duty.functions:
+            bodies = ", ".join(a.body for a in duty.addressees)
+            return Violation("not_a_notice_addressee", f"the notice cites {duty.law}, which lets a notice reach"
+                                                       f" only {bodies}; {fact.to_agency} is none of them")
     return None

@@ -144,5 +144,5 @@ def _detail(f: Fact) -> dict[str, Any]:
                 "legal_reference": f.legal_reference, "amount_sek": f.amount_sek,
                 "amount_kind": f.amount_kind, "appeal_status": f.appeal_status}
     if f.kind == "notification":
-        return {"to_agency": f.to_agency, "category": f.category}
+        return {"to_agency": f.to_agency, "category": f.category, "legal_basis": f.legal_basis}
     return {}

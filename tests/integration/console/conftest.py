@@ -36,7 +36,9 @@ from services.adapters.simulator import generate_campaign
 from services.console.__main__ import apply_migrations
 from services.console.app import create_app
 from services.console.settings import ConsoleSettings
+from services.disclosure.delegations import new_delegation
 from services.disclosure.policy import Role
+from services.disclosure.store import save_delegation
 from tests.conftest import Database, Infra
 from tests.integration.coordinator.conftest import Coordinator
 
@@ -111,8 +113,8 @@ class LiveConsole:
     def client(self, agency: str | None = None, role: Role = Role.OFFICER) -> httpx.AsyncClient:
         headers = {}
         if agency:
-            token = self.app.state.console.dev_idp.issue(agency=agency, role=role,
-                                                         name=f"{agency} {role.value}")
+            token = self.app.state.console.dev_idp.issue(agency=agency, role=role, name=f"{agency} {role.value}",
+                                                         subject=f"dev-{agency.lower()}-{role.value}")
             headers["Authorization"] = f"Bearer {token}"
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://testserver",
                                  headers=headers, timeout=60)
@@ -121,6 +123,19 @@ class LiveConsole:
         conn = await asyncpg.connect(self.db.app_url)
         try:
             return list(await conn.fetch(sql, *args))
+        finally:
+            await conn.close()
+
+    async def delegate(self, agency: str, role: Role = Role.COORDINATOR) -> None:
+        """Record, as an administrator does (the schema owner), that this agency's user of this
+        role may decide on disclosure for it."""
+        made = new_delegation(id=f"DEL-{agency}-{role.value}", authority=agency,
+                              holder=f"dev-{agency.lower()}-{role.value}", holder_name=f"{agency} {role.value}",
+                              reference="Delegationsordning 2026:1 p. 4", valid_from=AT.date().replace(day=1),
+                              valid_until=None, recorded_by="admin", at=AT, participants=load_agencies())
+        conn = await asyncpg.connect(self.db.owner_url)
+        try:
+            await save_delegation(conn, made)
         finally:
             await conn.close()
 

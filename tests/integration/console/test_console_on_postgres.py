@@ -74,7 +74,13 @@ async def test_the_planted_secret_reaches_only_social_services(live: LiveConsole
 
 async def test_every_view_is_in_the_audit_chain_which_stays_intact(live: LiveConsole) -> None:
     op = live.planted_operation
+    today = live.app.state.console.today()
     async with live.client("FIRE_RTOG") as fire, live.client("POLICE", Role.COORDINATOR) as police:
+        made = await police.post("/api/collaborations", json={  # lag (2016:774): police and tax designated
+            "reference": "A-2026/117", "agencies": ["POLICE", "TAX"], "operations": [op],
+            "decided_by": "Operativa rådet", "decided_on": today.isoformat(), "valid_from": today.isoformat(),
+            "valid_until": (today + datetime.timedelta(days=90)).isoformat()})
+        assert made.status_code == 201, made.text
         await fire.get(f"/operationer/{op}?purpose=joint_operation")
         await police.get(f"/api/operations/{op}?purpose=organised_crime")
     conn = await asyncpg.connect(live.db.app_url)
@@ -83,6 +89,7 @@ async def test_every_view_is_in_the_audit_chain_which_stays_intact(live: LiveCon
         report = await review.verify(conn, [], load_registry(live.settings.keys_dir))
     finally:
         await conn.close()
+    assert [r["kind"] for r in rows if r["kind"] == "collaboration_decision"] == ["collaboration_decision"]
     reads = [r for r in rows if r["kind"] == "read"]
     assert [(r["actor"]["agency"], r["purpose"]) for r in reads] == [("FIRE_RTOG", "joint_operation"),
                                                                      ("POLICE", "organised_crime")]

@@ -22,8 +22,8 @@ async def test_no_route_role_or_parameter_reveals_what_the_rules_withhold(live: 
     assert len(outside) >= 2
     async with live.client("TAX") as tax:
         made = await tax.post("/api/requests", json={
-            "operation_id": live.planted_operation, "owner": "MUNI_SOCIAL_0581",
-            "categories": ["personal_identity"],
+            "operation_id": live.planted_operation, "owner": "SOCIAL_INSURANCE",
+            "categories": ["social_insurance"],
             "purpose": "joint_operation", "basis": "osl-10-27",
             "reason": "Vem arbetade i lokalen den kvällen?"})
     assert made.status_code == 201, made.text

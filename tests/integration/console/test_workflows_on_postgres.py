@@ -4,6 +4,7 @@ back through the coordinator's store into the list."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -24,43 +25,50 @@ pytestmark = pytest.mark.integration
 POLICY = load_policy(REPO / "deploy" / "policy" / "los-default.yaml")
 
 
-def withheld_tax_item(view: dict) -> str | None:  # type: ignore[type-arg]
-    for item in view["timeline"]:
-        if item["agency"] == "TAX" and item.get("detail", {}).get("withheld"):
-            return str(item["event_id"])
-    return None
-
-
-async def test_an_approved_request_opens_the_tax_decision_to_fire(live: LiveConsole) -> None:
+async def test_a_decision_of_the_tax_agency_opens_its_items_to_the_police(live: LiveConsole) -> None:
     op = live.planted_operation
-    async with live.client("FIRE_RTOG") as fire, live.client("TAX", Role.COORDINATOR) as tax:
-        before = (await fire.get(f"/api/operations/{op}?purpose=joint_operation")).json()
-        item = withheld_tax_item(before)
-        assert item is not None, "the campaign's operation has no withheld tax decision to ask for"
-        made = (await fire.post("/api/requests", json={
-            "operation_id": op, "owner": "TAX", "categories": ["tax"], "purpose": "joint_operation",
-            "basis": "osl-10-27",
-            "reason": "Brandrisk i lokal där personalliggaren visar nattarbete."})).json()
-        await tax.post(f"/api/requests/{made['id']}/decision",
-                       json={"approve": True, "assessment": "Brandskyddet väger klart tyngre i detta fall."})
-        after = (await fire.get(f"/api/operations/{op}?purpose=joint_operation")).json()
-    opened = next(i for i in after["timeline"] if i["event_id"] == item)
-    assert "decision_kind" in opened["detail"] and PLANTED not in json.dumps(after)
+    await live.delegate("TAX")
+    async with live.client("POLICE") as police, live.client("TAX", Role.COORDINATOR) as tax:
+        before = (await police.get(f"/api/operations/{op}?purpose=crime_prevention")).json()
+        assert not any(i["agency"] == "TAX" for i in before["timeline"])  # no act, nothing of the tax agency's
+        made = (await police.post("/api/requests", json={
+            "operation_id": op, "owner": "TAX", "categories": ["tax"], "purpose": "crime_prevention",
+            "basis": "prop-2024-25-65", "reason": "Misstänkt penningtvätt genom lokalen."})).json()
+        until = (live.app.state.console.today() + datetime.timedelta(days=30)).isoformat()
+        decided = await tax.post(f"/api/requests/{made['id']}/decision", json={
+            "approve": True, "assessment": "Polisen har begärt uppgifterna enligt lagen.", "valid_until": until})
+        assert decided.status_code == 200, decided.text
+        after = (await police.get(f"/api/operations/{op}?purpose=crime_prevention")).json()
+        other_purpose = (await police.get(f"/api/operations/{op}?purpose=joint_operation")).json()
+    opened = [i for i in after["timeline"] if i["agency"] == "TAX"]
+    assert {i["event_id"] for i in opened} == set(decided.json()["items"])
+    assert any("decision_kind" in i.get("detail", {}) for i in opened) and PLANTED not in json.dumps(after)
+    assert not any(i["agency"] == "TAX" for i in other_purpose["timeline"])
     entries = await live.fetch("SELECT entry FROM audit_log WHERE entry ->> 'approval' = $1", made["id"])
     assert entries, "the disclosure under the approval is not in the audit log"
-    steps = await live.fetch("SELECT kind FROM audit_log WHERE entry ->> 'request_id' = $1 ORDER BY seq",
-                             made["id"])
-    assert [r["kind"] for r in steps] == ["disclosure_request", "request_decision"]
+    steps = await live.fetch("SELECT kind, entry ->> 'rule' AS rule FROM audit_log WHERE entry ->> 'request_id' = $1"
+                             " ORDER BY seq", made["id"])
+    assert [(r["kind"], r["rule"]) for r in steps] == [("disclosure_request", None),
+                                                       ("request_decision", "information-to-police")]
 
 
 async def test_results_count_exactly_what_the_enforcement_point_shows(live: LiveConsole) -> None:
     enforcement = live.app.state.console.enforcement
     today = live.app.state.console.today()
+    async with live.client("POLICE", Role.COORDINATOR) as police:  # lag (2016:774) for the planted operation
+        made = await police.post("/api/collaborations", json={
+            "reference": "A-2026/117", "agencies": ["POLICE", "TAX"], "operations": [live.planted_operation],
+            "decided_by": "Operativa rådet", "decided_on": today.isoformat(), "valid_from": today.isoformat(),
+            "valid_until": (today + datetime.timedelta(days=90)).isoformat()})
+        assert made.status_code == 201, made.text
+    async with live.app.state.console.source.unit() as unit:
+        collaborations = await unit.collaborations()
     for agency, purpose in (("FIRE_RTOG", Purpose.JOINT_OPERATION), ("POLICE", Purpose.ORGANISED_CRIME),
                             ("POLICE", Purpose.RESULTS_REPORTING)):
         table: dict[tuple[str, str], ResultRow] = {}
         for record in await live.records():
-            view = enforcement.operation(record, Viewer(agency, Role.COORDINATOR, "t"), purpose, today)
+            view = enforcement.operation(record, Viewer(agency, Role.COORDINATOR, "t"), purpose, today,
+                                         collaborations=collaborations)
             if view.visible:
                 add_view(table, view.record)
         async with live.client(agency, Role.COORDINATOR) as client:

@@ -7,10 +7,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from deploy.schema import migrate_all
 from schemas.topics import events_topic
 from services.common.keys import load_registry
-from services.common.migrate import migrate
-from services.coordinator.bootstrap import AUDIT_MIGRATIONS, MIGRATIONS
 from services.coordinator.ports import IncomingRecord, SystemClock
 from services.coordinator.service import Settings, check_records, store_batch
 from tests.conftest import Database
@@ -47,8 +46,7 @@ async def store_as_coordinator(db_url: str, keys: Path, records: list[IncomingRe
 
 @pytest.fixture
 async def coordinator(database: Database, tmp_path: Path) -> Coordinator:
-    await migrate(database.owner_url, MIGRATIONS, component="coordinator")
-    await migrate(database.owner_url, AUDIT_MIGRATIONS, component="audit")  # as the coordinator does at start
+    await migrate_all(database.owner_url)  # the operator's runner: the audit log too, which the intake writes
     return Coordinator(database, tmp_path / "keys")
 
 

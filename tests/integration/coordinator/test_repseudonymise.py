@@ -20,15 +20,14 @@ import asyncpg
 import pytest
 
 from deploy.local.harness import create_database, drop_database
+from deploy.schema import migrate_all
 from schemas.events import AnyEvent
 from schemas.identifiers import pseudonymise
 from services.adapters.agencies import formats_of
 from services.adapters.sdk.mapping import MappingContext, events_of
 from services.adapters.simulator import generate_campaign, write_native
 from services.adapters.simulator.config import ScenarioConfig
-from services.common.migrate import migrate
 from services.common.pseudonyms import LocalPseudonymiser
-from services.coordinator.bootstrap import AUDIT_MIGRATIONS, MIGRATIONS
 from tests.conftest import Database, Infra
 from tests.integration.coordinator.conftest import Coordinator
 
@@ -100,8 +99,7 @@ async def test_events_sent_again_with_the_services_pseudonyms_replace_the_old_on
 
     fresh_db = await create_database(infra.env)
     try:
-        await migrate(fresh_db.owner_url, MIGRATIONS, component="coordinator")
-        await migrate(fresh_db.owner_url, AUDIT_MIGRATIONS, component="audit")
+        await migrate_all(fresh_db.owner_url)
         fresh = Coordinator(fresh_db, coordinator.keys)
         await fresh.feed(*new)
         only_new = await state(fresh_db)

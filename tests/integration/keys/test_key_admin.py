@@ -107,7 +107,8 @@ async def test_keys_are_registered_rotated_and_revoked_as_audited_acts(database:
     assert report.ok and report.checked == len(entries), report.problems
 
 
-async def test_a_refused_act_changes_nothing_and_says_why(database: Database, tmp_path: Path) -> None:
+async def test_a_refused_act_changes_nothing_and_says_why(bare_database: Database, tmp_path: Path) -> None:
+    database = bare_database
     registry, console = tmp_path / "registry", tmp_path / "console"
     env = {"LOS_DATABASE_URL": database.app_url, "LOS_KEYS_DIR": str(registry), "LOS_CONSOLE_KEYS_DIR": str(console)}
     refused = {

@@ -17,7 +17,7 @@ from services.adapters.feed.checks import Delivered, Invalid, Outcome, Valid, ch
 from services.adapters.feed.reader import FeedReader, WriteFailed
 from services.adapters.feed.sinks import FolderSink, HttpSink, Stopped
 from services.adapters.feed.store import DeliveredViews, JsonLines, destination_file
-from services.adapters.sdk.publisher import Backoff
+from services.common.retry import Backoff
 from tests.unit.schemas.test_feeds import sample_message
 
 FAST = Backoff(initial=0.001, maximum=0.002)

@@ -15,6 +15,7 @@ from services.common.kafka_security import (
     adapter_principal,
     broker_security,
     client_options,
+    load_credentials,
 )
 from services.common.settings import LosSettings
 
@@ -76,3 +77,11 @@ def test_the_gateway_logs_each_agency_in_as_its_own_principal(credentials: Path)
         agency_login(settings, "FIRE_RTOG")  # no password of its own: refuse rather than borrow one
     single = GatewaySettings(kafka_username="adapter-tax", kafka_password="x")
     assert agency_login(single, "TAX") == KafkaLogin("adapter-tax", "x")
+
+
+def test_credentials_may_be_a_folder_of_one_file_per_principal(tmp_path: Path) -> None:
+    """As Kubernetes mounts secrets: a file per key, beside the `..data` links it makes."""
+    (tmp_path / "..data").mkdir()
+    (tmp_path / "adapter-tax").write_text("t-secret\n")
+    (tmp_path / "adapter-muni-social-0580").write_text("m-secret")
+    assert load_credentials(tmp_path) == {"adapter-muni-social-0580": "m-secret", "adapter-tax": "t-secret"}

@@ -20,6 +20,8 @@ from services.common.keys import create_key
 from services.console.app import create_app
 from services.console.memory import MemorySource
 from services.console.settings import ConsoleSettings
+from services.disclosure.collaboration import CollaborationDecision
+from services.disclosure.delegations import Delegation, new_delegation
 from services.disclosure.policy import Role
 from services.disclosure.pseudonyms import RecipientPseudonyms
 
@@ -74,7 +76,8 @@ def spring_operation() -> dict[str, Any]:
                                                                 "category": "social_services",
                                                                 "count": 1}]}, persons=[PERSON]),
         entry("MUNI_SOCIAL_0581", "notification", "e6", {"to_agency": "SOCIAL_INSURANCE",
-                                                    "category": "social_services"}),
+                                                         "category": "social_services",
+                                                         "legal_basis": "Lag (2008:206) 3 §"}),
     ])
 
 
@@ -115,7 +118,25 @@ class Console:
 
     def token(self, agency: str, role: Role, name: str = "Karin Testsson") -> str:
         idp = self.app.state.console.dev_idp
-        return str(idp.issue(agency=agency, role=role, name=name))
+        return str(idp.issue(agency=agency, role=role, name=name, subject=subject(agency, role)))
+
+    def delegate(self, agency: str, role: Role = Role.COORDINATOR) -> Delegation:
+        """Record, as an administrator would, that this agency's user may decide on disclosure."""
+        made = new_delegation(id=f"DEL-{agency}-{role.value}", authority=agency, holder=subject(agency, role),
+                              holder_name="Karin Testsson", reference="Delegationsordning 2026:1 p. 4",
+                              valid_from=datetime.date(2026, 1, 1), valid_until=None, recorded_by="admin",
+                              at=NOW - datetime.timedelta(days=30), participants=load_agencies())
+        self.source.state.delegations[made.id] = made
+        return made
+
+    def collaborate(self, *agencies: str, operation_id: str = "LKPG-2026-04") -> CollaborationDecision:
+        """A collaboration decision under lag (2016:774), recorded for the operation."""
+        made = CollaborationDecision(
+            f"SAM-{len(self.source.state.collaborations) + 1}", "A-2026/117", "lag-2016-774", frozenset(agencies),
+            frozenset({operation_id}), "Operativa rådet Östergötland", datetime.date(2026, 4, 1),
+            datetime.date(2026, 4, 1), datetime.date(2026, 12, 31), "samordnare", "POLICE", NOW)
+        self.source.state.collaborations[made.id] = made
+        return made
 
     def client(self, agency: str | None = None, role: Role = Role.OFFICER) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {self.token(agency, role)}"} if agency else {}
@@ -125,6 +146,11 @@ class Console:
     @property
     def audit(self) -> list[dict[str, Any]]:
         return self.source.audit
+
+
+def subject(agency: str, role: Role) -> str:
+    """The sign-in id of the test user of this agency and role."""
+    return f"dev-{agency.lower()}-{role.value}"
 
 
 def settings(keys_dir: Path, **overrides: Any) -> ConsoleSettings:

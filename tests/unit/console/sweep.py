@@ -23,7 +23,7 @@ from services.disclosure.policy import Purpose, Role
 PUBLIC = ("/api/health", "/inloggning", "/logga-ut", "/dev-idp/")
 AUDITORS = ("/api/audit", "/granskning")
 COORDINATORS = ("/api/plans", "/planera", "/api/signals", "/signaler")
-ANY_ROLE = ("/api/me", "/api/session")
+ANY_ROLE = ("/api/me", "/api/session", "/regelverk")
 OTHER_PERSON = "psn:k1:" + "b" * 64
 
 
@@ -106,11 +106,20 @@ def bodies(path: str, target: Target) -> tuple[dict[str, Any] | None, dict[str, 
     if path == "/api/requests":
         return ask, None
     if path.endswith("/decision"):
-        return {"approve": True, "assessment": "Intresset av utlämnande väger klart tyngre."}, None
+        return {"approve": True, "assessment": "Intresset av utlämnande väger uppenbart tyngre.",
+                "valid_until": "2026-06-01", "obvious": True}, None
     if path == "/begaranden":
         return None, {**ask, "categories": "social_services"}
     if path.endswith("/beslut"):
-        return None, {"decision": "bevilja", "assessment": "Intresset av utlämnande väger klart tyngre."}
+        return None, {"decision": "bevilja", "assessment": "Intresset av utlämnande väger uppenbart tyngre.",
+                      "valid_until": "2026-06-01", "obvious": "ja"}
+    collaboration = {"reference": "A-2026/1", "agencies": ["POLICE", "TAX"], "operations": [target.operation_id],
+                     "decided_by": "Operativa rådet", "decided_on": "2026-04-01", "valid_from": "2026-04-01",
+                     "valid_until": "2026-12-31"}
+    if path == "/api/collaborations":
+        return collaboration, None
+    if path == "/samverkansbeslut":
+        return None, {**collaboration, "operations": target.operation_id, "agencies": "TAX"}
     if path == "/api/plans":
         return {"title": "Svep", "municipality": "Linköping", "planned_date": "2030-01-01",
                 "targets": [{"address": "Storgatan 1, 582 24 Linköping"}]}, None

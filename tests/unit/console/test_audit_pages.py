@@ -13,7 +13,9 @@ from tests.unit.console.conftest import PLANTED, Console
 
 
 async def views_by_fire_and_police(console: Console) -> None:
-    """FIRE reads the operation for the joint action, the police also for organised crime."""
+    """FIRE reads the operation for the joint action, the police also for organised crime,
+    under a collaboration decision designating the police and the tax agency."""
+    console.collaborate("POLICE", "TAX")
     async with console.client("FIRE_RTOG") as fire, console.client("POLICE") as police:
         assert (await fire.get("/api/operations/LKPG-2026-04?purpose=joint_operation")).status_code == 200
         for purpose in ("organised_crime", "joint_operation"):

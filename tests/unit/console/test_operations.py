@@ -67,12 +67,13 @@ async def test_the_list_pages_by_keyset_without_gaps_or_repeats(make_console) ->
     assert seen == expected
 
 
-async def test_the_timeline_marks_what_is_withheld_with_its_provision(console: Console) -> None:
+async def test_the_timeline_shows_nothing_of_secret_items_no_rule_opens(console: Console) -> None:
     async with console.client("FIRE_RTOG") as client:
         page = await client.get("/operationer/LKPG-2026-04?purpose=joint_operation")
         api = (await client.get("/api/operations/LKPG-2026-04?purpose=joint_operation")).json()
     assert page.status_code == 200
-    assert "Sekretess: OSL 27 kap. 1 §" in page.text  # the tax finding and fee, as markers
+    # that the tax agency found something is itself secret (OSL 27 kap. 1 §): not even a marker
+    assert "OSL 27 kap." not in page.text and not any(e["agency"] == "TAX" for e in api["timeline"])
     assert "UTRYMNING_BLOCKERAD" in page.text  # FIRE's own finding
     assert PLANTED not in page.text and PLANTED not in json.dumps(api)
     assert PERSON not in page.text  # a person in social services' matter
@@ -82,7 +83,10 @@ async def test_the_timeline_marks_what_is_withheld_with_its_provision(console: C
 
 async def test_inside_the_organised_crime_collaboration_the_police_see_the_tax_fee(console: Console) -> None:
     async with console.client("POLICE", Role.COORDINATOR) as client:
+        before = (await client.get("/api/operations/LKPG-2026-04?purpose=organised_crime")).json()
+        console.collaborate("POLICE", "TAX")  # the decision under lag (2016:774) is recorded
         api = (await client.get("/api/operations/LKPG-2026-04?purpose=organised_crime")).json()
+    assert before["amounts_sek"]["imposed"] == 0  # no collaboration decision, no duty to disclose
     assert api["amounts_sek"]["imposed"] == TAX_FEE
     assert PLANTED not in json.dumps(api)
 

@@ -21,7 +21,7 @@ async def test_no_route_role_or_parameter_reveals_what_the_rules_withhold(
     console = make_console(console_sse_max_seconds=0.05)
     async with console.client("TAX") as tax:  # a pending request the sweep may try to decide
         made = await tax.post("/api/requests", json={
-            "operation_id": "LKPG-2026-04", "owner": "MUNI_SOCIAL_0581", "categories": ["personal_identity"],
+            "operation_id": "LKPG-2026-04", "owner": "SOCIAL_INSURANCE", "categories": ["social_insurance"],
             "purpose": "joint_operation", "basis": "osl-10-27",
             "reason": "Vem arbetade i lokalen den kvällen?"})
     assert made.status_code == 201, made.text

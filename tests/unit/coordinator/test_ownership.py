@@ -38,8 +38,8 @@ def retraction(signer: str, target: str) -> Fact:
     return fact_of(new_event(EventRetractedV1, data, agency=signer, event_id=uuid.uuid4(), time=T))
 
 
-def notice(signer: str, to: str) -> Fact:
-    data = NotificationSent(notification_ref="N-1", to_agency=to, legal_basis="Lag (2008:206) 3 §",
+def notice(signer: str, to: str, basis: str = "Lag (2008:206) 3 §") -> Fact:
+    data = NotificationSent(notification_ref="N-1", to_agency=to, legal_basis=basis,
                             category="social_insurance", summary="Misstänkt felaktig utbetalning")
     return fact_of(new_event(NotificationSentV1, data, agency=signer, event_id=uuid.uuid4(), time=T))
 
@@ -115,6 +115,29 @@ def test_a_plan_is_revised_never_retracted() -> None:
 def test_a_notice_goes_to_another_agency_of_the_registry() -> None:
     assert reasons([notice("TAX", "SOCIAL_INSURANCE"), notice("TAX", "TAX"), notice("TAX", "PENSIONS")]) == \
         [None, "notice_to_self", "unknown_recipient"]
+
+
+def test_a_notice_citing_fut_reaches_only_a_body_that_decided_a_benefit() -> None:
+    """FUT is a duty of the holder to notify the paying body; it reaches nobody else."""
+    to = ["SOCIAL_INSURANCE", "MUNI_SOCIAL", "POLICE", "WORK_ENV"]
+    assert reasons([notice("TAX", agency) for agency in to]) == [None, None, "not_a_notice_addressee",
+                                                                "not_a_notice_addressee"]
+    # a notice citing no registered duty is judged by the registry alone; the disclosure
+    # policy opens it to nobody unless a rule names its basis
+    assert reasons([notice("TAX", "POLICE", basis="OSL 10 kap. 28 §")]) == [None]
+
+
+def test_contact_details_go_to_the_police_only() -> None:
+    basis = "Lag om uppgiftsskyldighet till Polismyndigheten (prop. 2024/25:65)"
+    assert reasons([notice("MUNI_SOCIAL", "POLICE", basis), notice("MUNI_SOCIAL", "TAX", basis)]) == \
+        [None, "not_a_notice_addressee"]
+
+
+def test_participants_are_judged_by_their_function() -> None:
+    facts = [notice("TAX", "MUNI_SOCIAL_0580"), notice("TAX", "MUNI_BUILDING_0580")]
+    verdicts = judge(facts, leads={}, sent={}, agencies={"TAX", "MUNI_SOCIAL_0580", "MUNI_BUILDING_0580"},
+                     functions={"MUNI_SOCIAL_0580": "MUNI_SOCIAL", "MUNI_BUILDING_0580": "MUNI_BUILDING"})
+    assert [v.reason if v else None for v in verdicts] == [None, "not_a_notice_addressee"]
 
 
 def test_inspections_and_decisions_are_their_senders_own() -> None:

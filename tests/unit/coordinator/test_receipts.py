@@ -87,7 +87,8 @@ def test_a_refusal_resting_on_what_another_stored_tells_the_reason_but_nothing_o
 
 
 def test_every_ownership_rule_that_looks_at_stored_state_is_withheld() -> None:
-    judged_on_the_event_alone = {"unknown_recipient", "notice_to_self"}  # the registry is public
+    # the registry and the register of duties to notify are public
+    judged_on_the_event_alone = {"unknown_recipient", "notice_to_self", "not_a_notice_addressee"}
     assert set(WITHHELD_DETAIL) == set(ownership.REASONS) - judged_on_the_event_alone
 
 

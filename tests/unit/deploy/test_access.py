@@ -79,6 +79,12 @@ def test_the_services_have_what_they_use_and_no_more() -> None:
     assert not any(r.operation in ("ALL", "ALTER", "DELETE", "CREATE") for r in RULES)
 
 
+def test_each_rule_is_the_same_rule_in_the_admin_client() -> None:
+    for rule in RULES:
+        assert AclBinding.from_client(rule.to_client()) == rule
+        assert AclBinding.from_client(rule.to_filter()) == rule
+
+
 def test_every_principal_is_a_service_and_the_admin_needs_no_rule() -> None:
     names = principals()
     assert names[0] == ADMIN and len(names) == len(set(names))

@@ -90,20 +90,30 @@ def test_a_service_process_gets_its_own_login_and_none_of_the_stacks_others(tmp_
 def test_migrations_grant_only_to_roles_that_exist() -> None:
     known = {OWNER, LEGACY_APP, *ROLES.values()}
     granted: set[str] = set()
-    for _, folder in COMPONENTS:
-        for path in sorted(folder.glob("*.sql")):
+    for component in COMPONENTS:
+        for path in sorted(component.folder.glob("*.sql")):
             named = set(re.findall(r"\blos_[a-z_]+\b", path.read_text()))
             assert named <= known, f"{path.name} names unknown roles {named - known}"
             granted |= named
     assert set(ROLES.values()) <= granted, "a service role is granted nothing"
 
 
-def test_the_schema_lists_every_component_with_migrations_in_the_consoles_order() -> None:
-    from services.console.__main__ import MIGRATIONS
+def test_the_schema_lists_every_component_with_migrations_after_those_it_builds_on() -> None:
+    from services.console.__main__ import REQUIRES
 
     folders = {p.parent for p in (REPO / "services").glob("*/migrations/*.sql")}
-    assert {folder for _, folder in COMPONENTS} == folders
-    assert [c for c, _ in COMPONENTS] == [c for c, _ in MIGRATIONS]
+    assert {c.folder for c in COMPONENTS} == folders
+    order = [c.name for c in COMPONENTS]
+    assert all(order.index(r) < order.index(c.name) for c in COMPONENTS for r in c.requires)
+    assert next(c for c in COMPONENTS if c.name == "console").requires == REQUIRES
+
+
+def test_each_service_applies_only_its_own_migrations() -> None:
+    """Given the owner's login, a service migrates its own component, never another's."""
+    for service in ("coordinator", "disclosure", "console", "audit", "pseudonyms"):
+        for path in (REPO / "services" / service).rglob("*.py"):
+            for call in re.findall(r"migrate\([^)]*component=\"(\w+)\"", path.read_text()):
+                assert call == service, f"{path.relative_to(REPO)} applies {call}'s migrations"
 
 
 def test_a_state_folder_has_one_place_outside_for_its_cluster(tmp_path: Path) -> None:

@@ -12,11 +12,7 @@ from typing import Any
 import pytest
 from pydantic import Field
 
-from schemas.base import Contract
-from schemas.categories import Category, category_field
-from schemas.envelope import Envelope
-from schemas.events import EVENT_TYPES
-from schemas.generate import (
+from deploy.contracts import (
     FIX_HINT,
     compatibility_problems,
     event_json_schema,
@@ -24,6 +20,10 @@ from schemas.generate import (
     published_file,
     relative,
 )
+from schemas.base import Contract
+from schemas.categories import Category, category_field
+from schemas.envelope import Envelope
+from schemas.events import EVENT_TYPES
 
 
 @pytest.mark.parametrize("event_type", EVENT_TYPES, ids=lambda t: t.TYPE)

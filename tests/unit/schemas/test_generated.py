@@ -19,8 +19,9 @@ import yaml
 from pydantic import BaseModel
 from typer.testing import CliRunner
 
+from deploy import contracts as generate
 from deploy.topics import load_topics
-from schemas import generate, topics
+from schemas import topics
 from schemas.agencies import load_agencies
 from schemas.categories import Category
 from schemas.envelope import CONTENT_TYPE, Envelope, dataschema_for

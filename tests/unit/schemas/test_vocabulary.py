@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from deploy.contracts import published_vocabulary
 from schemas.agencies import REGISTRY_FILE, Registry, RegistryError
 from schemas.categories import Category
 from schemas.decision import DecisionKind
-from schemas.generate import published_vocabulary
 from schemas.vocabulary import Vocabulary, load_vocabulary
 from schemas.yaml_lines import ConfigurationError, load_with_lines
 

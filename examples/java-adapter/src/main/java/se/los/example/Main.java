@@ -106,7 +106,7 @@ public final class Main {
 
         String bootstrap = setting(options, env, "bootstrap", "LOS_KAFKA_BOOTSTRAP_SERVERS", null);
         String username = setting(options, env, "username", "LOS_KAFKA_USERNAME",
-                                  "adapter-" + inspection.agency().toLowerCase(Locale.ROOT));
+                                  "adapter-" + inspection.agency().toLowerCase(Locale.ROOT).replace('_', '-'));
         String password = env.get("LOS_KAFKA_PASSWORD");
         String protocol = setting(options, env, "security-protocol", "LOS_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT");
         if (bootstrap == null || password == null || password.isEmpty()) {

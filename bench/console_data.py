@@ -1,5 +1,5 @@
 """The benchmark's data: a simulated national LOS history, as the coordinator stores it, copied
-until it holds the number of events asked for (see `bench.py`).
+until it holds the number of events asked for (see `bench/console.py`).
 
 The simulator's stream goes once through the coordinator's own pure core (facts, latest
 plan, `summarise`), so records, subject dossiers and events have the real shape; each copy

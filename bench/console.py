@@ -1,4 +1,4 @@
-"""`python -m services.console.bench`: how fast the list and detail pages answer on a big database.
+"""`python -m bench.console`: how fast the list and detail pages answer on a big database.
 
 Fills a fresh database with a simulated national LOS history worth `--events` agency events:
 the simulator's stream is run through the coordinator's own pure core once (records,
@@ -32,9 +32,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from services.console.__main__ import apply_migrations
+from bench.console_data import copies, store_copy, templates
+from deploy.schema import migrate_all
 from services.console.app import create_app
-from services.console.benchdata import copies, store_copy, templates
 from services.console.settings import ConsoleSettings
 from services.disclosure.policy import Role
 
@@ -90,7 +90,7 @@ async def prepare(admin_url: str, owner_url: str, database: str, events: int, re
         await admin.execute(f'CREATE DATABASE "{database}" OWNER los_owner')
     finally:
         await admin.close()
-    await apply_migrations(_url(owner_url, database))
+    await migrate_all(_url(owner_url, database))
     started = time.monotonic()
     counts = await fill(_url(owner_url, database), events, seed, template_events)
     console.print(f"filled in {time.monotonic() - started:.0f}s: {counts}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from services.console.benchdata import copies, templates
+from bench.console_data import copies, templates
 
 
 def test_copies_hold_exactly_the_events_asked_for_under_new_ids() -> None:

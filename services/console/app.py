@@ -41,6 +41,7 @@ from services.console.views import (
     requests,
     results,
     session,
+    signals,
     subjects,
 )
 from services.console.views import policy as policy_page
@@ -171,7 +172,8 @@ def create_app(settings: ConsoleSettings, *, source: Source | None = None,
     app.add_exception_handler(ConsoleError, console_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    for module in (session, operations, subjects, planning, results, requests, collaborations, mandates, policy_page,
+    for module in (session, operations, subjects, signals, planning, results, requests, collaborations, mandates,
+                   policy_page,
                    audit):
         app.include_router(module.router)
     if idp is not None:

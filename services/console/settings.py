@@ -37,6 +37,9 @@ class ConsoleSettings(LosSettings):
                                             description="How often live views look for changes.")
     console_sse_max_seconds: float = Field(
         default=900.0, gt=0, description="A live stream ends after this; the browser reconnects by itself.")
+    console_signal_min_agencies: int = Field(
+        default=3, ge=2, description="A cross-agency signal: findings from this many agencies the viewer may see ...")
+    console_signal_window_days: int = Field(default=365, ge=1, description="... within this many days.")
     console_checkpoint_timeout_seconds: float = Field(
         default=5.0, gt=0, description="How long verification waits for the checkpoints on Kafka.")
     console_keys_dir: Path = Field(

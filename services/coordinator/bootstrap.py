@@ -101,8 +101,6 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
     service_settings = Settings(
         group_id=settings.coordinator_group_id, max_event_bytes=settings.coordinator_max_event_bytes,
         inference_window_days=settings.coordinator_inference_window_days,
-        signal_min_agencies=settings.coordinator_signal_min_agencies,
-        signal_window_days=settings.coordinator_signal_window_days,
         noisy_cap=settings.coordinator_noisy_cap)
     topics = settings.coordinator_topics or [events_topic(code) for code in load_agencies()]
     checker = Checker(service_settings, workers=settings.coordinator_check_workers)

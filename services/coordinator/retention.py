@@ -2,7 +2,8 @@
 
 Events older than the cutoff lose every person pseudonym and sole-trader identity: the
 stored event is reduced to its envelope, the fact's persons are emptied, and the records
-of the operations concerned are rebuilt without them (and with them the subject dossiers). Free
+of the operations concerned are rebuilt without them (and with them the subject dossiers;
+cross-agency signals are never stored, they are computed from the records when shown). Free
 texts the audit log names by digest (assessments, reasons: `services.audit.texts`) kept
 before the cutoff are emptied too. The chain itself is untouched: it holds keyed digests,
 never the values, so it stays verifiable after erasure.
@@ -42,6 +43,7 @@ async def erase_personal_data(conn: asyncpg.Connection, cutoff: datetime.datetim
     for row in rows:
         fact = json.loads(row["fact"])
         fact["persons"] = []
+        fact["protected"] = []  # the register keeps protecting them; the event no longer names them
         if (fact.get("business") or "").startswith("st:"):
             fact["business"] = ERASED
         await conn.execute(

@@ -42,12 +42,13 @@ from services.coordinator.domain.intake import Accepted, check
 from services.coordinator.domain.noisy import DEFAULT_CAP
 from services.coordinator.domain.ownership import Lead, Sent, judge
 from services.coordinator.domain.plans import PlanView, StoredPlan, infer_operation, latest_plan
+from services.coordinator.domain.protected import named, shield
 from services.coordinator.domain.receipts import sort_checked
 from services.coordinator.domain.records import summarise
 from services.coordinator.domain.repseudonymise import is_repseudonymised
-from services.coordinator.domain.signals import cross_agency_signal
 from services.coordinator.fact_cache import FactCache, bump_generation
 from services.coordinator.ports import Clock, IncomingRecord, RejectedRecord
+from services.coordinator.protection import protected_among, register_flagged
 from services.coordinator.receipts import write_batch_receipts
 
 BATCH_LOCK = 7_412_100
@@ -58,8 +59,6 @@ class Settings:
     group_id: str
     max_event_bytes: int = 256 * 1024
     inference_window_days: int = 1
-    signal_min_agencies: int = 3
-    signal_window_days: int = 365
     noisy_cap: int = DEFAULT_CAP
     agencies: frozenset[str] = field(default_factory=lambda: frozenset(load_agencies()))
     functions: dict[str, str] = field(default_factory=lambda: {c: a.function for c, a in load_agencies().items()})
@@ -116,7 +115,7 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
     checked, refused = await _enforce_ownership(conn, checked, settings)
     new, repeated = await _insert_events(conn, checked)
     conflicting, replacing = await _conflicting_ids(conn, repeated)
-    replaced, touched_by_replacing, old_businesses = await _replace_events(conn, replacing)
+    replaced, touched_by_replacing = await _replace_events(conn, replacing)
     rejected = outcome.rejected = [*rejected, *refused, *conflicting]
     if rejected:  # the dead-letter relay sends them on (see dead_letters.py)
         await conn.executemany(
@@ -130,6 +129,9 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
     outcome.replaced = len(replaced)
     outcome.duplicates = len(repeated) - len(conflicting) - len(replaced)
     touched: set[str] = await _track_noisy_keys(conn, [*new, *replaced], settings, cache) | touched_by_replacing
+    # a person any event flags is protected platform-wide: records naming them anywhere are rebuilt
+    flagged = {p: (f.agency, f.event_id) for f in [*new, *replaced] for p in f.protected}
+    touched |= await register_flagged(conn, flagged, clock.now())
     plan_ops = sorted({f.operation_id for f in new if f.kind == "plan" and f.operation_id})
     for op in plan_ops:
         touched |= await _refresh_plan(conn, op, settings, cache)
@@ -150,8 +152,6 @@ async def store_batch(conn: asyncpg.Connection, records: list[IncomingRecord], c
             "SELECT DISTINCT operation_id FROM events WHERE event_id = ANY($1::uuid[]) AND operation_id IS NOT NULL",
             named)}
     outcome.operations_changed = await rebuild_operations(conn, touched, clock, cache)
-    await _refresh_signals(conn, {f.business for f in [*new, *replaced] if f.business} | old_businesses, settings,
-                           cache)
     await _write_receipts(conn, checked, new, replacing, rejected, outcome.operations_changed)
     await store_offsets(conn, settings.group_id, ((r.topic, r.partition, r.offset) for r in records))
     return outcome
@@ -251,28 +251,26 @@ async def _conflicting_ids(conn: asyncpg.Connection,
 
 
 async def _replace_events(conn: asyncpg.Connection,
-                          replacing: list[Checked]) -> tuple[list[Fact], set[str], set[str]]:
+                          replacing: list[Checked]) -> tuple[list[Fact], set[str]]:
     """Store the events sent again with new pseudonyms in place of the old ones: the event as
-    received, its fact and its subject columns. Returns the new facts, the operations to
-    rebuild and the business keys that may have gone (their signals). A sole trader's old key
+    received, its fact and its subject columns. Returns the new facts and the operations to
+    rebuild. A sole trader's old key
     stays in `premises_businesses`, where the coordinator only adds, and counts no more:
     `_track_noisy_keys` counts only businesses that events still name there."""
     if not replacing:
-        return [], set(), set()
+        return [], set()
     rows = await conn.fetch(
         """UPDATE events e SET event = u.event::jsonb, fact = u.fact::jsonb, business = u.business,
                persons = u.persons::text[], key_id = u.key_id
            FROM (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]))
-               AS u(id, event, fact, business, persons, key_id),
-               (SELECT event_id, business AS old_business FROM events WHERE event_id = ANY($1::uuid[])) AS o
-           WHERE e.event_id = u.id AND o.event_id = u.id
-           RETURNING e.operation_id, o.old_business""",
+               AS u(id, event, fact, business, persons, key_id)
+           WHERE e.event_id = u.id
+           RETURNING e.operation_id""",
         [c.fact.event_id for c in replacing], [(c.record.value or b"").decode() for c in replacing],
         [orjson.dumps(fact_to_json(c.fact)).decode() for c in replacing], [c.fact.business for c in replacing],
         [_pg_array(c.fact.persons) for c in replacing], [c.key_id for c in replacing])
-    old = {r["old_business"] for r in rows if r["old_business"]} - {c.fact.business for c in replacing}
     await bump_generation(conn)  # other coordinator processes forget the facts they cached
-    return [c.fact for c in replacing], {r["operation_id"] for r in rows if r["operation_id"]}, old
+    return [c.fact for c in replacing], {r["operation_id"] for r in rows if r["operation_id"]}
 
 
 async def _insert_events(conn: asyncpg.Connection, checked: list[Checked]) -> tuple[list[Fact], list[Checked]]:
@@ -439,6 +437,9 @@ async def rebuild_operations(conn: asyncpg.Connection, ops: Iterable[str], clock
                WHERE t.operation_id = ANY($1::text[])""", list(members)):
         members[m["operation_id"]].append(m["event_id"])
     facts = await cache.get(conn, (i for ids in members.values() for i in ids))
+    protected = await protected_among(conn, named(facts.values()))
+    if protected:  # registered persons never reach a record (domain/protected.py)
+        facts = {i: shield(f, protected) for i, f in facts.items()}
     records: dict[str, tuple[PlanView, dict[str, Any], bytes, bytes]] = {}
     for row in rows:
         op = row["operation_id"]
@@ -494,32 +495,6 @@ def _subjects(record: dict[str, Any]) -> set[tuple[str, str]]:
     """The dossier rows of a record: each business, premises visited and person in it."""
     return ({("business", b) for b in record["businesses"]} | {("premises", p) for p in record["premises_visited"]}
             | {("person", p) for p in record["persons"]})
-
-
-async def _refresh_signals(conn: asyncpg.Connection, businesses: set[str], settings: Settings,
-                           cache: FactCache) -> None:
-    if not businesses:
-        return
-    rows = await conn.fetch(
-        """SELECT e.business, e.event_id::text FROM events e WHERE e.business = ANY($1::text[])
-           UNION ALL
-           SELECT t.business, r.event_id::text FROM events r JOIN events t ON r.retracts = t.event_id
-           WHERE t.business = ANY($1::text[])""", sorted(businesses))
-    facts = await cache.get(conn, (r["event_id"] for r in rows))
-    by_business: dict[str, list[Fact]] = {b: [] for b in businesses}
-    for row in rows:
-        by_business[row["business"]].append(facts[row["event_id"]])
-    signals = {b: cross_agency_signal(b, fs, min_agencies=settings.signal_min_agencies,
-                                      window_days=settings.signal_window_days) for b, fs in by_business.items()}
-    gone = sorted(b for b, s in signals.items() if s is None)
-    if gone:
-        await conn.execute("DELETE FROM signals WHERE subject = ANY($1::text[])", gone)
-    found = [(s.subject, list(s.agencies), s.first, s.last) for s in signals.values() if s is not None]
-    if found:
-        await conn.executemany(
-            """INSERT INTO signals (subject, agencies, first_date, last_date) VALUES ($1, $2, $3, $4)
-               ON CONFLICT (subject) DO UPDATE SET agencies = EXCLUDED.agencies,
-               first_date = EXCLUDED.first_date, last_date = EXCLUDED.last_date, updated_at = now()""", found)
 
 
 __all__ = ["BatchOutcome", "Checked", "Settings", "check_records", "event_json", "rebuild_operation",

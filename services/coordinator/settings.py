@@ -23,8 +23,6 @@ class CoordinatorSettings(LosSettings):
         default=1, ge=0, description="An event naming no operation joins one at the same premises within this.")
     coordinator_parked_review_seconds: int = Field(
         default=24 * 3600, description="Events parked longer than this are flagged for review.")
-    coordinator_signal_min_agencies: int = Field(default=3, ge=2)
-    coordinator_signal_window_days: int = Field(default=365, ge=1)
     coordinator_noisy_cap: int = Field(
         default=20, ge=1, description="A premises seen with more businesses than this no longer correlates.")
     coordinator_retention_days: int = Field(

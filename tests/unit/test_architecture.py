@@ -17,6 +17,8 @@ PURE = [
     *(REPO / "services" / "disclosure" / f"{m}.py" for m in ("policy", "decide", "enforce", "requests", "pseudonyms",
                                                                    "collaboration", "delegations")),
     REPO / "services" / "audit" / "chain.py",
+    REPO / "services" / "audit" / "digests.py",
+    REPO / "services" / "console" / "signals.py",
     REPO / "services" / "common" / "oprf.py",
     # the contracts (deploy/contracts.py writes their artefacts to disk)
     *sorted((REPO / "schemas").glob("*.py")),

@@ -16,6 +16,7 @@ from schemas.events import AnyEvent
 from schemas.inspection import InspectionConducted
 from schemas.notification import EventRetracted, NotificationSent
 from schemas.operation import OperationPlan
+from schemas.subjects import Person
 from services.coordinator.domain.keys import business_key, premises_aliases
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -52,6 +53,7 @@ class Fact:
     to_agency: str | None = None
     legal_basis: str | None = None  # the provision a notice cites (a duty to notify, e.g. FUT)
     plan: OperationPlan | None = field(default=None, compare=False)
+    protected: tuple[str, ...] = ()  # persons the event flagged (sekretessmarkering): for the register only
 
     @property
     def local_date(self) -> datetime.date:
@@ -68,8 +70,10 @@ def fact_of(event: AnyEvent) -> Fact:
     if isinstance(data, OperationPlan):
         return Fact(eid, agency, kind="plan", at=event.time, operation_id=data.operation_id, plan=data)
     if isinstance(data, InspectionConducted):
-        # A person with protected identity (sekretessmarkering) never enters shared records.
-        # A finding's persons carry no flag, so only those present (flag known) are kept.
+        # A person with protected identity (sekretessmarkering) never enters shared records: a
+        # flagged person is kept out here and goes to the platform's register (`protected`),
+        # which keeps them out of every other event too. A finding's persons carry no flag, so
+        # only those present (flag known) are kept.
         present = {p.pseudonym for p in data.persons_present if not p.protected_identity}
         return Fact(
             eid, agency, kind="inspection", at=data.conducted_at, operation_id=data.operation_id,
@@ -78,7 +82,8 @@ def fact_of(event: AnyEvent) -> Fact:
             persons=tuple(sorted(present)),
             supersedes=str(data.supersedes) if data.supersedes else None,
             ref=data.inspection_ref, municipality=data.municipality,
-            findings=tuple(FindingFact(f.code, str(f.category), f.count) for f in data.findings))
+            findings=tuple(FindingFact(f.code, str(f.category), f.count) for f in data.findings),
+            protected=_flagged(data.persons_present))
     if isinstance(data, DecisionTaken):
         return Fact(
             eid, agency, kind="decision", at=data.decided_at, operation_id=data.operation_id,
@@ -89,7 +94,7 @@ def fact_of(event: AnyEvent) -> Fact:
             ref=data.decision_ref, decision_kind=str(data.kind), category=str(data.category),
             legal_reference=data.legal_reference, amount_sek=data.amount_sek,
             amount_kind=data.amount_kind.value if data.amount_kind else None,
-            appeal_status=data.appeal_status.value)
+            appeal_status=data.appeal_status.value, protected=_flagged(data.persons))
     if isinstance(data, NotificationSent):
         return Fact(
             eid, agency, kind="notification", at=event.time, operation_id=data.operation_id,
@@ -98,11 +103,15 @@ def fact_of(event: AnyEvent) -> Fact:
             persons=tuple(sorted(p.pseudonym for p in data.persons if not p.protected_identity)),
             supersedes=str(data.supersedes) if data.supersedes else None,
             ref=data.notification_ref, category=str(data.category), to_agency=data.to_agency,
-            legal_basis=data.legal_basis)
+            legal_basis=data.legal_basis, protected=_flagged(data.persons))
     if isinstance(data, EventRetracted):
         return Fact(eid, agency, kind="retraction", at=event.time, operation_id=None,
                     retracts=str(data.retracts))
     raise TypeError(f"no fact for {type(data).__name__}")
+
+
+def _flagged(persons: list[Person]) -> tuple[str, ...]:
+    return tuple(sorted({p.pseudonym for p in persons if p.protected_identity}))
 
 
 def fact_to_json(fact: Fact) -> dict[str, object]:
@@ -119,6 +128,7 @@ def fact_to_json(fact: Fact) -> dict[str, object]:
         "amount_kind": fact.amount_kind, "appeal_status": fact.appeal_status,
         "to_agency": fact.to_agency, "legal_basis": fact.legal_basis,
         "plan": fact.plan.model_dump(mode="json") if fact.plan else None,
+        "protected": list(fact.protected),
     }
 
 
@@ -135,4 +145,5 @@ def fact_from_json(obj: dict[str, Any]) -> Fact:
         amount_kind=obj["amount_kind"], appeal_status=obj["appeal_status"],
         to_agency=obj["to_agency"], legal_basis=obj.get("legal_basis"),  # absent in facts stored before it
         plan=OperationPlan.model_validate(obj["plan"]) if obj["plan"] else None,
+        protected=tuple(obj.get("protected", ())),  # facts stored before the register have none
     )

@@ -5,7 +5,7 @@ A campaign is first stored as adapters made it before the service, with the shar
 service (`ingest --force`): the same event ids, with `psn:o1:` pseudonyms. The coordinator
 replaces each stored event and its fact instead of refusing it as `conflicting_id`, the
 records are rebuilt, and the database ends exactly as if only the new events had ever come:
-no old pseudonym is left in events, records, dossiers, premises pairs or signals. Any other
+no old pseudonym is left in events, records, dossiers or premises pairs. Any other
 change under a taken id is still refused."""
 
 from __future__ import annotations
@@ -20,15 +20,14 @@ import asyncpg
 import pytest
 
 from deploy.local.harness import create_database, drop_database
+from deploy.schema import migrate_all
 from schemas.events import AnyEvent
 from schemas.identifiers import pseudonymise
 from services.adapters.agencies import formats_of
 from services.adapters.sdk.mapping import MappingContext, events_of
 from services.adapters.simulator import generate_campaign, write_native
 from services.adapters.simulator.config import ScenarioConfig
-from services.common.migrate import migrate
 from services.common.pseudonyms import LocalPseudonymiser
-from services.coordinator.bootstrap import MIGRATIONS
 from tests.conftest import Database, Infra
 from tests.integration.coordinator.conftest import Coordinator
 
@@ -72,8 +71,6 @@ async def state(db: Database) -> dict[str, Any]:
             "dossiers": sorted(tuple(r) for r in await conn.fetch("SELECT * FROM subject_operations")),
             "pairs": sorted(tuple(r) for r in await conn.fetch(  # those still counted (service.py)
                 "SELECT * FROM premises_businesses WHERE NOT starts_with(business, 'st:psn:k1:')")),
-            "signals": sorted((r["subject"], list(r["agencies"])) for r in await conn.fetch(
-                "SELECT subject, agencies FROM signals")),
             "rejections": [(r["reason"], r["detail"])
                            for r in await conn.fetch("SELECT reason, detail FROM rejections")],
         }
@@ -102,13 +99,13 @@ async def test_events_sent_again_with_the_services_pseudonyms_replace_the_old_on
 
     fresh_db = await create_database(infra.env)
     try:
-        await migrate(fresh_db.owner_url, MIGRATIONS, component="coordinator")
+        await migrate_all(fresh_db.owner_url)
         fresh = Coordinator(fresh_db, coordinator.keys)
         await fresh.feed(*new)
         only_new = await state(fresh_db)
     finally:
         await drop_database(infra.env, fresh_db.name)
-    for part in ("events", "records", "dossiers", "pairs", "signals"):
+    for part in ("events", "records", "dossiers", "pairs"):
         assert after[part] == only_new[part], f"{part} differ from a database that only saw the new events"
 
     # a taken id is still taken for anything but new pseudonyms

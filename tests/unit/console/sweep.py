@@ -22,7 +22,7 @@ from services.disclosure.policy import Purpose, Role
 
 PUBLIC = ("/api/health", "/inloggning", "/logga-ut", "/dev-idp/")
 AUDITORS = ("/api/audit", "/granskning")
-COORDINATORS = ("/api/plans", "/planera")
+COORDINATORS = ("/api/plans", "/planera", "/api/signals", "/signaler")
 ANY_ROLE = ("/api/me", "/api/session", "/regelverk", "/api/mandates", "/uppdrag")
 OTHER_PERSON = "psn:k1:" + "b" * 64
 

@@ -38,3 +38,8 @@ async def test_no_route_role_or_parameter_reveals_what_the_rules_withhold(
     assert not findings, report(findings)
     assert count > 1500, f"only {count} requests were tried"
     print(f"{count} requests in {time.monotonic() - started:.1f}s")
+    reads = [e for e in console.audit if e["kind"] == "read"]
+    assert len({e["what"].split()[0] for e in reads}) >= 6, "the sweep read too few kinds of page to mean anything"
+    incomplete = [e for e in reads if not (e["actor"]["user"] and e["actor"]["agency"] and e["purpose"]
+                                           and e["case_reference"] and "bases" in e)]
+    assert not incomplete, incomplete[:3]  # every read: user, authority, purpose, case reference, bases

@@ -18,6 +18,7 @@ from deploy.local.harness import holder_keys
 from deploy.local.processes import free_port
 from schemas.agencies import load_agencies
 from tests.conftest import Database, Infra
+from tests.mandates import every_mandate, record_mandates
 from tests.otlp import OtlpReceiver, ReceivedSpan
 from tests.pseudonyms import start_pseudonym_service
 from tests.support import all_event_topics, spawn_service, start_from_now, stop_processes, wait_for
@@ -88,8 +89,12 @@ async def test_one_trace_runs_from_the_adapter_through_kafka_the_coordinator_and
             console = f"http://127.0.0.1:{console_port}"
             async with httpx.AsyncClient(base_url=console, timeout=10) as client:
                 await wait_for(lambda: _answers(client), timeout=20, what="the console")
+                # Skatteverket's coordinator, with a mandate in the operation, follows it live: the tax
+                # agency's own inspection changes its own view (a change a viewer may not see sends nothing)
+                await record_mandates(database.owner_url, every_mandate("TAX", "dev-tax-tracing", [OPERATION], now))
                 token = (await client.post("/dev-idp/token", json={
-                    "agency": "POLICE", "role": "coordinator", "name": "Spårning Test"})).json()["access_token"]
+                    "agency": "TAX", "role": "coordinator", "name": "Spårning Test",
+                    "subject": "dev-tax-tracing"})).json()["access_token"]
                 # the live timeline is open when the inspections come in
                 async with client.stream("GET", f"/api/operations/{OPERATION}/events",
                                          params={"purpose": "joint_operation"},

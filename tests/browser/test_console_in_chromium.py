@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 async def open_under_mandate(user: User, path: str) -> None:
     """Open an operation the person holds a mandate for: it says which, and the case."""
     page = await user.goto(path)
-    await expect(page.get_by_text("Ditt uppdrag")).to_be_visible()
+    await expect(page.get_by_text("Ditt uppdrag", exact=True)).to_be_visible()
 
 
 async def test_each_agency_sees_what_the_rules_open_to_it(stack: Stack,

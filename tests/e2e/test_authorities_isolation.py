@@ -203,11 +203,12 @@ async def test_no_planted_value_crosses_an_authority_without_a_rule(
     secrets = {planted(owner): frozenset(v for v in AGENCIES if may_see(owner, v, participants, op, Role.OFFICER)
                                          or may_see(owner, v, participants, op, Role.COORDINATOR))
                for owner in PLANTED_BY}
-    secrets |= {str(planted_id(owner)): frozenset(  # a trace of existence: the item's id
+    traces = {str(planted_id(owner)): frozenset(  # a trace of existence: the item's id
         v for v in AGENCIES if may_know(owner, v, participants, op, Role.OFFICER)
         or may_know(owner, v, participants, op, Role.COORDINATOR)) for owner in PLANTED_BY}
     first = PLANTED_BY[0]
-    target = Target(op, "no-such-request", participants, first, planted(first), title, secrets=secrets)
+    target = Target(op, "no-such-request", participants, first, planted(first), title, secrets=secrets,
+                    traces=traces)
 
     # every role of every authority holds every mandate on the operation: what it sees is what the rules decide
     await assign_everyone(database.owner_url, AGENCIES, [r.value for r in Role], user_subject)

@@ -64,6 +64,9 @@ class Target:
     title: str  # the operation's title: only its participants may learn it exists
     probes: dict[str, list[str]] = field(default_factory=dict)
     secrets: dict[str, frozenset[str]] = field(default_factory=dict)  # more sentinels: value -> who may see it
+    # traces of existence (an item's id) -> the agencies that may know the item exists: unlike a value,
+    # their auditors may meet it too, in the register of what the agency received or disclosed
+    traces: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def sentinels(self) -> dict[str, frozenset[str]]:
         """Every planted value with the agencies that may see it (never as auditors)."""
@@ -168,6 +171,7 @@ async def _sweep_principal(every: list[APIRoute], target: Target,
     who = f"{agency}/{role.value}" if agency else "signed out"
     hidden = [secret for secret, allowed in target.sentinels().items()
               if agency not in allowed or role == Role.AUDITOR]
+    hidden += [trace for trace, allowed in target.traces.items() if agency not in allowed]
     may_know_it = agency in target.participants and role != Role.AUDITOR
     async with client_for(agency, role) as client:
         for route in every:

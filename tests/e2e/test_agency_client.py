@@ -6,7 +6,7 @@ schemas/vectors/signing.json), and then, on its own topics, reads the real coord
 `accepted` receipt and the real disclosure service's view of the operation holding it.
 
 The client's settings are those docs/adapters.md gives agency developers ("Clients known to
-work"); `client_config` takes them from the stack's settings, as an operator hands them out."""
+work"), taken from the stack's settings by `tests.agency_client.client_config`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import datetime
 import json
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from services.audit.server import MIGRATIONS as AUDIT_MIGRATIONS
 from services.common.keys import adapter_holder
 from services.common.migrate import migrate
 from services.disclosure.service import HERE
+from tests.agency_client import client_config
 from tests.conftest import Database, Infra
 from tests.e2e.test_coordinator_campaign import coordinator_env
 from tests.support import (
@@ -61,20 +62,6 @@ ADDRESS = "Sandgatan 14 B, 602 22 Norrköping"
 
 
 # --- what the agency developer writes --------------------------------------------------------
-def client_config(stack_env: Mapping[str, str], principal: str) -> dict[str, str]:
-    """librdkafka settings for `principal` from the stack's settings (its stack.env): the
-    bootstrap servers, SASL/SCRAM-SHA-512 over `LOS_KAFKA_SECURITY_PROTOCOL` (SASL_PLAINTEXT
-    unless set), the CA of `LOS_KAFKA_CA_FILE` when there is one, and the principal's password
-    from the credentials file (a JSON object of principal -> password)."""
-    passwords = json.loads(Path(stack_env["LOS_KAFKA_CREDENTIALS_FILE"]).read_text())
-    config = {"bootstrap.servers": stack_env["LOS_KAFKA_BOOTSTRAP_SERVERS"],
-              "security.protocol": stack_env.get("LOS_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT"),
-              "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": principal, "sasl.password": passwords[principal]}
-    if stack_env.get("LOS_KAFKA_CA_FILE"):
-        config["ssl.ca.location"] = stack_env["LOS_KAFKA_CA_FILE"]
-    return config
-
-
 def canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 

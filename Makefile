@@ -47,6 +47,7 @@ status: $(STAMP) ## Show what runs locally
 
 test: $(STAMP) ## Run every test tier (starts a private Kafka + PostgreSQL under .state/test)
 	@bash deploy/local/ensure-chromium.sh
+	@bash deploy/local/ensure-kcat.sh
 	$(PY) -m deploy.helm tools >/dev/null
 	$(PY) -m pytest
 

@@ -5,6 +5,7 @@ nothing else."""
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from deploy.access import (
     acl_bindings,
     ensure_credentials,
+    new_password,
     principals,
     service_credentials,
     service_principals,
@@ -107,3 +109,10 @@ def test_passwords_are_made_once_kept_private_and_shared_with_their_service_only
     assert set(shares["adapters"]) == {adapter_principal(a) for a in AGENCIES}
     assert not any(ADMIN in share for share in shares.values())
 
+
+
+def test_logins_hold_only_characters_every_client_takes_verbatim() -> None:
+    """No `,` or `=` (escaped in a SCRAM user name), `+` or `/`, quotes or backslashes (JAAS),
+    nothing SASLprep would map: a client of any age or language sends what the file says."""
+    assert all(re.fullmatch(r"[a-z][a-z0-9-]*", name) for name in principals())
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{32}", new_password()) for _ in range(1000))

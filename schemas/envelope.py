@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from schemas.agencies import AgencyCode
 from schemas.base import Contract
@@ -57,6 +57,13 @@ class Envelope(Contract):
     lossignature: Signature | None = None
     traceparent: TraceParent | None = None
     data: Any = Field(description="The event's payload; its model depends on `type`.")
+
+    @model_validator(mode="after")
+    def _names_the_schema_of_its_type(self) -> Self:
+        """`dataschema` is the schema of `type` (`dataschema_for`), not free text riding along."""
+        if self.dataschema != dataschema_for(self.type):
+            raise ValueError(f"dataschema must be {dataschema_for(self.type)} for {self.type}")
+        return self
 
     @property
     def partition_key(self) -> bytes:

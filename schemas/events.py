@@ -109,9 +109,12 @@ _ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 AnyData: TypeAlias = OperationPlan | InspectionConducted | DecisionTaken | NotificationSent | EventRetracted
 
 
-def parse_event(raw: bytes | str) -> AnyEvent:
-    """Parse and validate one event; raises pydantic.ValidationError naming what is wrong."""
-    return _ADAPTER.validate_json(raw)
+def parse_event(raw: bytes | str, *, strict: bool = False) -> AnyEvent:
+    """Parse and validate one event; raises pydantic.ValidationError naming what is wrong.
+
+    `strict`: every value has the JSON type of the contract's JSON Schema (a time is a string,
+    never a number of seconds; a count is a number, never `true`), as a received event must."""
+    return _ADAPTER.validate_json(raw, strict=strict)
 
 
 def parse_event_obj(obj: object) -> AnyEvent:

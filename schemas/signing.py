@@ -173,7 +173,10 @@ def verify(event: Mapping[str, Any], registry: KeyRegistry) -> PublicKey:
         raise SignatureRejected("key_not_valid_then",
                                 f"key {key_id!r} was not valid at signing time {signed_at.isoformat()}")
     try:
-        Ed25519PublicKey.from_public_bytes(key.public_key).verify(unb64(signature), signing_payload(event))
+        signature_bytes = unb64(signature)
+        if b64(signature_bytes) != signature:  # one encoding only: a variant would pass as another event
+            raise ValueError("not the unpadded base64url of the signature's bytes")
+        Ed25519PublicKey.from_public_bytes(key.public_key).verify(signature_bytes, signing_payload(event))
     except (InvalidSignature, ValueError) as error:
         raise SignatureRejected("bad_signature", "the signature does not match the event") from error
     return key

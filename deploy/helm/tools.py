@@ -6,7 +6,9 @@
   oldest and the newest Kubernetes the chart supports;
 - Strimzi's CRDs: the `crds/v1` that Strimzi's `io.strimzi:api` test jar on Maven Central
   carries (deploy/helm/strimzi-crds.xml pins the version);
-- CloudNativePG's CRDs: `config/crd/bases` of its Go module (`go mod download`, pinned).
+- CloudNativePG's CRDs: `config/crd/bases` of its Go module (`go mod download`, pinned);
+- the Prometheus Operator's `ServiceMonitor` CRD: `example/prometheus-operator-crd` of its Go
+  module (pinned), for the chart's optional ServiceMonitor.
 
 The CRDs' OpenAPI schemas become kubeconform's JSON schemas (`crd_json_schemas`). Everything is
 keyed by version, so a second call only looks.
@@ -35,6 +37,8 @@ CNPG = ("github.com/cloudnative-pg/cloudnative-pg", "v1.30.1")
 # The CRDs of the kinds the chart renders
 STRIMZI_CRDS = ("040-Crd-kafka.yaml", "043-Crd-kafkatopic.yaml", "044-Crd-kafkauser.yaml", "045-Crd-kafkanodepool.yaml")
 CNPG_CRDS = ("postgresql.cnpg.io_clusters.yaml",)
+PROMETHEUS_OPERATOR = ("github.com/prometheus-operator/prometheus-operator", "v0.85.0")
+PROMETHEUS_OPERATOR_CRDS = ("monitoring.coreos.com_servicemonitors.yaml",)
 # The oldest and the newest Kubernetes the chart is checked against (OpenShift 4.16 runs 1.29)
 KUBERNETES_VERSIONS = ("1.29.0", "1.37.0")
 
@@ -100,18 +104,27 @@ def strimzi_crds(cache: Path) -> list[Path]:
     return [folder / name for name in STRIMZI_CRDS]
 
 
-def cnpg_crds(cache: Path) -> list[Path]:
-    module, version = CNPG
-    folder = cache / "crds" / f"cloudnative-pg-{version}"
+def _go_module_crds(cache: Path, module: str, version: str, name: str, folder_in_module: str,
+                    files: tuple[str, ...]) -> list[Path]:
+    folder = cache / "crds" / f"{name}-{version}"
     if not (folder / ".complete").exists():
-        print(f"fetching CloudNativePG {version}'s CRDs from the Go module proxy (once) ...", flush=True)
+        print(f"fetching {name} {version}'s CRDs from the Go module proxy (once) ...", flush=True)
         found = json.loads(_run(["go", "mod", "download", "-json", f"{module}@{version}"], env=_go_env(cache),
                                 cwd=cache))
         folder.mkdir(parents=True, exist_ok=True)
-        for name in CNPG_CRDS:
-            shutil.copyfile(Path(found["Dir"]) / "config" / "crd" / "bases" / name, folder / name)
+        for file in files:
+            shutil.copyfile(Path(found["Dir"]) / folder_in_module / file, folder / file)
         (folder / ".complete").write_text(version)
-    return [folder / name for name in CNPG_CRDS]
+    return [folder / file for file in files]
+
+
+def cnpg_crds(cache: Path) -> list[Path]:
+    return _go_module_crds(cache, *CNPG, "cloudnative-pg", "config/crd/bases", CNPG_CRDS)
+
+
+def prometheus_operator_crds(cache: Path) -> list[Path]:
+    return _go_module_crds(cache, *PROMETHEUS_OPERATOR, "prometheus-operator", "example/prometheus-operator-crd",
+                           PROMETHEUS_OPERATOR_CRDS)
 
 
 def _strict(schema: Any) -> Any:
@@ -138,10 +151,10 @@ def crd_json_schemas(crd: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]
 
 
 def crd_schema_folder(cache: Path) -> Path:
-    version = f"strimzi-{strimzi_version()}-cloudnative-pg-{CNPG[1]}"
+    version = f"strimzi-{strimzi_version()}-cloudnative-pg-{CNPG[1]}-prometheus-operator-{PROMETHEUS_OPERATOR[1]}"
     folder = cache / "crds" / "json" / version
     if not (folder / ".complete").exists():
-        for path in [*strimzi_crds(cache), *cnpg_crds(cache)]:
+        for path in [*strimzi_crds(cache), *cnpg_crds(cache), *prometheus_operator_crds(cache)]:
             for crd in yaml.safe_load_all(path.read_text()):
                 for name, schema in crd_json_schemas(crd):
                     (folder / name).parent.mkdir(parents=True, exist_ok=True)

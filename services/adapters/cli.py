@@ -196,7 +196,7 @@ def run(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     bound_format = _format(fmt, agency)
     setup_tracing(f"los-adapter-{bound_format.agency.lower()}", settings.otel_exporter)
-    serve_metrics(settings.metrics_port)  # los_adapter_* (LOS_METRICS_PORT)
+    serve_metrics(settings.metrics_port, settings.metrics_host)  # los_adapter_* (LOS_METRICS_PORT)
     asyncio.run(_run(bound_format, watch, poll, settings, all_or_nothing))
 
 

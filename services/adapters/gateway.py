@@ -123,7 +123,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = GatewaySettings()
     setup_tracing("los-adapters", settings.otel_exporter)
-    serve_metrics(settings.metrics_port)  # los_adapter_* (LOS_METRICS_PORT)
+    serve_metrics(settings.metrics_port, settings.metrics_host)  # los_adapter_* (LOS_METRICS_PORT)
     asyncio.run(serve(settings))
 
 

@@ -13,6 +13,7 @@ import asyncpg
 
 from schemas.signing import CHECKPOINT
 from services.audit.checkpoints import SIGNER, make_checkpoint, publish
+from services.audit.metrics import count_checkpoint
 from services.audit.settings import AuditSettings
 from services.common.keys import holder_key, load_registry
 from services.common.migrate import migrate
@@ -39,6 +40,7 @@ async def checkpoint_once(pool: asyncpg.Pool, settings: AuditSettings) -> int | 
             return None
         await publish(settings.kafka_bootstrap_servers, checkpoint,
                       login=settings.kafka_login())  # before commit: at least once
+    count_checkpoint(checkpoint)  # stored and published
     log.info("checkpoint at entry %d published", checkpoint.seq)
     return checkpoint.seq
 
@@ -62,7 +64,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = AuditSettings()
     setup_tracing("los-audit", settings.otel_exporter)
-    serve_metrics(settings.metrics_port)  # also what the Helm chart's liveness probe reads
+    serve_metrics(settings.metrics_port, settings.metrics_host)  # also what the Helm chart's liveness probe reads
     asyncio.run(serve(settings))
 
 

@@ -42,7 +42,10 @@ class LosSettings(BaseSettings):
     otel_exporter: Literal["none", "console", "otlp"] = Field(
         default="none", description="Where traces go.")
     metrics_port: int | None = Field(
-        default=None, description="Serve Prometheus metrics on 127.0.0.1:<port> (off when unset).")
+        default=None, description="Serve Prometheus metrics on <metrics host>:<port>/metrics (off when unset).")
+    metrics_host: str = Field(
+        default="127.0.0.1", description="The address the metrics are served on: 0.0.0.0 where a Prometheus in "
+                                         "another container or pod scrapes them (compose, the Helm chart).")
     registry_file: Path | None = Field(
         default=None, description="The participants' registry [default: schemas/agencies.yaml].")
     vocabulary_file: Path | None = Field(

@@ -106,8 +106,10 @@ def broker_middlewares(app_name: str) -> list[Any]:
     return middlewares
 
 
-def serve_metrics(port: int | None) -> None:
+def serve_metrics(port: int | None, host: str = "127.0.0.1") -> None:
+    """Serve the process's Prometheus metrics on `host`:`port` (`LOS_METRICS_HOST`, `LOS_METRICS_PORT`);
+    nothing when `port` is None."""
     if port is not None:
         from prometheus_client import start_http_server
 
-        start_http_server(port, addr="127.0.0.1")
+        start_http_server(port, addr=host)

@@ -31,7 +31,7 @@ def main() -> None:
     settings = ConsoleSettings()
     setup_tracing("los-console", settings.otel_exporter)
     instrument_asyncpg()
-    serve_metrics(settings.metrics_port)
+    serve_metrics(settings.metrics_port, settings.metrics_host)
     try:
         app = create_app(settings)  # configuration errors first, before touching the database
     except (RuntimeError, PolicyError, OSError, ValueError) as error:

@@ -92,7 +92,7 @@ def build_app(settings: CoordinatorSettings, clock: Clock | None = None) -> tupl
     clock = clock or SystemClock()
     setup_tracing("los-coordinator", settings.otel_exporter)
     instrument_asyncpg()
-    serve_metrics(settings.metrics_port)
+    serve_metrics(settings.metrics_port, settings.metrics_host)
     broker = KafkaBroker(settings.kafka_bootstrap_servers.split(","), enable_idempotence=True,
                          security=settings.kafka_broker_security(), allow_auto_create_topics=False,
                          max_request_size=MAX_REQUEST_BYTES,  # the broker, not the client, judges size

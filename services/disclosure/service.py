@@ -62,7 +62,7 @@ async def record_policy_in_force(conn: asyncpg.Connection, label: str) -> None:
 def build_app(settings: FeedSettings) -> FastStream:
     setup_tracing("los-disclosure", settings.otel_exporter)
     instrument_asyncpg()
-    serve_metrics(settings.metrics_port)
+    serve_metrics(settings.metrics_port, settings.metrics_host)
     policy = load_policy(settings.policy_file)
     agencies = load_agencies()
     pseudonyms = RecipientPseudonyms(read_secret_file(settings.egress_pseudonym_key_file,

@@ -61,7 +61,7 @@ def main() -> None:
     except (OSError, ValueError) as error:
         log.error("the pseudonym service cannot start: %s", error)
         raise SystemExit(2) from error
-    serve_metrics(settings.metrics_port)
+    serve_metrics(settings.metrics_port, settings.metrics_host)
     log.info("pseudonym service on http://%s:%d (limit %d evaluations per participant and day)",
              settings.pseudonym_host, settings.pseudonym_port, settings.pseudonym_daily_limit)
     uvicorn.run(build(settings, secret), host=settings.pseudonym_host, port=settings.pseudonym_port,

@@ -47,7 +47,9 @@ async def test_killing_the_coordinator_twenty_times_loses_and_doubles_nothing(
     try:
         for chunk in chunks:
             await produce(infra.bootstrap_servers, chunk)
-            await asyncio.sleep(rng.uniform(0.5, 3.0))  # start-up, mid-batch, idle: anywhere
+            # the kill lands at a random moment (start-up, mid-batch, idle: anywhere); that moment,
+            # not a condition, is what this waits for
+            await asyncio.sleep(rng.uniform(0.5, 3.0))
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
             proc = spawn_service("services.coordinator", env, tmp_path / "coordinator.log")

@@ -7,6 +7,7 @@ import asyncio
 import signal
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from services.adapters.simulator import generate_campaign
@@ -15,6 +16,14 @@ from tests.e2e.test_coordinator_campaign import PSEUDONYM_KEY, check_truth, coor
 from tests.support import all_event_topics, produce, spawn_service, start_from_now, wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
+
+
+async def stored_some(database: Database) -> int:
+    conn = await asyncpg.connect(database.app_url)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM events"))
+    finally:
+        await conn.close()
 
 
 async def test_a_database_restart_mid_stream_loses_and_doubles_nothing(
@@ -27,7 +36,7 @@ async def test_a_database_restart_mid_stream_loses_and_doubles_nothing(
     proc = spawn_service("services.coordinator", env, tmp_path / "coordinator.log")
     try:
         await produce(infra.bootstrap_servers, stream[: len(stream) // 2])
-        await asyncio.sleep(2.0)  # batches are being stored
+        await wait_for(lambda: stored_some(database), timeout=60, what="the first batches stored")
         await asyncio.to_thread(infra.stack.postgres.restart)
         await produce(infra.bootstrap_servers, stream[len(stream) // 2:])
         await wait_for(lambda: settled(database, len({e.id for e in campaign.events})), timeout=240,

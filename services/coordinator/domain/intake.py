@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas.decision import DecisionTaken
-from schemas.events import TYPES_BY_NAME, AnyEvent, categories_of, parse_event_obj
+from schemas.events import TYPES_BY_NAME, AnyEvent, categories_of, parse_event
 from schemas.signing import KeyRegistry, SignatureRejected, permitted, verify
 from schemas.topics import agency_of_events_topic
 
@@ -71,8 +71,8 @@ def check(raw: bytes | None, topic: str, registry: KeyRegistry, *, max_bytes: in
     if obj["type"] not in TYPES_BY_NAME:
         known = ", ".join(sorted(TYPES_BY_NAME))
         return Rejection("unknown_type", f"type {obj['type'][:100]!r} is not one of: {known}", claimed)
-    try:
-        event = parse_event_obj(obj)
+    try:  # strictly, from the bytes received: a number is no time, `true` no count
+        event = parse_event(raw, strict=True)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"

@@ -99,15 +99,27 @@ async def test_every_view_is_in_the_audit_chain_which_stays_intact(live: LiveCon
     assert report.ok and report.checked == len(rows)
 
 
-async def test_the_live_stream_follows_the_coordinator(live: LiveConsole) -> None:
+async def test_the_live_stream_follows_the_coordinator(live: LiveConsole, monkeypatch: pytest.MonkeyPatch) -> None:
     op = live.planted_operation
+    source = live.app.state.console.source
+    changed_at, asked, polling = source.changed_at, 0, asyncio.Event()
+
+    async def counted(operation_id: str) -> datetime.datetime | None:
+        """Asked once by the request, then by the stream each time it polls, its first view taken."""
+        nonlocal asked
+        asked += 1
+        if asked == 2:
+            polling.set()
+        return await changed_at(operation_id)
+
+    monkeypatch.setattr(source, "changed_at", counted)
     now = datetime.datetime.now(datetime.UTC)
     ban = DecisionTaken(decision_ref="FIRE-LIVE-1", operation_id=op, decided_at=now, kind=DecisionKind.FORBUD,
                         category=Category.MUNICIPAL_DECISION, legal_reference="LSO 5 kap. 2 §",
                         summary="Förbud mot användning av lokalen", premises=live.premises)
 
     async def a_decision_arrives() -> None:
-        await asyncio.sleep(0.5)
+        await asyncio.wait_for(polling.wait(), timeout=30)  # the stream follows the operation
         await live.coordinator.feed(new_event(DecisionTakenV1, ban, agency="FIRE_RTOG", event_id=uuid.uuid4(),
                                               time=now))
 

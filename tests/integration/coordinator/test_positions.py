@@ -37,7 +37,7 @@ class SlowPool:
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
         if self.slow:
             self.slow = False
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(1.0)  # the slow database under test, not a wait for something
         async with self.pool.acquire() as conn:
             yield conn
 

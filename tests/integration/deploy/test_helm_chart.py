@@ -47,6 +47,10 @@ def of_kind(objects: list[dict[str, Any]], kind: str) -> Iterator[dict[str, Any]
     return (o for o in objects if o["kind"] == kind)
 
 
+def policy_named(objects: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    return next(p["spec"] for p in of_kind(objects, "NetworkPolicy") if p["metadata"]["name"] == name)
+
+
 def chart_acls(objects: list[dict[str, Any]]) -> set[AclBinding]:
     return {AclBinding(f"User:{user['metadata']['name']}", acl["resource"]["type"].upper(), acl["resource"]["name"],
                        PATTERNS[acl["resource"]["patternType"]], OPERATIONS[operation])
@@ -170,7 +174,8 @@ def test_every_service_has_a_probe_and_network_policies_confine_them(objects: li
     policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(objects, "NetworkPolicy")}
     workloads = policies["los-workloads"]
     assert workloads["policyTypes"] == ["Ingress", "Egress"] and workloads["ingress"] == []
-    assert set(policies) == {"los-workloads", "los-console-ingress", "los-pseudonyms-ingress", "los-postgres"}
+    assert set(policies) == {"los-workloads", "los-console-ingress", "los-pseudonyms-ingress", "los-metrics-ingress",
+                             "los-postgres"}
     kafka = next(of_kind(objects, "Kafka"))
     listener = kafka["spec"]["kafka"]["listeners"][0]
     assert listener["authentication"] == {"type": "scram-sha-512"} and listener["networkPolicyPeers"]
@@ -195,3 +200,47 @@ def test_the_database_has_a_role_per_service_and_the_owner_runs_the_migrations(o
     jobs = {j["metadata"]["labels"]["los.se/job"]: j for j in of_kind(objects, "Job")}
     assert jobs["migrate"]["spec"]["template"]["spec"]["containers"][0]["command"] == \
         ["python", "-m", "deploy.local", "migrate"]
+
+
+def test_every_service_serves_metrics_prometheus_may_scrape(objects: list[dict[str, Any]]) -> None:
+    """On the pod's address (not its loopback), announced by annotations, let in by a policy."""
+    deployments = list(of_kind(objects, "Deployment"))
+    assert deployments
+    for deployment in deployments:
+        template = deployment["spec"]["template"]
+        container = template["spec"]["containers"][0]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env["LOS_METRICS_HOST"] == "0.0.0.0", deployment["metadata"]["name"]
+        port = int(env["LOS_METRICS_PORT"])
+        assert {"name": "metrics", "containerPort": port} in container["ports"]
+        assert template["metadata"]["annotations"] == {
+            "prometheus.io/scrape": "true", "prometheus.io/port": str(port), "prometheus.io/path": "/metrics"}
+    policy = policy_named(objects, "los-metrics-ingress")
+    assert policy["podSelector"]["matchLabels"]["los.se/workload"] == "true"
+    [rule] = policy["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": port}] and "from" not in rule
+    assert not any(o["kind"] == "ServiceMonitor" for o in objects), "off unless asked for"
+
+
+def test_the_service_monitor_scrapes_every_service_and_is_valid(tools: Tools) -> None:
+    """With `metrics.serviceMonitor.enabled` the chart adds a ServiceMonitor, valid against the
+    Prometheus Operator's CRD, and a metrics Service per LOS service for it to find."""
+    settings = {"metrics.serviceMonitor.enabled": "true", "metrics.serviceMonitor.labels.release": "prometheus",
+                "metrics.allowFrom[0].namespaceSelector.matchLabels.name": "monitoring"}
+    check.lint(tools, settings=settings)
+    manifest = check.template(tools, settings=settings)
+    for counts in check.validate(tools, manifest).values():
+        assert counts["valid"] == len(check.objects(manifest)) and not counts["skipped"]
+    docs = check.objects(manifest)
+    [monitor] = of_kind(docs, "ServiceMonitor")
+    assert monitor["metadata"]["labels"]["release"] == "prometheus"
+    [endpoint] = monitor["spec"]["endpoints"]
+    assert (endpoint["port"], endpoint["path"]) == ("metrics", "/metrics")
+    selected = [s for s in of_kind(docs, "Service")
+                if monitor["spec"]["selector"]["matchLabels"].items() <= s["metadata"]["labels"].items()]
+    services = {d["metadata"]["labels"]["los.se/service"] for d in of_kind(docs, "Deployment")}
+    assert {s["metadata"]["labels"]["los.se/service"] for s in selected} == services
+    for service in selected:
+        assert service["spec"]["ports"] == [{"name": "metrics", "port": 9100, "targetPort": "metrics"}]
+    policy = policy_named(docs, "los-metrics-ingress")
+    assert policy["ingress"][0]["from"] == [{"namespaceSelector": {"matchLabels": {"name": "monitoring"}}}]

@@ -58,8 +58,11 @@ async def test_shutdown_leaves_the_batch_unstored_and_tries_no_more() -> None:
 
 
 async def test_shutdown_cuts_a_wait_short() -> None:
+    waiting_began = asyncio.Event()
+
     class Forever(ManualClock):
         async def sleep(self, seconds: float) -> None:
+            waiting_began.set()
             await asyncio.Event().wait()  # a wait that never ends by itself
 
     stop = asyncio.Event()
@@ -68,7 +71,7 @@ async def test_shutdown_cuts_a_wait_short() -> None:
         raise OSError("Kafka is away")
 
     waiting = asyncio.create_task(until_done(away, what="sending", stop=stop, clock=Forever()))
-    await asyncio.sleep(0)
+    await asyncio.wait_for(waiting_began.wait(), timeout=5)  # the retry is waiting: now shut down
     stop.set()
     with pytest.raises(Halted):
         await asyncio.wait_for(waiting, timeout=5)

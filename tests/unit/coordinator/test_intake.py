@@ -91,6 +91,32 @@ def test_a_wrong_field_type_is_named() -> None:
     assert "data.retracts" in result.detail
 
 
+def test_a_time_given_as_a_number_is_refused_even_when_signed() -> None:
+    """A received event is parsed strictly: its JSON types are those of the contract's schema."""
+    obj = event()
+    obj["time"] = 1_777_716_000
+    result = run(signed(obj))
+    assert isinstance(result, Rejection) and result.reason == "invalid_schema" and "time" in result.detail
+
+
+def test_the_dataschema_is_the_one_of_the_type() -> None:
+    obj = event()
+    obj["dataschema"] = "urn:los:schema:event.retracted:v1" + "x" * 5_000
+    result = run(signed(obj))
+    assert isinstance(result, Rejection) and result.reason == "invalid_schema" and "dataschema" in result.detail
+
+
+def test_a_signature_has_one_encoding_only() -> None:
+    """The last of the 86 characters carries 2 bits of the signature and 4 unused ones; the
+    same bytes with an unused bit set would be a second, different event that verifies."""
+    obj = json.loads(signed(event()))
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = obj["lossignature"][-1]
+    obj["lossignature"] = obj["lossignature"][:-1] + alphabet[alphabet.index(last) ^ 0b0001]
+    result = run(canonical_json(obj))
+    assert isinstance(result, Rejection) and result.reason == "bad_signature"
+
+
 def test_forgery_tampering_and_theft_are_told_apart() -> None:
     obj = event()
     tampered = json.loads(signed(obj))

@@ -25,7 +25,7 @@ def test_every_local_service_is_in_compose_with_the_same_module() -> None:
 
 def test_compose_runs_no_service_the_local_runner_does_not() -> None:
     infrastructure = {"kafka-format", "kafka", "kafka-access", "postgres", "migrate", "topics", "keys",
-                      "otel-collector"}
+                      "otel-collector", "prometheus"}
     assert set(COMPOSE["services"]) - infrastructure == set(LOCAL_SERVICES)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -149,10 +149,12 @@ def _sse(event: str, data: dict[str, Any]) -> str:
 
 
 async def changes(console: Console, viewer: Viewer, purpose: Purpose, operation_id: str,
-                  first: datetime.datetime | None) -> AsyncIterator[str]:
+                  first: datetime.datetime | None,
+                  held_still: Callable[[], Awaitable[bool]] | None = None) -> AsyncIterator[str]:
     """`changed` each time the viewer's own view of the operation changes (the record's
     `updated_at` moving is only the cue to compare); ends after a while (the browser
-    reconnects), at shutdown, or with `gone` when the viewer may no longer see it."""
+    reconnects), at shutdown, or with `gone` when the viewer may no longer see it or no
+    longer holds the mandate (`held_still`, asked at each change)."""
     settings = console.settings
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.console_sse_max_seconds
@@ -173,7 +175,7 @@ async def changes(console: Console, viewer: Viewer, purpose: Purpose, operation_
         async with live_change(console.source, operation_id):  # continues the change's trace (tracing on)
             revision = await may_see(console, viewer, purpose, operation_id)
             now_shown = await view_digest(console, viewer, purpose, operation_id) if revision is not None else None
-        if revision is None or now_shown is None:
+        if revision is None or now_shown is None or (held_still is not None and not await held_still()):
             yield _sse("gone", {"operation_id": operation_id})
             return
         if now_shown == shown:  # changed for someone else: nothing to tell this viewer
@@ -280,7 +282,10 @@ async def api_events(console: ConsoleDep, user: Worker, operation_id: str,
         raise NotFound(NOT_FOUND_OPERATION)
     async with console.source.unit() as unit:  # following an operation is a read of it
         await unit.append_audit([console.enforcement.read(viewer, mandate, now, f"live updates {operation_id}", [])])
-    return StreamingResponse(changes(console, viewer, under, operation_id, first),
+    async def held_still() -> bool:
+        return (await held(console, user)).for_operation(operation_id, mandate.purpose) is not None
+
+    return StreamingResponse(changes(console, viewer, under, operation_id, first, held_still),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 

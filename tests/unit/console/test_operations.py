@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from services.console.mandates import revoked
 from services.disclosure.policy import Role
 from tests.mandates import CASE
 from tests.unit.console.conftest import PERSON, PLANTED, TAX_FEE, Console, decision, entry, record, subject
@@ -243,4 +244,17 @@ async def test_the_live_stream_ends_when_the_operation_closes(console: Console) 
         record["status"] = "closed"
 
     _, text = await stream_across(console, "FIRE_RTOG", "NKPG-2026-05", close)
+    assert "event: gone" in text and "event: changed" not in text
+
+
+async def test_the_live_stream_ends_when_the_mandate_is_revoked(console: Console) -> None:
+    """A change after the coordinator revoked the officer's mandate: the stream says `gone`."""
+    def revoke_and_decide(record: dict[str, Any]) -> None:
+        for m in list(console.source.state.mandates.values()):
+            if m.authority == "FIRE_RTOG" and m.operation_id == "LKPG-2026-04":
+                console.source.state.mandates[m.id] = revoked(m, by="samordnare", by_authority="FIRE_RTOG",
+                                                              at=datetime.datetime(2026, 5, 4, 9, tzinfo=datetime.UTC))
+        record["timeline"].append(entry("FIRE_RTOG", "decision", "e8", decision("föreläggande", "municipal_decision")))
+
+    _, text = await stream_across(console, "FIRE_RTOG", "LKPG-2026-04", revoke_and_decide)
     assert "event: gone" in text and "event: changed" not in text

@@ -14,13 +14,14 @@ from services.console.mandates import OPERATION_PURPOSES, STANDING_PURPOSES, Man
 CASE = "LOS 2026/17"
 
 
-def every_mandate(agency: str, user: str, operations: Iterable[str], at: datetime.datetime) -> list[Mandate]:
+def every_mandate(agency: str, user: str, operations: Iterable[str], at: datetime.datetime, *,
+                  standing: bool = True) -> list[Mandate]:
     until = at.date() + datetime.timedelta(days=365)
     since = at - datetime.timedelta(days=400)  # in force for tests that move the clock back
     made = [Mandate(f"UPP-{agency}-{user}-{op}-{p.value}", agency, user, user, p, CASE, op, until, "samordnare",
                     since) for op in sorted(set(operations)) for p in OPERATION_PURPOSES]
     made += [Mandate(f"UPP-{agency}-{user}-{p.value}", agency, user, user, p, CASE, None, until, "samordnare", since)
-             for p in STANDING_PURPOSES]
+             for p in STANDING_PURPOSES if standing]
     return made
 
 

@@ -306,6 +306,7 @@ GRANTS: dict[str, dict[str, set[str]]] = {
                     "los_coordinator": _columns("SELECT", "created_at", "erased_at")
                     | _columns("UPDATE", "erased_at", "text")},
     "collaboration_decisions": {"los_disclosure": {"SELECT"}, "los_console": {"SELECT", "INSERT"}},
+    "console_mandates": {"los_console": {"SELECT", "INSERT", "UPDATE(revoked_at)", "UPDATE(revoked_by)"}},
     "consumer_offsets": {"los_coordinator": WRITES, "los_disclosure": WRITES},
     "disclosure_requests": {"los_console": WRITES, "los_disclosure": {"SELECT"}},
     "disclosure_delegations": {"los_console": {"SELECT"}},

@@ -41,7 +41,7 @@ from services.disclosure.policy import Role
 from services.disclosure.store import save_delegation
 from tests.conftest import Database, Infra
 from tests.integration.coordinator.conftest import Coordinator
-from tests.mandates import assign_everyone
+from tests.mandates import assign_everyone, every_mandate, record_mandates
 
 PSEUDONYM_KEY = b"p" * 32
 PLANTED = "PLANTED_SOCIAL_SERVICES_SECRET_0042"
@@ -126,6 +126,11 @@ class LiveConsole:
             return list(await conn.fetch(sql, *args))
         finally:
             await conn.close()
+
+    async def assign(self, agency: str, role: Role, operations: list[str]) -> None:
+        """Every mandate on these operations for the agency's test user of this role."""
+        await record_mandates(self.db.owner_url, every_mandate(agency, user_subject(agency, role.value), operations,
+                                                               datetime.datetime.now(datetime.UTC), standing=False))
 
     async def delegate(self, agency: str, role: Role = Role.COORDINATOR) -> None:
         """Record, as an administrator does (the schema owner), that this agency's user of this

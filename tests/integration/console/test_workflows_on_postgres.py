@@ -126,7 +126,7 @@ async def test_a_planned_operation_goes_out_signed_and_appears_once_processed(li
     bootstrap = live.settings.kafka_bootstrap_servers
     start = await end_offsets(bootstrap, [events_topic("MUNI_SECURITY_0581")])
     plan = {"title": "Kvällstillslag Hageby", "municipality": "Norrköping", "planned_date": "2026-12-01",
-            "participants": ["POLICE", "FIRE_RTOG"], "targets": [
+            "case_reference": "KS 2026/1187", "participants": ["POLICE", "FIRE_RTOG"], "targets": [
                 {"fastighetsbeteckning": "Norrköping Sandgatan 2:14", "orgnr": "556036-0793",
                  "business_name": "Hageby Bilvård AB", "industry": "car_wash"}]}
     async with live.client("MUNI_SECURITY_0581", Role.COORDINATOR) as coordinator:
@@ -139,7 +139,11 @@ async def test_a_planned_operation_goes_out_signed_and_appears_once_processed(li
     assert len(found) == 1, "the plan did not reach the planner's own topic exactly once"
     await process(live, found)
 
-    mine = await listed(live, "MUNI_SECURITY_0581", Role.COORDINATOR)
+    mine = await listed(live, "MUNI_SECURITY_0581", Role.COORDINATOR)  # under the mandate the plan gave
     assert mine[0]["operation_id"] == op and mine[0]["lead_agency"] == "MUNI_SECURITY_0581"
+    assert mine[0]["mandate"]["case_reference"] == "KS 2026/1187"
+    assert op not in [o["operation_id"] for o in await listed(live, "FIRE_RTOG")]  # no mandate in it yet
+    for agency in ("FIRE_RTOG", "TAX"):
+        await live.assign(agency, Role.OFFICER, [op])
     assert op in [o["operation_id"] for o in await listed(live, "FIRE_RTOG")]
     assert op not in [o["operation_id"] for o in await listed(live, "TAX")]  # only participants learn of it

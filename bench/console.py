@@ -33,6 +33,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bench.console_data import copies, store_copy, templates
+from deploy.local.harness import database_url
 from deploy.schema import migrate_all
 from services.console.app import create_app
 from services.console.settings import ConsoleSettings
@@ -67,7 +68,7 @@ async def fill(owner_url: str, events: int, seed: int, template_events: int) -> 
     return counts
 
 def _url(base: str, database: str) -> str:
-    return base.rsplit("/", 1)[0] + f"/{database}"
+    return database_url(base, database)
 
 
 async def prepare(admin_url: str, owner_url: str, database: str, events: int, reuse: bool, seed: int,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from deploy.kafka_admin import AclBinding
 from deploy.services import ServiceSpec, load_services
+from deploy.tls import LocalAuthority
 from deploy.topics import TopicSpec, load_topics
 from services.common.kafka_security import ADMIN
 
@@ -128,7 +129,9 @@ def write_compose_secrets(folder: Path) -> Path:
     service, `kafka/admin.password` for formatting, `kafka/jaas.conf` for the broker, and the
     pseudonym keys `keys/oprf.key` (the pseudonym service's) and `keys/egress-pseudonym.key`
     (the disclosure service's and the console's), and the audit digest key
-    `keys/audit-digest.key` (theirs too).
+    `keys/audit-digest.key` (theirs too). In `tls/`, compose's own CA (`ca.crt`; `ca.key` is
+    never mounted) and the certificates of `kafka` (`kafka.pem`, its keystore) and `postgres`
+    (`postgres.crt`, `postgres.key`) for their compose host names and loopback.
 
     The containers run as other users than the one writing here, so the files are readable
     by all, inside a folder only its owner may enter."""
@@ -146,4 +149,7 @@ def write_compose_secrets(folder: Path) -> Path:
     write_private_text(kafka / "jaas.conf", jaas_config(credentials[ADMIN], controller), readable)
     for name in ("oprf.key", "egress-pseudonym.key", "audit-digest.key"):
         ensure_secret_key(folder / "keys" / name, readable)
+    authority = LocalAuthority(folder / "tls", name="LOS compose CA")
+    for server in ("kafka", "postgres"):
+        authority.issue(server, (server, "localhost", "127.0.0.1"), key_mode=readable)
     return kafka

@@ -43,6 +43,7 @@ def up(
         env = stack.up_infra()
         typer.echo(f"  Kafka      {env['LOS_KAFKA_BOOTSTRAP_SERVERS']}  (SASL/SCRAM logins in "
                    f"{stack.kafka.credentials_file})")
+        typer.echo(f"  TLS        Kafka and PostgreSQL, certificates of the CA {stack.authority.ca_cert}")
         where = stack.postgres.home
         typer.echo(f"  PostgreSQL 127.0.0.1:{stack.postgres.port}" + (
             "" if where == stack.postgres.root else
@@ -146,6 +147,10 @@ def access(
         Path | None, typer.Option(envvar="LOS_KAFKA_CREDENTIALS_FILE",
                                   help="Every principal's password, the admin's included (JSON).")
     ] = None,
+    ca_file: Annotated[
+        Path | None, typer.Option(envvar="LOS_KAFKA_CA_FILE",
+                                  help="The CA of the brokers' certificates (PEM); unset: no TLS.")
+    ] = None,
     state_dir: StateDir = None,
 ) -> None:
     """Create or update every principal's SCRAM login and make the ACLs those derived from
@@ -168,7 +173,7 @@ def access(
     except KafkaCredentialsError as error:
         _fail(LocalRunnerError(str(error)))
         return
-    created, deleted = asyncio.run(apply_access(bootstrap_servers, credentials))
+    created, deleted = asyncio.run(apply_access(bootstrap_servers, credentials, ca_file))
     typer.echo(f"{len(credentials) - 1} logins set; ACLs: {created} created, {deleted} deleted")
 
 

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -56,8 +57,9 @@ class Database:
         return self.url("coordinator")
 
 
-def _in(url: str, database: str) -> str:
-    return url.rsplit("/", 1)[0] + f"/{database}"
+def database_url(url: str, database: str) -> str:
+    """`url` with another database name; its login and TLS parameters kept."""
+    return urlsplit(url)._replace(path=f"/{database}").geturl()
 
 
 async def create_database(env: dict[str, str], prefix: str = "t", *, migrated: bool = True) -> Database:
@@ -72,8 +74,8 @@ async def create_database(env: dict[str, str], prefix: str = "t", *, migrated: b
         await admin.execute(f'CREATE DATABASE "{name}" OWNER los_owner')
     finally:
         await admin.close()
-    db = Database(name, _in(env["LOS_DATABASE_OWNER_URL"], name),
-                  {service: _in(env[database_url_variable(service)], name) for service in database_roles()})
+    db = Database(name, database_url(env["LOS_DATABASE_OWNER_URL"], name),
+                  {service: database_url(env[database_url_variable(service)], name) for service in database_roles()})
     if migrated:
         await migrate_all(db.owner_url)
     return db

@@ -10,6 +10,11 @@ is formatted; its password and those of the other principals live in
 `<state>/kafka/credentials.json` (mode 0600). The controllers talk SASL/PLAIN among
 themselves with a static login of their own. State formatted by an older runner (without
 authentication) is recognised by its missing stamp and rebuilt.
+
+Every listener is SASL_SSL: the node's certificate (`<state>/tls/kafka.pem`, for 127.0.0.1 and
+localhost) is issued by the state folder's own CA (deploy/tls.py), which clients trust through
+LOS_KAFKA_CA_FILE. Nodes running with another certificate (or none: an older runner) are
+restarted with the current one; their data is kept.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from deploy.local.processes import (
     stop_pid,
     wait_until,
 )
+from deploy.tls import LocalAuthority
 from services.common.kafka_security import (
     ADMIN,
     MECHANISM,
@@ -115,28 +121,33 @@ def ensure_jars(cache_dir: Path) -> Path:
 
 
 # The local clusters this process has started or read the settings of, so that helpers given
-# only bootstrap servers (tests, benchmarks) can log in to them: bootstrap -> credentials file.
-_CREDENTIALS: dict[str, Path] = {}
+# only bootstrap servers (tests, benchmarks) can log in to them:
+# bootstrap -> (credentials file, CA file).
+_CREDENTIALS: dict[str, tuple[Path, Path | None]] = {}
 
 
-def remember_credentials(bootstrap: str, credentials_file: Path) -> None:
-    _CREDENTIALS[bootstrap] = credentials_file
+def remember_credentials(bootstrap: str, credentials_file: Path, ca_file: Path | None) -> None:
+    _CREDENTIALS[bootstrap] = (credentials_file, ca_file)
+
+
+def _from_environment(variable: str) -> Path | None:
+    return Path(os.environ[variable]) if os.environ.get(variable) else None
 
 
 def kafka_login(bootstrap: str, principal: str = ADMIN) -> KafkaLogin | None:
     """How to log in to the cluster at `bootstrap` as `principal` (None: no authentication).
 
-    The credentials are those of a local cluster this process knows, else the file named by
-    LOS_KAFKA_CREDENTIALS_FILE (a sourced stack.env, compose's init containers)."""
-    known = _CREDENTIALS.get(bootstrap)
-    path = known or (Path(os.environ["LOS_KAFKA_CREDENTIALS_FILE"])
-                     if os.environ.get("LOS_KAFKA_CREDENTIALS_FILE") else None)
+    The credentials and CA are those of a local cluster this process knows, else the files
+    named by LOS_KAFKA_CREDENTIALS_FILE and LOS_KAFKA_CA_FILE (a sourced stack.env, compose's
+    init containers)."""
+    path, ca_file = _CREDENTIALS.get(bootstrap) or (_from_environment("LOS_KAFKA_CREDENTIALS_FILE"),
+                                                     _from_environment("LOS_KAFKA_CA_FILE"))
     if path is None:
         return None
     password = load_credentials(path).get(principal)
     if password is None:
         raise KafkaCredentialsError(f"{path} holds no password for Kafka principal {principal!r}")
-    return KafkaLogin(principal, password)
+    return KafkaLogin(principal, password, ca_file)
 
 
 def kafka_options(bootstrap: str, principal: str = ADMIN) -> dict[str, Any]:
@@ -154,9 +165,11 @@ class KafkaNode:
 class KafkaCluster:
     """A local KRaft cluster of `size` combined broker/controller nodes."""
 
-    def __init__(self, state_dir: Path, cache_dir: Path, size: int = 1) -> None:
+    def __init__(self, state_dir: Path, cache_dir: Path, size: int = 1,
+                 authority: LocalAuthority | None = None) -> None:
         if size not in (1, 3):
             raise LocalRunnerError("a local Kafka cluster has 1 or 3 nodes")
+        self.authority = authority or LocalAuthority(state_dir / "tls")
         self.root = state_dir / "kafka"
         self.cache_dir = cache_dir
         self.size = size
@@ -172,6 +185,9 @@ class KafkaCluster:
             return None
         return data if isinstance(data, dict) else None
 
+    def _meta_value(self, key: str) -> object:
+        return (self._meta() or {}).get(key)
+
     def _load(self) -> tuple[str, list[KafkaNode]] | None:
         data = self._meta()
         if data is None or data.get("security") != SECURITY:
@@ -183,10 +199,16 @@ class KafkaCluster:
         data = self._meta()
         return data is not None and data.get("security") != SECURITY
 
-    def _save(self, cluster_id: str, nodes: list[KafkaNode]) -> None:
+    def _save(self, cluster_id: str, nodes: list[KafkaNode], certificate: str) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.meta_file.write_text(json.dumps(
-            {"cluster_id": cluster_id, "security": SECURITY, "nodes": [asdict(n) for n in nodes]}, indent=2))
+            {"cluster_id": cluster_id, "security": SECURITY, "certificate": certificate,
+             "nodes": [asdict(n) for n in nodes]}, indent=2))
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA the nodes' certificates are issued by: what clients trust."""
+        return self.authority.ca_cert
 
     def _password(self, principal: str) -> str:
         try:
@@ -196,7 +218,7 @@ class KafkaCluster:
                                    "delete the state folder to start afresh") from error
 
     def admin_options(self) -> dict[str, Any]:
-        return client_options(KafkaLogin(ADMIN, self._password(ADMIN)))
+        return client_options(KafkaLogin(ADMIN, self._password(ADMIN), self.ca_file))
 
     def node_dir(self, node: KafkaNode) -> Path:
         return self.root / f"node-{node.node_id}"
@@ -225,7 +247,10 @@ class KafkaCluster:
         """Start every node that is not running; return the bootstrap servers."""
         java = check_java()
         libs = ensure_jars(self.cache_dir)
+        certificate = self.authority.issue("kafka").fingerprint()
         loaded = self._load()  # None as well for an outdated cluster
+        if loaded is not None and self._meta_value("certificate") != certificate:
+            self.stop()  # running without TLS or with an earlier certificate: start again with this one
         if loaded is not None and len(loaded[1]) != self.size:
             loaded = None  # a cluster of another size was here
         if loaded is None:
@@ -239,7 +264,7 @@ class KafkaCluster:
         running = {n.node_id for n in self.running_nodes()} if loaded else set()
         stopped = [n for n in nodes if n.node_id not in running]
         if not stopped:
-            remember_credentials(self.bootstrap_servers, self.credentials_file)
+            remember_credentials(self.bootstrap_servers, self.credentials_file, self.ca_file)
             self.wait_ready()
             return self.bootstrap_servers
         if not running and not all(
@@ -247,8 +272,8 @@ class KafkaCluster:
         ):
             # Ports were taken while we were down: all nodes are stopped, so move them all.
             nodes = [KafkaNode(n.node_id, free_port(), free_port()) for n in nodes]
-        self._save(cluster_id, nodes)
-        remember_credentials(self.bootstrap_servers, self.credentials_file)
+        self._save(cluster_id, nodes, certificate)
+        remember_credentials(self.bootstrap_servers, self.credentials_file, self.ca_file)
         for node in nodes:
             self._write_config(node, nodes)
         for node in stopped:
@@ -299,6 +324,7 @@ class KafkaCluster:
         voters = ",".join(f"{x.node_id}@127.0.0.1:{x.controller_port}" for x in nodes)
         rf, isr = min(3, n), min(2, n)
         controller = controller_password
+        keystore = self.authority.files("kafka").keystore
         return {
             "process.roles": "broker,controller",
             "node.id": node.node_id,
@@ -307,7 +333,15 @@ class KafkaCluster:
             "advertised.listeners": f"CLIENT://127.0.0.1:{node.port}",
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "CLIENT",
-            "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+            "listener.security.protocol.map": "CLIENT:SASL_SSL,CONTROLLER:SASL_SSL",
+            # every listener: TLS with the node's certificate; as a client (another broker, a
+            # controller) a node checks the peer's certificate and host name against the CA
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": keystore,
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": self.ca_file,
+            "ssl.endpoint.identification.algorithm": "https",
+            "ssl.enabled.protocols": "TLSv1.3,TLSv1.2",
             # clients and brokers: SCRAM users stored in the cluster metadata
             "sasl.enabled.mechanisms": MECHANISM,
             "sasl.mechanism.inter.broker.protocol": MECHANISM,

@@ -11,6 +11,12 @@ When that user cannot reach the state folder (a clone in root's home, a `mktemp 
 the cluster's files live in a folder of their own, `/var/lib/los/postgres/<digest of the state
 folder's path>` (owned by `postgres`, mode 0700); the runner's own file `server.json` stays in
 the state folder, and `down --purge` deletes both.
+
+TCP connections are TLS only: the server runs with `ssl=on` and a certificate for 127.0.0.1
+and localhost issued by the state folder's CA (deploy/tls.py), and pg_hba.conf has `hostssl`
+lines alone, so a client that does not ask for TLS is refused. Every URL made here asks for
+`sslmode=verify-full` with that CA as `sslrootcert`. A server running with another certificate
+(or without TLS: an older runner) is restarted with the current one.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from deploy.local.processes import (
     LocalRunnerError,
@@ -33,12 +40,21 @@ from deploy.local.processes import (
     wait_until,
 )
 from deploy.services import database_roles
+from deploy.tls import LocalAuthority
 
 DATABASE = "los"
 OWNER = "los_owner"
 LEGACY_APP = "los_app"  # no login: kept so that older migrations' grants to it still apply
 SUPERUSER = "postgres"
 OUTSIDE = Path("/var/lib/los/postgres")  # cluster files a root runner keeps outside the state folder
+# client authentication: over TCP, TLS or nothing
+HBA = """\
+# written by the los local runner on every start: TCP connections must use TLS
+local    all all                scram-sha-256
+hostnossl all all all           reject
+hostssl  all all 127.0.0.1/32   scram-sha-256
+hostssl  all all ::1/128        scram-sha-256
+"""
 
 
 def find_bin_dir() -> Path | None:
@@ -72,8 +88,9 @@ def ensure_installed() -> Path:
 class PostgresServer:
     """One local cluster for a state folder, started with pg_ctl."""
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, authority: LocalAuthority | None = None) -> None:
         self.state_dir = state_dir.resolve()
+        self.authority = authority or LocalAuthority(self.state_dir / "tls")
         self.root = self.state_dir / "postgres"
         self.meta_file = self.root / "server.json"
         self.outside = OUTSIDE / hashlib.sha256(str(self.state_dir).encode()).hexdigest()[:16]
@@ -124,9 +141,21 @@ class PostgresServer:
     def _password(self, role: str) -> str:
         return str(self._meta()["passwords"][role])
 
+    @property
+    def ca_file(self) -> Path:
+        """The CA the server's certificate is issued by: what clients trust."""
+        return self.authority.ca_cert
+
     def url(self, role: str, database: str = DATABASE) -> str:
-        """The connection URL of a login role (`los_owner`, a service's role, `postgres`)."""
-        return f"postgresql://{role}:{self._password(role)}@127.0.0.1:{self.port}/{database}"
+        """The connection URL of a login role (`los_owner`, a service's role, `postgres`): over
+        TLS, the server's certificate and host name checked against the CA."""
+        return (f"postgresql://{role}:{self._password(role)}@127.0.0.1:{self.port}/{database}"
+                f"?sslmode=verify-full&sslrootcert={quote(str(self.ca_file), safe='/')}")
+
+    def _client_env(self, password: str) -> dict[str, str]:
+        """libpq's environment for the server's own tools (psql, pg_isready): TLS, verified."""
+        return {**os.environ, "PGPASSWORD": password, "PGSSLMODE": "verify-full",
+                "PGSSLROOTCERT": str(self.ca_file)}
 
     @property
     def superuser_url(self) -> str:
@@ -170,7 +199,11 @@ class PostgresServer:
             # first use, or an earlier initialisation that did not finish: start afresh
             self._init(bin_dir)
             meta = self._meta()
+        certificate = self.authority.issue("postgres")
+        if self.running_pid() is not None and meta.get("certificate") != certificate.fingerprint():
+            self.stop()  # running without TLS or with an earlier certificate: start again with this one
         if self.running_pid() is None:
+            self._install_tls(certificate.cert, certificate.key)
             # A crashed postmaster leaves its lock file; a zombie pid in it would still
             # look alive to the server's own check, so remove it and the socket's lock.
             (self.data / "postmaster.pid").unlink(missing_ok=True)
@@ -186,7 +219,7 @@ class PostgresServer:
             self._chown(self.log_file)
             result = self._run_as_owner([
                 str(bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log_file), "-w",
-                "-t", "60", "-o", f"-p {port} -k {self.sockets} -c listen_addresses=127.0.0.1",
+                "-t", "60", "-o", f"-p {port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c ssl=on",
                 "start",
             ])
             if result.returncode != 0:
@@ -194,14 +227,27 @@ class PostgresServer:
                     f"PostgreSQL did not start: {result.stdout}{result.stderr}\n"
                     + self.log_file.read_text(errors="replace")[-2000:]
                 )
+            self.meta_file.write_text(json.dumps({**self._meta(), "certificate": certificate.fingerprint()}))
         wait_until(lambda: self._ready(bin_dir), timeout=60, what="PostgreSQL",
                    log_file=self.log_file)
         self._ensure_roles(bin_dir)
 
+    def _install_tls(self, cert: Path, key: Path) -> None:
+        """The server's certificate and key where it reads them (`server.crt`, `server.key` in
+        the data directory, its own and mode 0600) and the TLS-only pg_hba.conf."""
+        for source, name in ((cert, "server.crt"), (key, "server.key")):
+            target = self.data / name
+            target.unlink(missing_ok=True)
+            target.write_bytes(source.read_bytes())
+            os.chmod(target, 0o600)
+        (self.data / "pg_hba.conf").write_text(HBA)
+        for name in ("server.crt", "server.key", "pg_hba.conf"):
+            self._chown(self.data / name)
+
     def _ready(self, bin_dir: Path) -> bool:
         result = subprocess.run(
             [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-q"],
-            capture_output=True,
+            capture_output=True, env=self._client_env(""),
         )
         return result.returncode == 0
 
@@ -246,7 +292,7 @@ class PostgresServer:
             passwords |= missing
             self.meta_file.write_text(json.dumps({**meta, "passwords": passwords}))
         sql = role_statements({role: passwords[role] for role in logins})
-        env = {**os.environ, "PGPASSWORD": passwords[SUPERUSER]}
+        env = self._client_env(passwords[SUPERUSER])
         result = subprocess.run(
             [str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER,
              "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-f", "-"],

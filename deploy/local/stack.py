@@ -5,6 +5,8 @@ connection settings are written to `<state>/stack.env` so services, tests and pe
 (`source .state/local/stack.env`) all use the same ones. There, as with Kafka's `admin`,
 people act as the database's schema owner; `LOS_DATABASE_URL_<SERVICE>` names each service's
 own login. A service process gets only its own logins: never the owner's or the superuser's.
+Kafka and PostgreSQL are reached over TLS only, trusting the state folder's own CA
+(`<state>/tls/ca.crt`, LOS_KAFKA_CA_FILE and `sslrootcert=` in every database URL).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from deploy.local.postgres import OWNER, PostgresServer
 from deploy.local.processes import LocalRunnerError, free_port, port_is_free, read_pid, spawn, stop_pid
 from deploy.schema import migrate_all
 from deploy.services import ServiceSpec, load_services
+from deploy.tls import LocalAuthority
 from deploy.topics import TopicSpec, load_topics
 from services.common.kafka_security import ADMIN, KafkaLogin, client_options
 
@@ -89,21 +92,22 @@ async def create_topics(bootstrap: str, specs: list[TopicSpec], brokers: int | N
         await admin.close()
 
 
-async def apply_access(bootstrap: str, credentials: dict[str, str]) -> tuple[int, int]:
+async def apply_access(bootstrap: str, credentials: dict[str, str], ca_file: Path | None) -> tuple[int, int]:
     """Give every principal of `credentials` its SCRAM login and make the ACLs those derived
     from the deploy files (deploy/access.py); returns how many rules were created and deleted.
-    The admin logs in with its entry of `credentials` and keeps the login it was formatted with."""
-    admin = admin_client(bootstrap, KafkaLogin(ADMIN, credentials[ADMIN]))
+    The admin logs in with its entry of `credentials` and keeps the login it was formatted with;
+    with `ca_file`, over TLS."""
+    admin = admin_client(bootstrap, KafkaLogin(ADMIN, credentials[ADMIN], ca_file))
     users = {p: pw for p, pw in credentials.items() if p != ADMIN}
     desired = acl_bindings()
     await asyncio.to_thread(upsert_scram_users, admin, users)
     created, deleted = await asyncio.to_thread(sync_acls, admin, desired, {f"User:{p}" for p in credentials})
-    await _until_applied(admin, bootstrap, users, desired)
+    await _until_applied(admin, bootstrap, users, desired, ca_file)
     return len(created), len(deleted)
 
 
 async def _until_applied(admin: AdminClient, bootstrap: str, users: dict[str, str], desired: set[AclBinding],
-                         timeout: float = 60.0) -> None:
+                         ca_file: Path | None, timeout: float = 60.0) -> None:
     """The controller has committed the logins and rules; the broker applies them a moment
     later. Wait until it has: a login works and every rule is listed (each was one batch)."""
     from aiokafka.admin import AIOKafkaAdminClient
@@ -119,7 +123,7 @@ async def _until_applied(admin: AdminClient, bootstrap: str, users: dict[str, st
             try:
                 if probe is not None:
                     client = AIOKafkaAdminClient(bootstrap_servers=bootstrap,
-                                                 **client_options(KafkaLogin(probe, users[probe])))
+                                                 **client_options(KafkaLogin(probe, users[probe], ca_file)))
                     try:
                         await client.start()
                     finally:
@@ -140,9 +144,9 @@ async def provision(cluster: KafkaCluster) -> dict[str, str]:
     """A started local cluster made ready for the system: the declared topics, a password
     for every principal (kept in the cluster's credentials file), their logins and ACLs."""
     credentials = ensure_credentials(cluster.credentials_file, principals())
-    remember_credentials(cluster.bootstrap_servers, cluster.credentials_file)  # for create_topics
+    remember_credentials(cluster.bootstrap_servers, cluster.credentials_file, cluster.ca_file)  # for create_topics
     await create_topics(cluster.bootstrap_servers, load_topics(), cluster.size)
-    await apply_access(cluster.bootstrap_servers, credentials)
+    await apply_access(cluster.bootstrap_servers, credentials, cluster.ca_file)
     return credentials
 
 
@@ -151,8 +155,9 @@ class LocalStack:
                  kafka_nodes: int = 1) -> None:
         self.state_dir = (state_dir or default_state_dir()).resolve()
         self.cache_dir = (cache_dir or default_cache_dir()).resolve()
-        self.kafka = KafkaCluster(self.state_dir, self.cache_dir, kafka_nodes)
-        self.postgres = PostgresServer(self.state_dir)
+        self.authority = LocalAuthority(self.state_dir / "tls")  # Kafka's and PostgreSQL's certificates
+        self.kafka = KafkaCluster(self.state_dir, self.cache_dir, kafka_nodes, self.authority)
+        self.postgres = PostgresServer(self.state_dir, self.authority)
         self.env_file = self.state_dir / "stack.env"
 
     # --- infrastructure -------------------------------------------------------------------
@@ -174,6 +179,10 @@ class LocalStack:
             # people, tests and benchmarks act as the admin; services get their own principal
             "LOS_KAFKA_USERNAME": ADMIN,
             "LOS_KAFKA_CREDENTIALS_FILE": str(self.kafka.credentials_file),
+            # every client reaches the brokers over TLS and trusts this CA alone (the database's
+            # URLs name the same file as their sslrootcert)
+            "LOS_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "LOS_KAFKA_CA_FILE": str(self.kafka.ca_file),
             # likewise the schema owner in the database; services get their own role
             "LOS_DATABASE_URL": owner_url,
             "LOS_DATABASE_OWNER_URL": owner_url,
@@ -259,7 +268,8 @@ class LocalStack:
                 key, _, value = line.removeprefix("export ").partition("=")
                 env[key] = value.strip("'")
         if env.get("LOS_KAFKA_BOOTSTRAP_SERVERS") and env.get("LOS_KAFKA_CREDENTIALS_FILE"):
-            remember_credentials(env["LOS_KAFKA_BOOTSTRAP_SERVERS"], Path(env["LOS_KAFKA_CREDENTIALS_FILE"]))
+            remember_credentials(env["LOS_KAFKA_BOOTSTRAP_SERVERS"], Path(env["LOS_KAFKA_CREDENTIALS_FILE"]),
+                                 Path(env["LOS_KAFKA_CA_FILE"]) if env.get("LOS_KAFKA_CA_FILE") else None)
         return env
 
     # --- services -------------------------------------------------------------------------

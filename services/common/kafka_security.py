@@ -1,13 +1,18 @@
-"""Who a process is on Kafka: SASL/SCRAM-SHA-512 logins and the client options they become.
+"""Who a process is on Kafka and how it reaches the brokers: SASL/SCRAM-SHA-512 logins over
+TLS, and the client options they become.
 
 Every Kafka client of the system is built from a `KafkaLogin` (or none, for a broker without
-authentication). The broker's ACLs then decide what that principal may do; see
-docs/security.md for the principals and their rights.
+authentication). A login that names a CA file (LOS_KAFKA_CA_FILE) connects with SASL_SSL and
+checks the brokers' certificates against that CA and their host names; without one it is
+SASL_PLAINTEXT, which the deployed brokers refuse (docs/security.md, "TLS"). The broker's
+ACLs then decide what that principal may do; see docs/security.md for the principals and
+their rights.
 """
 
 from __future__ import annotations
 
 import json
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,13 +25,20 @@ ADMIN = "admin"
 
 
 class KafkaCredentialsError(ValueError):
-    """The Kafka credentials configured for this process are missing or unreadable."""
+    """The Kafka credentials or the CA file configured for this process are missing or unreadable."""
 
 
 @dataclass(frozen=True)
 class KafkaLogin:
+    """A principal's login; with `ca_file`, over TLS to brokers whose certificates that CA signed."""
+
     username: str
     password: str = field(repr=False)
+    ca_file: Path | None = None
+
+    @property
+    def security_protocol(self) -> str:
+        return "SASL_SSL" if self.ca_file is not None else "SASL_PLAINTEXT"
 
 
 def principal_part(agency: str) -> str:
@@ -59,20 +71,34 @@ def load_credentials(path: Path) -> dict[str, str]:
     return {str(k): v for k, v in data.items()}
 
 
+def tls_context(ca_file: Path) -> ssl.SSLContext:
+    """A client context that trusts `ca_file` alone and checks the server's host name."""
+    try:
+        return ssl.create_default_context(cafile=str(ca_file))
+    except (OSError, ssl.SSLError) as error:
+        raise KafkaCredentialsError(f"cannot read the Kafka CA file {ca_file}: {error}") from error
+
+
 def client_options(login: KafkaLogin | None) -> dict[str, Any]:
     """Keyword arguments for aiokafka's producer, consumer and admin client."""
     if login is None:
         return {}
-    return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": MECHANISM,
-            "sasl_plain_username": login.username, "sasl_plain_password": login.password}
+    options: dict[str, Any] = {"security_protocol": login.security_protocol, "sasl_mechanism": MECHANISM,
+                               "sasl_plain_username": login.username, "sasl_plain_password": login.password}
+    if login.ca_file is not None:
+        options["ssl_context"] = tls_context(login.ca_file)
+    return options
 
 
 def librdkafka_config(login: KafkaLogin | None) -> dict[str, str]:
     """The same login as librdkafka configuration (confluent-kafka's clients)."""
     if login is None:
         return {}
-    return {"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": MECHANISM,
-            "sasl.username": login.username, "sasl.password": login.password}
+    config = {"security.protocol": login.security_protocol, "sasl.mechanism": MECHANISM,
+              "sasl.username": login.username, "sasl.password": login.password}
+    if login.ca_file is not None:
+        config |= {"ssl.ca.location": str(login.ca_file), "ssl.endpoint.identification.algorithm": "https"}
+    return config
 
 
 def broker_security(login: KafkaLogin | None) -> SASLScram512 | None:
@@ -81,4 +107,5 @@ def broker_security(login: KafkaLogin | None) -> SASLScram512 | None:
         return None
     from faststream.security import SASLScram512  # kept out of the settings' import graph
 
-    return SASLScram512(username=login.username, password=login.password)
+    context = tls_context(login.ca_file) if login.ca_file is not None else None
+    return SASLScram512(username=login.username, password=login.password, ssl_context=context)

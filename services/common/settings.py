@@ -36,6 +36,9 @@ class LosSettings(BaseSettings):
         default=None, description="Its password [default: its entry in the credentials file].")
     kafka_credentials_file: Path | None = Field(
         default=None, description="JSON of principal -> password; the adapter gateway takes each agency's here.")
+    kafka_ca_file: Path | None = Field(
+        default=None, description="The CA (PEM) the brokers' certificates are checked against: set, the login "
+                                  "goes over TLS (SASL_SSL); unset, SASL_PLAINTEXT, which deployed brokers refuse.")
     keys_dir: Path = Field(default=Path(".state/local/keys"),
                            description="The public key registry (each holder's private keys are in its own "
                                        "folder, see services.common.keys).")
@@ -59,7 +62,7 @@ class LosSettings(BaseSettings):
         else:
             load_registry()
 
-    @field_validator("kafka_username", "kafka_password", "kafka_credentials_file", mode="before")
+    @field_validator("kafka_username", "kafka_password", "kafka_credentials_file", "kafka_ca_file", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -68,16 +71,16 @@ class LosSettings(BaseSettings):
         """The Kafka login of `principal` [default: this process's own]; None without authentication.
 
         The password is LOS_KAFKA_PASSWORD for this process's own principal, else the
-        principal's entry in the credentials file."""
+        principal's entry in the credentials file; the login trusts LOS_KAFKA_CA_FILE."""
         name = principal or self.kafka_username
         if not name:
             return None
         if name == self.kafka_username and self.kafka_password is not None:
-            return KafkaLogin(name, self.kafka_password.get_secret_value())
+            return KafkaLogin(name, self.kafka_password.get_secret_value(), self.kafka_ca_file)
         if self.kafka_credentials_file is not None:
             password = load_credentials(self.kafka_credentials_file).get(name)
             if password is not None:
-                return KafkaLogin(name, password)
+                return KafkaLogin(name, password, self.kafka_ca_file)
         raise KafkaCredentialsError(f"no Kafka password for {name!r}: set LOS_KAFKA_PASSWORD or add it "
                                     "to the file named by LOS_KAFKA_CREDENTIALS_FILE")
 

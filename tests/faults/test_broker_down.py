@@ -34,7 +34,8 @@ async def test_a_broker_stopping_mid_stream_loses_nothing(
         await start_from_now(database.owner_url, database.app_url, group, bootstrap, all_event_topics())
         stream = messages(campaign.events, keys)
         env = {**coordinator_env(infra, database, keys, group, batch=50), "LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-               "LOS_KAFKA_CREDENTIALS_FILE": str(cluster.credentials_file)}  # this cluster's admin
+               "LOS_KAFKA_CREDENTIALS_FILE": str(cluster.credentials_file),  # this cluster's admin
+               "LOS_KAFKA_CA_FILE": str(cluster.ca_file)}
         proc = spawn_service("services.coordinator", env, tmp_path / "coordinator.log")
         try:
             third = len(stream) // 3

@@ -45,6 +45,7 @@ async def test_events_wait_in_the_outbox_while_kafka_is_down_and_all_arrive_afte
         tax_files = [f for f in exported.files if format_of(f) == "tax-personalliggare"]
         pseudonyms = await start_pseudonym_service(infra, database, tmp_path / "keys", tmp_path, seed=KEY)
         env = {"LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "LOS_KAFKA_CREDENTIALS_FILE": str(kafka.credentials_file),
+               "LOS_KAFKA_CA_FILE": str(kafka.ca_file),
                **holder_keys(tmp_path / "keys", adapters=["TAX"]),
                "LOS_PSEUDONYM_URL": pseudonyms.url,
                "LOS_ADAPTER_SPOOL_DIR": str(tmp_path / "spool"), "LOS_ADAPTER_DROP_DIR": str(tmp_path / "drop"),

@@ -74,7 +74,8 @@ def _reader_env(bootstrap: str, principal: str, password: str | None = None) -> 
     assert login is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOS_KAFKA_")}
     return {**env, "LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "LOS_KAFKA_USERNAME": principal,
-            "LOS_KAFKA_PASSWORD": password or login.password, "COLUMNS": "200"}
+            "LOS_KAFKA_PASSWORD": password or login.password, "LOS_KAFKA_CA_FILE": str(login.ca_file),
+            "COLUMNS": "200"}
 
 
 def _start_reader(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -96,7 +96,8 @@ async def test_the_java_adapter_publishes_an_event_the_coordinator_accepts(
     login = kafka_login(bootstrap, adapter_principal(AGENCY))
     assert login is not None
     env = {**os.environ, "LOS_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "LOS_KAFKA_PASSWORD": login.password,
-           "LOS_ADAPTER_KEY_FILE": str(key_file)}
+           "LOS_KAFKA_SECURITY_PROTOCOL": infra.env["LOS_KAFKA_SECURITY_PROTOCOL"],
+           "LOS_KAFKA_CA_FILE": infra.env["LOS_KAFKA_CA_FILE"], "LOS_ADAPTER_KEY_FILE": str(key_file)}
     env.pop("LOS_KAFKA_USERNAME", None)  # the jar logs in as adapter-<agency> by default
     ran = await asyncio.to_thread(subprocess.run, [java, "-jar", str(jar), "--record", str(record_file)],
                                   env=env, capture_output=True, text=True, timeout=120)

@@ -75,7 +75,8 @@ def adapter_env(infra: Infra, spool: Path, **extra: str) -> dict[str, str]:
     assert login is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOS_")}
     return {**env, "LOS_KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers, "LOS_KAFKA_USERNAME": login.username,
-            "LOS_KAFKA_PASSWORD": login.password, "LOS_ADAPTER_SPOOL_DIR": str(spool), **extra}
+            "LOS_KAFKA_PASSWORD": login.password, "LOS_KAFKA_CA_FILE": str(login.ca_file),
+            "LOS_ADAPTER_SPOOL_DIR": str(spool), **extra}
 
 
 def adapters_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from deploy.local.harness import database_url
 from services.audit import review
 from services.audit.checkpoints import SIGNER, make_checkpoint, publish, read_published
 from services.audit.server import MIGRATIONS
@@ -31,7 +32,7 @@ def entry(i: int) -> dict:
 
 
 def superuser_url(infra: Infra, database: Database) -> str:
-    return infra.superuser_url.rsplit("/", 1)[0] + f"/{database.name}"
+    return database_url(infra.superuser_url, database.name)
 
 
 @pytest.fixture

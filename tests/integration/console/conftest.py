@@ -164,6 +164,7 @@ def console_settings(infra: Infra, database: Database, keys: Path, **overrides: 
         "console_keys_dir": keys / "console",
         # the console's own Kafka principal, as deployed: the ACLs let it publish plans only
         "kafka_username": "console", "kafka_credentials_file": infra.env["LOS_KAFKA_CREDENTIALS_FILE"],
+        "kafka_ca_file": infra.env["LOS_KAFKA_CA_FILE"],
         "egress_pseudonym_key_file": infra.env["LOS_EGRESS_PSEUDONYM_KEY_FILE"],
         "audit_digest_key_file": infra.env["LOS_AUDIT_DIGEST_KEY_FILE"],
         "console_sse_poll_seconds": 0.05, "console_sse_max_seconds": 3.0, **overrides}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
@@ -179,6 +180,46 @@ def test_every_service_has_a_probe_and_network_policies_confine_them(objects: li
     kafka = next(of_kind(objects, "Kafka"))
     listener = kafka["spec"]["kafka"]["listeners"][0]
     assert listener["authentication"] == {"type": "scram-sha-512"} and listener["networkPolicyPeers"]
+
+
+def test_everything_travels_over_tls_checked_against_the_operators_cas(objects: list[dict[str, Any]]) -> None:
+    """Kafka: Strimzi's TLS listener, its cluster CA's certificate mounted (never a key) and named
+    by LOS_KAFKA_CA_FILE. PostgreSQL: every URL verify-full against CloudNativePG's CA, and a
+    connection without TLS rejected by the server."""
+    kafka = next(of_kind(objects, "Kafka"))
+    [listener] = kafka["spec"]["kafka"]["listeners"]
+    assert listener["tls"] is True and listener["authentication"] == {"type": "scram-sha-512"}
+    cluster = next(of_kind(objects, "Cluster"))
+    assert cluster["spec"]["postgresql"]["pg_hba"][0] == "hostnossl all all all reject"
+    kafka_ca = f"{kafka['metadata']['name']}-cluster-ca-cert"
+    database_ca = f"{cluster['metadata']['name']}-ca"
+    policy = next(p for p in of_kind(objects, "NetworkPolicy") if p["metadata"]["name"] == "los-workloads")
+    kafka_ports = [r["ports"] for r in policy["spec"]["egress"] if "strimzi.io/cluster" in str(r.get("to"))]
+    assert kafka_ports == [[{"protocol": "TCP", "port": listener["port"]}]]
+    urls = 0
+    for workload in [o for o in objects if o["kind"] in ("Deployment", "Job")]:
+        pod = workload["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        mounts = {m["name"]: m["mountPath"] for m in container.get("volumeMounts", [])}
+        volumes = {v["name"]: v for v in pod["volumes"]}
+
+        def mounted_ca(secret: str, path: str, workload: dict[str, Any] = workload,
+                       mounts: dict[str, str] = mounts, volumes: dict[str, Any] = volumes) -> None:
+            name = next(n for n, v in volumes.items() if v.get("secret", {}).get("secretName") == secret)
+            assert volumes[name]["secret"]["items"] == [{"key": "ca.crt", "path": "ca.crt"}], workload["metadata"]
+            assert path == f"{mounts[name]}/ca.crt", workload["metadata"]["name"]
+
+        if "LOS_KAFKA_BOOTSTRAP_SERVERS" in env:
+            assert env["LOS_KAFKA_BOOTSTRAP_SERVERS"].endswith(f":{listener['port']}")
+            mounted_ca(kafka_ca, env["LOS_KAFKA_CA_FILE"])
+        for name, value in env.items():
+            if value and value.startswith("postgresql://"):
+                urls += 1
+                query = parse_qs(urlsplit(value).query)
+                assert query["sslmode"] == ["verify-full"], (workload["metadata"]["name"], name)
+                mounted_ca(database_ca, query["sslrootcert"][0])
+    assert urls >= len([s for s in load_services() if s.database_role and s.name != "adapters"]) + 2
 
 
 def test_the_chart_runs_the_kafka_version_of_the_local_runner(objects: list[dict[str, Any]]) -> None:

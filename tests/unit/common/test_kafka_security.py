@@ -4,10 +4,12 @@ from a credentials file (the adapter gateway); no username means no authenticati
 from __future__ import annotations
 
 import json
+import ssl
 from pathlib import Path
 
 import pytest
 
+from deploy.tls import LocalAuthority
 from services.adapters.gateway import GatewaySettings, agency_login
 from services.common.kafka_security import (
     KafkaCredentialsError,
@@ -15,6 +17,7 @@ from services.common.kafka_security import (
     adapter_principal,
     broker_security,
     client_options,
+    librdkafka_config,
     load_credentials,
 )
 from services.common.settings import LosSettings
@@ -22,7 +25,7 @@ from services.common.settings import LosSettings
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("LOS_KAFKA_USERNAME", "LOS_KAFKA_PASSWORD", "LOS_KAFKA_CREDENTIALS_FILE"):
+    for name in ("LOS_KAFKA_USERNAME", "LOS_KAFKA_PASSWORD", "LOS_KAFKA_CREDENTIALS_FILE", "LOS_KAFKA_CA_FILE"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -67,6 +70,40 @@ def test_client_options_are_scram_sha_512_over_sasl() -> None:
                        "sasl_plain_username": "audit", "sasl_plain_password": "pw"}
     security = broker_security(KafkaLogin("audit", "pw"))
     assert security is not None and (security.username, security.password) == ("audit", "pw")
+
+
+def test_a_login_with_a_ca_file_goes_over_tls_and_checks_the_brokers(tmp_path: Path) -> None:
+    ca = LocalAuthority(tmp_path / "tls").ensure()
+    login = KafkaLogin("audit", "pw", ca)
+    options = client_options(login)
+    assert options["security_protocol"] == "SASL_SSL" and options["sasl_mechanism"] == "SCRAM-SHA-512"
+    context = options["ssl_context"]
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
+    assert librdkafka_config(login) == {
+        "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": "audit",
+        "sasl.password": "pw", "ssl.ca.location": str(ca), "ssl.endpoint.identification.algorithm": "https"}
+    security = broker_security(login)
+    assert security is not None and security.use_ssl and security.ssl_context is not None
+    assert security.ssl_context.check_hostname
+
+
+def test_the_ca_file_setting_reaches_every_login(tmp_path: Path, credentials: Path) -> None:
+    ca = LocalAuthority(tmp_path / "tls").ensure()
+    settings = LosSettings(kafka_username="coordinator", kafka_credentials_file=credentials, kafka_ca_file=ca)
+    assert settings.kafka_login() == KafkaLogin("coordinator", "c-secret", ca)
+    assert settings.kafka_login("adapter-tax") == KafkaLogin("adapter-tax", "t-secret", ca)
+    assert settings.kafka_client_options()["security_protocol"] == "SASL_SSL"
+    broker = settings.kafka_broker_security()
+    assert broker is not None and broker.use_ssl
+
+
+def test_an_unreadable_ca_file_stops_the_client(tmp_path: Path) -> None:
+    with pytest.raises(KafkaCredentialsError, match="CA file"):
+        client_options(KafkaLogin("audit", "pw", tmp_path / "missing.crt"))
+    (tmp_path / "garbage.crt").write_text("not a certificate")
+    with pytest.raises(KafkaCredentialsError, match="CA file"):
+        client_options(KafkaLogin("audit", "pw", tmp_path / "garbage.crt"))
 
 
 def test_the_gateway_logs_each_agency_in_as_its_own_principal(credentials: Path) -> None:

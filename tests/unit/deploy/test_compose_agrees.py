@@ -5,6 +5,8 @@ tests run, so this is checked on the files."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
@@ -83,7 +85,9 @@ def _property(variable: str) -> str:
 SECURITY_PROPERTIES = ("listener.security.protocol.map", "inter.broker.listener.name", "controller.listener.names",
                        "sasl.enabled.mechanisms", "sasl.mechanism.inter.broker.protocol",
                        "sasl.mechanism.controller.protocol", "listener.name.controller.sasl.enabled.mechanisms",
-                       "authorizer.class.name", "allow.everyone.if.no.acl.found", "super.users")
+                       "authorizer.class.name", "allow.everyone.if.no.acl.found", "super.users",
+                       "ssl.keystore.type", "ssl.truststore.type", "ssl.endpoint.identification.algorithm",
+                       "ssl.enabled.protocols")
 
 
 def test_compose_secures_kafka_as_the_local_runner_does(tmp_path: Path) -> None:
@@ -98,6 +102,68 @@ def test_compose_secures_kafka_as_the_local_runner_does(tmp_path: Path) -> None:
     assert local["super.users"] == SUPER_USERS
     assert "java.security.auth.login.config=/run/secrets/kafka-jaas" in \
         COMPOSE["services"]["kafka"]["environment"]["KAFKA_OPTS"]
+    assert set(local["listener.security.protocol.map"].replace(",", ":").split(":")[1::2]) == {"SASL_SSL"}
+
+
+# --- TLS -----------------------------------------------------------------------------------
+CA = "/run/secrets/tls-ca"
+
+
+def _mounted(service: dict[str, Any], path: str) -> bool:
+    return path.removeprefix("/run/secrets/") in service.get("secrets", [])
+
+
+def test_compose_kafka_serves_tls_from_mounted_files() -> None:
+    for name in ("kafka", "kafka-format"):
+        service = COMPOSE["services"][name]
+        text = str(service)
+        for path in ("/run/secrets/tls-kafka-keystore", CA):
+            assert path in text and _mounted(service, path), (name, path)
+    env = COMPOSE["services"]["kafka"]["environment"]
+    assert "SSL" not in env["KAFKA_ADVERTISED_LISTENERS"].split("://")[0]  # see the comment in compose
+    assert "SASL_SSL" in COMPOSE["services"]["kafka-format"]["command"][0]
+
+
+def test_every_kafka_client_in_compose_trusts_the_mounted_ca() -> None:
+    clients = [n for n, s in COMPOSE["services"].items()
+               if "LOS_KAFKA_BOOTSTRAP_SERVERS" in s.get("environment", {}) or "kafka:9092" in str(s.get("command"))]
+    kafka_services = [n for n, spec in LOCAL_SERVICES.items() if spec.kafka_principal]
+    assert {"topics", "kafka-access", *kafka_services} <= set(clients)
+    for name in clients:
+        service = COMPOSE["services"][name]
+        assert service["environment"].get("LOS_KAFKA_CA_FILE") == CA, name
+        assert _mounted(service, CA), name
+
+
+def test_every_database_url_in_compose_verifies_the_server() -> None:
+    urls = [(n, k, v) for n, s in COMPOSE["services"].items() for k, v in s.get("environment", {}).items()
+            if str(v).startswith("postgresql://")]
+    assert {n for n, _, _ in urls} >= {"migrate", "keys", *[n for n, spec in LOCAL_SERVICES.items()
+                                                            if spec.database_role]}
+    for name, variable, url in urls:
+        query = parse_qs(urlsplit(url).query)
+        assert query == {"sslmode": ["verify-full"], "sslrootcert": [CA]}, (name, variable)
+        assert _mounted(COMPOSE["services"][name], CA), name
+
+
+def test_compose_postgres_takes_tcp_connections_over_tls_only() -> None:
+    service = COMPOSE["services"]["postgres"]
+    command = service["command"][0]
+    assert "-c ssl=on" in command and "-c hba_file=/etc/los/pg_hba.conf" in command
+    assert "./deploy/docker/pg_hba.conf:/etc/los/pg_hba.conf:ro" in service["volumes"]
+    lines = [line.split() for line in (REPO / "deploy" / "docker" / "pg_hba.conf").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert {line[0] for line in lines} == {"local", "hostssl", "hostnossl"}
+    assert [line[-1] for line in lines if line[0] == "hostnossl"] == ["reject"]
+
+
+def test_the_ca_key_is_never_mounted(tmp_path: Path) -> None:
+    from deploy.access import write_compose_secrets
+
+    write_compose_secrets(tmp_path / ".state" / "compose")
+    files = {secret["file"] for secret in COMPOSE["secrets"].values()}
+    assert "./.state/compose/tls/ca.key" not in files
+    assert (tmp_path / ".state" / "compose" / "tls" / "ca.key").stat().st_mode & 0o077 == 0
 
 
 def test_compose_formats_the_admin_login_and_applies_the_derived_acls() -> None:

@@ -50,7 +50,8 @@ def test_compose_makes_the_same_roles_and_gives_each_service_its_own() -> None:
     for service, role in ROLES.items():
         password = f"LOS_{service.upper()}_DB_PASSWORD"
         url = COMPOSE["services"][service]["environment"]["LOS_DATABASE_URL"]
-        assert url == f"postgresql://{role}:${{{password}}}@postgres:5432/los", service
+        assert url == (f"postgresql://{role}:${{{password}}}@postgres:5432/los"
+                       "?sslmode=verify-full&sslrootcert=/run/secrets/tls-ca"), service
         assert postgres_env[password] == f"${{{password}}}"
         assert password in makefile, f"make up does not generate {password}"
         assert f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role};" in INIT_DB
@@ -82,7 +83,9 @@ def test_a_service_process_gets_its_own_login_and_none_of_the_stacks_others(tmp_
         secrets = ("OWNER-SECRET", "SUPER-SECRET")
         assert not any(password in value for value in env.values() for password in secrets), spec.name
         role = ROLES.get(spec.name)
-        assert env.get("LOS_DATABASE_URL") == (f"postgresql://{role}:pw-{role}@127.0.0.1:5999/los" if role else None)
+        tls = f"?sslmode=verify-full&sslrootcert={tmp_path.resolve() / 'tls' / 'ca.crt'}"
+        assert env.get("LOS_DATABASE_URL") == (f"postgresql://{role}:pw-{role}@127.0.0.1:5999/los{tls}"
+                                               if role else None)
         others = {f"pw-{r}" for r in ROLES.values() if r != role}
         assert not any(password in value for value in env.values() for password in others), spec.name
 

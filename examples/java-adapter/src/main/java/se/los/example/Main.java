@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 
 /** {@code java -jar los-java-adapter.jar --record FILE ...}: sign one inspection and publish it. */
 public final class Main {
@@ -29,7 +30,10 @@ public final class Main {
         "  --bootstrap SERVERS Kafka brokers, host:port,... [LOS_KAFKA_BOOTSTRAP_SERVERS]",
         "  --username NAME     Kafka principal [LOS_KAFKA_USERNAME; default: adapter-<agency>]",
         "                      its password: LOS_KAFKA_PASSWORD (environment only)",
-        "  --security-protocol SASL_PLAINTEXT or SASL_SSL [LOS_KAFKA_SECURITY_PROTOCOL; default SASL_PLAINTEXT]",
+        "  --security-protocol SASL_SSL, or SASL_PLAINTEXT for a broker without TLS [LOS_KAFKA_SECURITY_PROTOCOL;",
+        "                      default SASL_SSL]",
+        "  --ca-file FILE      the CA certificate (PEM) the brokers' certificates are checked against",
+        "                      [LOS_KAFKA_CA_FILE; default: the JVM's trusted CAs]",
         "  --dry-run           print the signed event and its record; produce nothing",
         "  --help              this text",
         "",
@@ -108,12 +112,16 @@ public final class Main {
         String username = setting(options, env, "username", "LOS_KAFKA_USERNAME",
                                   "adapter-" + inspection.agency().toLowerCase(Locale.ROOT).replace('_', '-'));
         String password = env.get("LOS_KAFKA_PASSWORD");
-        String protocol = setting(options, env, "security-protocol", "LOS_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT");
+        String protocol = setting(options, env, "security-protocol", "LOS_KAFKA_SECURITY_PROTOCOL", "SASL_SSL");
+        String caFile = setting(options, env, "ca-file", "LOS_KAFKA_CA_FILE", null);
+        if (!protocol.equals("SASL_SSL") && !protocol.equals("SASL_PLAINTEXT")) {
+            return usage("--security-protocol is SASL_SSL or SASL_PLAINTEXT, not " + protocol);
+        }
         if (bootstrap == null || password == null || password.isEmpty()) {
             return usage("set LOS_KAFKA_BOOTSTRAP_SERVERS (or --bootstrap) and LOS_KAFKA_PASSWORD, the password of "
                          + username);
         }
-        try (Publisher publisher = new Publisher(bootstrap, protocol, username, password,
+        try (Publisher publisher = new Publisher(bootstrap, protocol, caFile, username, password,
                                                  "los-adapter-" + inspection.agency().toLowerCase(Locale.ROOT))) {
             RecordMetadata sent = publisher.send(inspection.topic(), inspection.partitionKey(), value);
             report.put("partition", sent.partition());
@@ -122,7 +130,10 @@ public final class Main {
             return 0;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof SaslAuthenticationException) {
+            if (cause instanceof SslAuthenticationException) {
+                System.err.println("error: no TLS connection to the brokers: is their certificate issued by the CA "
+                                   + "in LOS_KAFKA_CA_FILE? (" + cause.getMessage() + ")");
+            } else if (cause instanceof SaslAuthenticationException) {
                 System.err.println("error: Kafka refused the login of " + username + ": check LOS_KAFKA_USERNAME and "
                                    + "LOS_KAFKA_PASSWORD (" + cause.getMessage() + ")");
             } else if (cause instanceof AuthorizationException) {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
+import asyncpg
 import pytest
 from playwright.async_api import expect
 
@@ -15,8 +16,18 @@ from schemas.decision import DecisionKind, DecisionTaken
 from schemas.events import DecisionTakenV1, new_event
 from tests.browser.conftest import Stack, User
 from tests.integration.console.conftest import PLANTED
+from tests.support import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+
+async def record_stored(stack: Stack, operation_id: str) -> bool:
+    conn = await asyncpg.connect(stack.db.owner_url)
+    try:
+        return bool(await conn.fetchval("SELECT record IS NOT NULL FROM operations WHERE operation_id = $1",
+                                        operation_id))
+    finally:
+        await conn.close()
 
 
 async def open_under_mandate(user: User, path: str) -> None:
@@ -75,12 +86,9 @@ async def test_a_coordinator_plans_an_operation_and_watches_it_appear(stack: Sta
     operation_id = (await page.locator(".notice-ok strong").first.inner_text()).strip()
     await planner.shot("06-plan-published")
 
+    # the coordinator process picks it up from Kafka
+    await wait_for(lambda: record_stored(stack, operation_id), timeout=30, what="the planned operation's record")
     await planner.goto("/operationer?purpose=joint_operation")
-    for _ in range(60):  # the coordinator process picks it up from Kafka
-        if await page.get_by_text(operation_id).count():
-            break
-        await page.wait_for_timeout(500)
-        await page.reload()
     await expect(page.get_by_text(operation_id)).to_be_visible()
     await planner.shot("07-planned-operation-listed")
     await page.get_by_role("link", name="Kvällstillslag Hageby").click()
@@ -106,7 +114,7 @@ async def test_the_timeline_updates_live_without_a_reload(stack: Stack,
                         kind=DecisionKind.FORBUD, category=Category.MUNICIPAL_DECISION,
                         legal_reference="LSO 5 kap. 2 §", summary="Förbud mot användning av lokalen",
                         premises=stack.premises)
-    await page.wait_for_timeout(500)  # the live stream is open
+    await expect(page.locator("#tidslinje[data-live-ready]")).to_have_count(1)  # the live stream is open
     await stack.publish(new_event(DecisionTakenV1, ban, agency="FIRE_RTOG", event_id=uuid.uuid4(), time=now))
     await expect(page.get_by_text(f"Ärende {reference}")).to_be_visible(timeout=60_000)
     assert await page.evaluate("window.notReloaded === true")

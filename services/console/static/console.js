@@ -8,6 +8,7 @@
     var status = document.getElementById("live-status");
     if (!box || !window.EventSource) { return; }
     var source = new EventSource(box.getAttribute("data-live"));
+    source.addEventListener("ready", function () { box.setAttribute("data-live-ready", "true"); });
     source.addEventListener("changed", function () {
       fetch(box.getAttribute("data-fragment"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })

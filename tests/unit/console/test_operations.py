@@ -258,3 +258,21 @@ async def test_the_live_stream_ends_when_the_mandate_is_revoked(console: Console
 
     _, text = await stream_across(console, "FIRE_RTOG", "LKPG-2026-04", revoke_and_decide)
     assert "event: gone" in text and "event: changed" not in text
+
+
+async def test_an_authoritys_mandates_are_shown_to_it_alone(console: Console) -> None:
+    """Who works on what is the authority's own administrative data: no other authority's
+    coordinator lists it, nor finds it in its audit export."""
+    ask = {"holder": subject("TAX", Role.OFFICER), "holder_name": "Tina Skatt", "purpose": "joint_operation",
+           "case_reference": "Skatteverket 131 4711-26/121", "operation_id": "LKPG-2026-04",
+           "valid_until": "2026-06-30"}
+    async with console.client("TAX", Role.COORDINATOR, assigned=False) as tax, \
+            console.client("POLICE", Role.COORDINATOR, assigned=False) as police, \
+            console.client("POLICE", Role.AUDITOR) as police_auditor:
+        given = (await tax.post("/api/mandates", json=ask)).json()
+        theirs = (await police.get("/api/mandates")).json()
+        page = (await police.get("/uppdrag")).text
+        export = (await police_auditor.get("/api/audit/entries")).text
+    assert given["id"] and theirs and all(m["holder"].startswith("dev-police-") for m in theirs)
+    for trace in (given["id"], "4711-26/121", "Tina Skatt"):
+        assert trace not in page and trace not in export
